@@ -1,0 +1,453 @@
+package flow
+
+import (
+	"net/netip"
+
+	"github.com/gojoy/libjoy/joy/jsonw"
+)
+
+// AppendJSON appends the JSON object of the flow whose chronological record
+// is r (with its twin, if any), newline included, in the original's key
+// order and number formats.
+func AppendJSON(b []byte, r *Record) []byte {
+	rec, tw := outSide(r)
+
+	b = append(b, `{"sa":`...)
+	b = appendAddr(b, rec.Key.Src, rec.Key.V6)
+	b = append(b, `,"da":`...)
+	b = appendAddr(b, rec.Key.Dst, rec.Key.V6)
+	b = append(b, `,"pr":`...)
+	b = jsonw.Uint(b, uint64(rec.Key.Proto))
+	if rec.Key.Proto == 6 || rec.Key.Proto == 17 {
+		b = append(b, `,"sp":`...)
+		b = jsonw.Uint(b, uint64(rec.Key.Sp))
+		b = append(b, `,"dp":`...)
+		b = jsonw.Uint(b, uint64(rec.Key.Dp))
+	} else {
+		b = append(b, `,"sp":null,"dp":null`...)
+	}
+	b = append(b, `,"bytes_out":`...)
+	b = jsonw.Uint(b, rec.ob)
+	b = append(b, `,"num_pkts_out":`...)
+	b = jsonw.Uint(b, uint64(rec.np))
+	end := rec.end
+	if tw != nil {
+		b = append(b, `,"bytes_in":`...)
+		b = jsonw.Uint(b, tw.ob)
+		b = append(b, `,"num_pkts_in":`...)
+		b = jsonw.Uint(b, uint64(tw.np))
+		end = max(end, tw.end)
+	}
+	b = append(b, `,"time_start":`...)
+	b = jsonw.Time(b, rec.start)
+	b = append(b, `,"time_end":`...)
+	b = jsonw.Time(b, end)
+	b = appendSPLT(b, rec, tw)
+	b = appendIP(b, rec, tw)
+	b = appendTCP(b, rec, tw)
+	b = appendProbableOS(b, rec, tw)
+	b = appendDebug(b, rec, tw)
+	if r.expType != 0 {
+		b = append(b, `,"expire_type":"`...)
+		b = append(b, r.expType, '"')
+	}
+	return append(b, '}', '\n')
+}
+
+// outSide picks the record printed as "out" (§5.2 of the behaviour spec):
+// the side that started first; on a tie the client if the payload or the
+// SYN flags tell it, otherwise the twin of the chronological record.
+func outSide(r *Record) (rec, tw *Record) {
+	t := r.twin
+	if t == nil {
+		return r, nil
+	}
+	if r.start == t.start {
+		if c := client(r, t); c != nil {
+			return c, c.twin
+		}
+		return t, r
+	}
+	if r.start < t.start {
+		return r, t
+	}
+	return t, r
+}
+
+func client(a, b *Record) *Record {
+	switch {
+	case a.dir == dirClient:
+		return a
+	case b.dir == dirClient:
+		return b
+	case a.dir == dirServer:
+		return b
+	case b.dir == dirServer:
+		return a
+	}
+	switch {
+	case a.flags == 0x02 && b.flags != 0x02:
+		return a
+	case b.flags == 0x02 && a.flags != 0x02:
+		return b
+	case a.flags == 0x12 && b.flags != 0x12:
+		return b
+	case b.flags == 0x12 && a.flags != 0x12:
+		return a
+	}
+	return nil
+}
+
+func appendAddr(b []byte, a [16]byte, v6 bool) []byte {
+	b = append(b, '"')
+	if v6 {
+		b = netip.AddrFrom16(a).AppendTo(b)
+	} else {
+		b = netip.AddrFrom4([4]byte(a[:4])).AppendTo(b)
+	}
+	return append(b, '"')
+}
+
+// ipt is the gap in whole milliseconds, floored, wrapped to 32 bits as the
+// original's unsigned arithmetic does for negative gaps.
+func ipt(from, to int64) uint64 {
+	d := to - from
+	ms := d / 1000
+	if d%1000 < 0 {
+		ms--
+	}
+	return uint64(uint32(ms))
+}
+
+func appendPacket(b []byte, n uint16, dir byte, gap uint64) []byte {
+	if n >= 32768 { // the original's run-length marker, see QUIRK-23
+		b = append(b, `{"rep":`...)
+		b = jsonw.Uint(b, uint64(65536-int(n)))
+	} else {
+		b = append(b, `{"b":`...)
+		b = jsonw.Uint(b, uint64(n))
+	}
+	b = append(b, `,"dir":"`...)
+	b = append(b, dir)
+	b = append(b, `","ipt":`...)
+	b = jsonw.Uint(b, gap)
+	return append(b, '}')
+}
+
+func appendSPLT(b []byte, rec, tw *Record) []byte {
+	b = append(b, `,"packets":[`...)
+	if tw == nil {
+		for i := 0; i < rec.op; i++ {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var gap uint64
+			if i > 0 {
+				gap = ipt(rec.pktTime[i-1], rec.pktTime[i])
+			}
+			b = appendPacket(b, rec.pktLen[i], '<', gap)
+		}
+		return append(b, ']')
+	}
+	prev := rec.start
+	i, j, first := 0, 0, true
+	for i < rec.op || j < tw.op {
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		if j >= tw.op || (i < rec.op && rec.pktTime[i] < tw.pktTime[j]) {
+			b = appendPacket(b, rec.pktLen[i], '>', ipt(prev, rec.pktTime[i]))
+			prev = rec.pktTime[i]
+			i++
+		} else {
+			b = appendPacket(b, tw.pktLen[j], '<', ipt(prev, tw.pktTime[j]))
+			prev = tw.pktTime[j]
+			j++
+		}
+	}
+	return append(b, ']')
+}
+
+func appendIPSide(b []byte, r *Record) []byte {
+	b = append(b, `{"ttl":`...)
+	b = jsonw.Uint(b, uint64(r.ttl))
+	if r.numID > 0 {
+		b = append(b, `,"id":[`...)
+		for i := 0; i < r.numID; i++ {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = jsonw.Uint(b, uint64(r.ids[i]))
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}')
+}
+
+func appendIP(b []byte, rec, tw *Record) []byte {
+	b = append(b, `,"ip":{"out":`...)
+	b = appendIPSide(b, rec)
+	if tw != nil {
+		b = append(b, `,"in":`...)
+		b = appendIPSide(b, tw)
+	}
+	return append(b, '}')
+}
+
+func hasTCPSide(r *Record) bool {
+	return r != nil && (r.flags != 0 || r.firstWindow != 0 || r.optLen != 0)
+}
+
+func appendTCP(b []byte, rec, tw *Record) []byte {
+	if rec.Key.Proto != 6 {
+		return b
+	}
+	twSeq := tw != nil && tw.firstSeq != 0
+	if rec.firstSeq == 0 && !twSeq && !hasTCPSide(rec) && !hasTCPSide(tw) {
+		return b
+	}
+	b = append(b, `,"tcp":{`...)
+	comma := false
+	if rec.firstSeq != 0 || twSeq {
+		seq := rec.firstSeq
+		if seq == 0 {
+			seq = tw.firstSeq
+		}
+		b = append(b, `"first_seq":`...)
+		b = jsonw.Uint(b, uint64(seq))
+		comma = true
+	}
+	for _, side := range [2]struct {
+		name string
+		r    *Record
+	}{{"out", rec}, {"in", tw}} {
+		if !hasTCPSide(side.r) {
+			continue
+		}
+		if comma {
+			b = append(b, ',')
+		}
+		comma = true
+		b = jsonw.Key(b, side.name)
+		b = appendTCPSide(b, side.r)
+	}
+	return append(b, '}')
+}
+
+const flagLetters = "FSRPAUEC"
+
+func appendTCPSide(b []byte, r *Record) []byte {
+	b = append(b, '{')
+	comma := false
+	sep := func() {
+		if comma {
+			b = append(b, ',')
+		}
+		comma = true
+	}
+	if r.flags != 0 {
+		sep()
+		b = append(b, `"flags":"`...)
+		for i := 0; i < 8; i++ {
+			if r.flags&(1<<i) != 0 {
+				b = append(b, flagLetters[i])
+			}
+		}
+		b = append(b, '"')
+	}
+	if r.firstWindow != 0 {
+		sep()
+		b = append(b, `"first_window_size":`...)
+		b = jsonw.Uint(b, uint64(r.firstWindow))
+	}
+	if r.optLen != 0 {
+		sep()
+		b = append(b, `"opt_len":`...)
+		b = jsonw.Uint(b, uint64(r.optLen))
+		b = append(b, `,"opts":`...)
+		b = appendTCPOptions(b, r.opts[:r.optLen])
+	}
+	return append(b, '}')
+}
+
+// appendTCPOptions writes the kept SYN options as the original lists them.
+func appendTCPOptions(b []byte, o []byte) []byte {
+	b = append(b, '[')
+	first := true
+	item := func() {
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+	}
+	for len(o) > 0 {
+		kind := o[0]
+		if kind == 0 {
+			break
+		}
+		if kind == 1 {
+			item()
+			b = append(b, `{"noop":null}`...)
+			o = o[1:]
+			continue
+		}
+		if len(o) < 2 {
+			break
+		}
+		l := int(o[1])
+		if l == 0 || l > len(o) {
+			item()
+			b = append(b, `{"malformed":{"kind":`...)
+			b = jsonw.Uint(b, uint64(kind))
+			b = append(b, `,"len":`...)
+			b = jsonw.Uint(b, uint64(l))
+			b = append(b, `}}`...)
+			break
+		}
+		var data []byte
+		if l >= 2 {
+			data = o[2:l]
+		}
+		item()
+		b = appendTCPOption(b, kind, data)
+		if l < 2 { // a length of 1 cannot advance past the kind and length
+			break
+		}
+		o = o[l:]
+	}
+	return append(b, ']')
+}
+
+func appendTCPOption(b []byte, kind byte, data []byte) []byte {
+	malformed := func() []byte {
+		b = append(b, `{"malformed":{"kind":`...)
+		b = jsonw.Uint(b, uint64(kind))
+		b = append(b, `,"data":"`...)
+		b = jsonw.Hex(b, data)
+		b = append(b, `","len":`...)
+		b = jsonw.Uint(b, uint64(len(data)))
+		return append(b, `}}`...)
+	}
+	switch kind {
+	case 2:
+		if len(data) != 2 {
+			return malformed()
+		}
+		b = append(b, `{"mss":`...)
+		b = jsonw.Uint(b, uint64(data[0])<<8|uint64(data[1]))
+		return append(b, '}')
+	case 3:
+		if len(data) != 1 {
+			return malformed()
+		}
+		b = append(b, `{"ws":`...)
+		b = jsonw.Uint(b, uint64(data[0]))
+		return append(b, '}')
+	case 4:
+		return append(b, `{"sackp":null}`...)
+	case 8:
+		if len(data) != 8 {
+			return malformed()
+		}
+		b = append(b, `{"ts":{"val":`...)
+		b = jsonw.Uint(b, uint64(be32(data)))
+		b = append(b, `,"ecr":`...)
+		b = jsonw.Uint(b, uint64(be32(data[4:])))
+		return append(b, `}}`...)
+	}
+	b = append(b, `{"kind":`...)
+	b = jsonw.Uint(b, uint64(kind))
+	b = append(b, `,"data":"`...)
+	b = jsonw.Hex(b, data)
+	return append(b, `"}`...)
+}
+
+func be32(p []byte) uint32 {
+	return uint32(p[0])<<24 | uint32(p[1])<<16 | uint32(p[2])<<8 | uint32(p[3])
+}
+
+// probableOS guesses the sender's OS from its TTL and first window size.
+func probableOS(r *Record) string {
+	ttl, w := r.ttl, r.firstWindow
+	switch {
+	case ttl > 32 && ttl <= 64:
+		switch w {
+		case 5840:
+			return "Linux 2.4 and 2.6"
+		case 5720:
+			return "Google Customized Linux"
+		case 16384:
+			return "OpenBSD, AIX 4.3"
+		case 32120:
+			return "Linux Kernel 2.2"
+		case 65535:
+			return "FreeBSD / OS X"
+		}
+	case ttl > 64 && ttl <= 128:
+		switch w {
+		case 8192:
+			return "Windows 7, Vista, and Server 8"
+		case 16384:
+			return "Windows 2000"
+		case 65535:
+			return "Windows XP"
+		}
+	case ttl > 128:
+		switch w {
+		case 4128:
+			return "Cisco Router IOS 12.4"
+		case 8760:
+			return "Solaris 7"
+		}
+	}
+	return ""
+}
+
+func appendProbableOS(b []byte, rec, tw *Record) []byte {
+	out := probableOS(rec)
+	in := ""
+	if tw != nil {
+		in = probableOS(tw)
+	}
+	if out == "" && in == "" {
+		return b
+	}
+	b = append(b, `,"probable_os":{`...)
+	if out != "" {
+		b = append(b, `"out":`...)
+		b = jsonw.String(b, out)
+	}
+	if in != "" {
+		if out != "" {
+			b = append(b, ',')
+		}
+		b = append(b, `"in":`...)
+		b = jsonw.String(b, in)
+	}
+	return append(b, '}')
+}
+
+func appendDebug(b []byte, rec, tw *Record) []byte {
+	retrans, invalid := uint64(rec.retrans), uint64(rec.invalid)
+	if tw != nil {
+		retrans += uint64(tw.retrans)
+		invalid += uint64(tw.invalid)
+	}
+	if retrans == 0 && invalid == 0 {
+		return b
+	}
+	b = append(b, `,"debug":{`...)
+	if retrans != 0 {
+		b = append(b, `"tcp_retrans":`...)
+		b = jsonw.Uint(b, retrans)
+	}
+	if invalid != 0 {
+		if retrans != 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `"invalid":`...)
+		b = jsonw.Uint(b, invalid)
+	}
+	return append(b, '}')
+}

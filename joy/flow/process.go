@@ -1,0 +1,140 @@
+package flow
+
+import (
+	"encoding/binary"
+
+	"github.com/gojoy/libjoy/joy/decode"
+)
+
+// Observe updates the table with one decoded packet taken at ts (µs since
+// the epoch) and returns the record it landed in (nil if none).
+func (t *Table) Observe(p *decode.Packet, ts int64) *Record {
+	t.advance(ts)
+	k := Key{Proto: p.Proto, V6: p.Version == 6}
+	if k.V6 {
+		k.Src, k.Dst = p.Src, p.Dst
+	} else {
+		copy(k.Src[:4], p.Src[:4])
+		copy(k.Dst[:4], p.Dst[:4])
+	}
+	var r *Record
+	switch p.Proto {
+	case 6:
+		r = t.tcp(&k, p.Transport, ts)
+	case 17:
+		r = t.udp(&k, p.Transport, ts)
+	case 1:
+		r = t.icmp(&k, p.Transport, ts)
+	default:
+		r = t.ip(k, p.Transport, ts)
+	}
+	if r == nil {
+		// A transport the handler refused (bad header, or a retransmission
+		// when they are not wanted) is accounted as plain IP data of the
+		// same key and counted as invalid, as the original does.
+		r = t.ip(k, p.Transport, ts)
+		r.invalid++
+	}
+	if p.HasID && r.numID < MaxIPIDs {
+		r.ids[r.numID] = p.ID
+		r.numID++
+	}
+	if p.TTL < r.ttl {
+		r.ttl = p.TTL
+	}
+	r.np++
+	if r.np == 1 {
+		r.start = ts
+	}
+	r.end = ts
+	return r
+}
+
+func (t *Table) addSPLT(r *Record, n int, ts int64) bool {
+	if r.op >= MaxSPLT || (n == 0 && !t.opts.Zeros) {
+		return false
+	}
+	r.pktLen[r.op] = uint16(n)
+	r.pktTime[r.op] = ts
+	r.op++
+	return true
+}
+
+func (t *Table) tcp(k *Key, seg []byte, ts int64) *Record {
+	hl := 0
+	if len(seg) > 12 {
+		hl = int(seg[12]>>4) * 4
+	}
+	if hl < 20 || hl > len(seg) {
+		t.log.Errorf("Invalid TCP header length: %d bytes", hl)
+		return nil
+	}
+	k.Sp = binary.BigEndian.Uint16(seg)
+	k.Dp = binary.BigEndian.Uint16(seg[2:])
+	seq := binary.BigEndian.Uint32(seg[4:])
+	ack := binary.BigEndian.Uint32(seg[8:])
+	flags := seg[13]
+	win := binary.BigEndian.Uint16(seg[14:])
+	payload := seg[hl:]
+	n := len(payload)
+
+	r := t.lookup(*k, ts)
+	if n > 0 && seq < r.seq {
+		r.retrans++
+		if !t.opts.Retrans {
+			return nil
+		}
+	}
+	if t.addSPLT(r, n, ts) {
+		r.seq, r.ack = seq, ack
+	}
+	if flags == 0x02 || flags == 0x12 { // exactly SYN or SYN+ACK
+		if r.flags == 0 {
+			r.flags = flags
+		}
+		if flags == 0x02 && r.firstSeq == 0 {
+			r.firstSeq = seq
+		}
+		if r.firstWindow == 0 {
+			r.firstWindow = win
+		}
+		if ol := hl - 20; ol > 0 {
+			r.optLen = copy(r.opts[:], seg[20:hl])
+		}
+	}
+	r.ob += uint64(n)
+	if r.app == 0 && r.op <= 2 && n > 0 {
+		r.app, r.dir = identify(payload)
+	}
+	return r
+}
+
+func (t *Table) udp(k *Key, dgram []byte, ts int64) *Record {
+	if len(dgram) < 8 {
+		t.log.Errorf("Invalid UDP packet length: %d bytes", len(dgram))
+		return nil
+	}
+	k.Sp = binary.BigEndian.Uint16(dgram)
+	k.Dp = binary.BigEndian.Uint16(dgram[2:])
+	return t.data(*k, dgram[8:], ts)
+}
+
+func (t *Table) icmp(k *Key, msg []byte, ts int64) *Record {
+	if len(msg) < 8 {
+		t.log.Errorf("Invalid ICMP packet length: %d bytes", len(msg))
+		return nil
+	}
+	return t.data(*k, msg[8:], ts)
+}
+
+// ip is the generic path: the whole transport area is the payload.
+func (t *Table) ip(k Key, area []byte, ts int64) *Record {
+	return t.data(k, area, ts)
+}
+
+func (t *Table) data(k Key, payload []byte, ts int64) *Record {
+	r := t.lookup(k, ts)
+	t.addSPLT(r, len(payload), ts)
+	r.ob += uint64(len(payload))
+	return r
+}

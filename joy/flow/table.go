@@ -1,0 +1,213 @@
+package flow
+
+// Timeouts of the original: a flow is inactive when its last packet is
+// more than 10 s older than the clock, and active-expired when it started
+// more than 30 s before the clock.
+const (
+	InactiveTimeout = 10_000_000 // µs
+	ActiveTimeout   = 30_000_000 // µs
+)
+
+// Options are the flow-engine settings of a table.
+type Options struct {
+	Bidir             bool
+	Zeros             bool // zero-length packets enter the SPLT
+	Retrans           bool // retransmitted TCP segments are processed normally
+	PreemptiveTimeout bool
+}
+
+// Logger receives the table's diagnostics.
+type Logger interface {
+	Errorf(format string, args ...any)
+	Always(format string, args ...any)
+}
+
+// Table is the flow table of one context. Not safe for concurrent use.
+type Table struct {
+	opts   Options
+	log    Logger
+	flows  map[Key]*Record
+	head   *Record // chronological list
+	tail   *Record
+	free   []*Record
+	now    int64 // this table's clock: the latest timestamp seen, µs
+	hasNow bool
+	// emit receives records that leave the table by preemptive timeout.
+	emit func(r *Record)
+	live int
+}
+
+// NewTable returns an empty table.
+func NewTable(opts Options, log Logger, emit func(*Record)) *Table {
+	return &Table{opts: opts, log: log, flows: make(map[Key]*Record, 1024), emit: emit}
+}
+
+// Len returns the number of records (both directions) in the table.
+func (t *Table) Len() int { return t.live }
+
+// Now returns the table's clock in µs.
+func (t *Table) Now() int64 { return t.now }
+
+func (t *Table) advance(ts int64) {
+	if !t.hasNow || ts > t.now {
+		t.now, t.hasNow = ts, true
+	}
+}
+
+func (t *Table) alloc(k Key) *Record {
+	var r *Record
+	if n := len(t.free); n > 0 {
+		r = t.free[n-1]
+		t.free = t.free[:n-1]
+	} else {
+		r = new(Record)
+	}
+	r.reset(k)
+	t.live++
+	return r
+}
+
+func (t *Table) release(r *Record) {
+	delete(t.flows, r.Key)
+	r.twin = nil
+	t.live--
+	if len(t.free) < 4096 {
+		t.free = append(t.free, r)
+	}
+}
+
+// lookup returns the record of key k, creating it (and linking its twin)
+// if needed. ts is the packet time in µs.
+func (t *Table) lookup(k Key, ts int64) *Record {
+	if r, ok := t.flows[k]; ok {
+		if !(r.inChrono && t.opts.PreemptiveTimeout && t.preempt(r, ts)) {
+			return r
+		}
+		// The flow ran past the active timeout: print it now and start anew.
+		t.unlink(r)
+		t.emit(r)
+		t.remove(r)
+	}
+	r := t.alloc(k)
+	t.flows[k] = r
+	if t.opts.Bidir {
+		rk := k.Reverse()
+		// A flow whose reverse key is its own key (same address and port
+		// on both ends) has no twin; the original paired it with itself
+		// and then never printed it.
+		if rev, ok := t.flows[rk]; ok && rk != k {
+			if rev.twin == nil {
+				rev.twin, r.twin = r, rev
+				return r
+			}
+			t.log.Always("warning: found twin that already has a twin; not setting twin pointer")
+		}
+	}
+	t.append(r)
+	return r
+}
+
+// preempt reports whether a packet at ts finds r past the active timeout,
+// comparing whole seconds as the original does.
+func (t *Table) preempt(r *Record, ts int64) bool {
+	sec := floorSec(ts)
+	if sec <= floorSec(r.start)+30 {
+		return false
+	}
+	return r.twin == nil || sec > floorSec(r.twin.start)+30
+}
+
+func floorSec(us int64) int64 {
+	s := us / 1e6
+	if us%1e6 < 0 {
+		s--
+	}
+	return s
+}
+
+func (t *Table) append(r *Record) {
+	r.inChrono = true
+	r.prev, r.next = t.tail, nil
+	if t.tail != nil {
+		t.tail.next = r
+	} else {
+		t.head = r
+	}
+	t.tail = r
+}
+
+func (t *Table) unlink(r *Record) {
+	if !r.inChrono {
+		return
+	}
+	if r.prev != nil {
+		r.prev.next = r.next
+	} else {
+		t.head = r.next
+	}
+	if r.next != nil {
+		r.next.prev = r.prev
+	} else {
+		t.tail = r.prev
+	}
+	r.prev, r.next, r.inChrono = nil, nil, false
+}
+
+// remove frees a record and its twin (the record is already unlinked).
+func (t *Table) remove(r *Record) {
+	if tw := r.twin; tw != nil {
+		t.release(tw)
+	}
+	t.release(r)
+}
+
+// expired decides whether r has timed out against the table clock and
+// records how ('a' active, 'i' inactive).
+func (t *Table) expired(r *Record) bool {
+	inactiveCutoff := t.now - InactiveTimeout
+	activeCutoff := t.now - ActiveTimeout
+	tw := r.twin
+	if r.start < activeCutoff && (tw == nil || tw.start < activeCutoff) {
+		r.expType = 'a'
+		return true
+	}
+	if r.end < inactiveCutoff && (tw == nil || tw.end < inactiveCutoff) {
+		r.expType = 'i'
+		return true
+	}
+	return false
+}
+
+// Drain hands flows to out in chronological order and removes them. With
+// all false only expired flows go, stopping at the first one that has not
+// expired (the original's head-of-line rule). It returns how many flows
+// (chronological records) were drained.
+func (t *Table) Drain(all bool, out func(r *Record)) int {
+	n := 0
+	for r := t.head; r != nil; r = t.head {
+		if !all && !t.expired(r) {
+			break
+		}
+		t.unlink(r)
+		out(r)
+		t.remove(r)
+		n++
+	}
+	return n
+}
+
+// Discard frees every record without printing it (joy_cleanup).
+func (t *Table) Discard() int {
+	n := 0
+	for r := t.head; r != nil; r = t.head {
+		t.unlink(r)
+		t.remove(r)
+		n++
+	}
+	clear(t.flows)
+	t.live = 0
+	return n
+}
+
+// Oldest returns the head of the chronological list, or nil.
+func (t *Table) Oldest() *Record { return t.head }

@@ -1,0 +1,190 @@
+// Package joy is the Go core of libjoy: it reads packets, groups them into
+// bidirectional flows, extracts Joy's data features and writes one JSON
+// object per flow, byte for byte as the original Joy writes it.
+//
+// A Context is one independent flow table with its own clock, decoder and
+// output buffer. Use one goroutine (or C thread) per Context; different
+// contexts share nothing on the packet path.
+//
+//	cfg := &joy.Config{Bidir: true, Type: 1}
+//	ctx := joy.NewContext(cfg, os.Stdout, nil)
+//	ctx.ProcessPacket(tsMicros, frame)
+//	ctx.PrintFlows(joy.AllFlows)
+package joy
+
+import (
+	"io"
+
+	"github.com/gojoy/libjoy/joy/config"
+	"github.com/gojoy/libjoy/joy/decode"
+	"github.com/gojoy/libjoy/joy/flow"
+	"github.com/gojoy/libjoy/joy/logx"
+)
+
+// Config is the run's configuration (see package config).
+type Config = config.Config
+
+// LinkType is a pcap link-layer type number.
+type LinkType = decode.LinkType
+
+// Link types understood by the decoder.
+const (
+	LinkEthernet = decode.LinkEthernet
+	LinkNull     = decode.LinkNull
+	LinkLoop     = decode.LinkLoop
+	LinkRaw      = decode.LinkRaw
+	LinkSLL      = decode.LinkSLL
+	LinkSLL2     = decode.LinkSLL2
+	LinkIPv4     = decode.LinkIPv4
+	LinkIPv6     = decode.LinkIPv6
+)
+
+// Which flows PrintFlows drains.
+const (
+	ExpiredFlows = false
+	AllFlows     = true
+)
+
+// MaxContexts is the number of contexts the C library offers.
+const MaxContexts = 10
+
+// Stats are a context's counters.
+type Stats struct {
+	Packets      uint64 // every packet handed to the context
+	IPPackets    uint64 // packets that reached the flow table
+	Ignored      uint64 // not IP, or shorter than their IP length
+	BadHeaders   uint64 // IPv4 header length errors
+	FlowsPrinted uint64
+	WriteErrors  uint64
+}
+
+// Context is one flow table and its output. It is not safe for concurrent
+// use; use one per goroutine or thread.
+type Context struct {
+	cfg   *Config
+	log   *logx.Logger
+	out   io.Writer
+	dec   *decode.Decoder
+	table *flow.Table
+	pkt   decode.Packet
+	buf   []byte
+	stats Stats
+}
+
+// NewContext returns a context writing flow records to out and
+// diagnostics to log (nil: none). cfg must not change while it is in use.
+func NewContext(cfg *Config, out io.Writer, log *logx.Logger) *Context {
+	c := &Context{cfg: cfg, log: log, out: out, buf: make([]byte, 0, 64<<10)}
+	c.dec = decode.NewDecoder(decode.LinkEthernet)
+	opts := flow.Options{
+		Bidir:             cfg.Bidir,
+		Zeros:             cfg.Zeros,
+		Retrans:           cfg.Retrans,
+		PreemptiveTimeout: cfg.PreemptiveTimeout,
+	}
+	c.table = flow.NewTable(opts, tableLog{log}, c.emitNow)
+	return c
+}
+
+// SetLinkType tells the context how its frames start. The default is
+// Ethernet, which is all the original decodes.
+func (c *Context) SetLinkType(t LinkType) {
+	if t != c.dec.LinkType() {
+		c.dec = decode.NewDecoder(t)
+	}
+}
+
+// LinkType returns the link type frames are decoded as.
+func (c *Context) LinkType() LinkType { return c.dec.LinkType() }
+
+// Stats returns the context's counters.
+func (c *Context) Stats() Stats { return c.stats }
+
+// Flows returns the number of flow records (both directions) held.
+func (c *Context) Flows() int { return c.table.Len() }
+
+// ProcessPacket handles one captured frame taken at ts microseconds since
+// the epoch. frame is only read during the call.
+func (c *Context) ProcessPacket(ts int64, frame []byte) {
+	c.stats.Packets++
+	err := c.dec.Decode(frame, &c.pkt)
+	if err != nil {
+		var bad *decode.BadHeaderError
+		if asBadHeader(err, &bad) {
+			c.stats.BadHeaders++
+			c.log.Logf(logx.Err, " Invalid IP header length: %d bytes", bad.HeaderLen)
+		} else {
+			c.stats.Ignored++
+		}
+		return
+	}
+	c.stats.IPPackets++
+	c.table.Observe(&c.pkt, ts)
+}
+
+func asBadHeader(err error, target **decode.BadHeaderError) bool {
+	b, ok := err.(*decode.BadHeaderError)
+	if ok {
+		*target = b
+	}
+	return ok
+}
+
+// PrintFlows writes flows as JSON lines and removes them: all flows, or
+// only the expired ones at the head of the chronological list. It returns
+// how many flows were written.
+func (c *Context) PrintFlows(all bool) int {
+	n := c.table.Drain(all, func(r *flow.Record) {
+		c.buf = flow.AppendJSON(c.buf, r)
+		if len(c.buf) >= 48<<10 {
+			c.flush()
+		}
+	})
+	c.flush()
+	c.stats.FlowsPrinted += uint64(n)
+	return n
+}
+
+// emitNow writes a flow that leaves the table during packet processing.
+func (c *Context) emitNow(r *flow.Record) {
+	c.buf = flow.AppendJSON(c.buf, r)
+	c.stats.FlowsPrinted++
+	c.flush()
+}
+
+// Discard frees every flow without printing it, as joy_cleanup does.
+func (c *Context) Discard() int { return c.table.Discard() }
+
+// WriteConfig writes the configuration record as one JSON line, or as the
+// "key = value" listing when json is false, to the context's output.
+func (c *Context) WriteConfig(json bool) {
+	if json {
+		c.buf = c.cfg.AppendJSON(c.buf)
+	} else {
+		c.buf = c.cfg.AppendTerminal(c.buf, nil)
+	}
+	c.flush()
+}
+
+func (c *Context) flush() {
+	if len(c.buf) == 0 {
+		return
+	}
+	if _, err := c.out.Write(c.buf); err != nil {
+		c.stats.WriteErrors++
+		if c.stats.WriteErrors == 1 {
+			c.log.Logf(logx.Err, "could not write flow records: %v", err)
+		}
+	}
+	c.buf = c.buf[:0]
+}
+
+// tableLog adapts the levelled logger to the flow table's needs.
+type tableLog struct{ l *logx.Logger }
+
+func (t tableLog) Errorf(format string, args ...any) {
+	if t.l.Enabled(logx.Err) {
+		t.l.Logf(logx.Err, format, args...)
+	}
+}
+func (t tableLog) Always(format string, args ...any) { t.l.Always(format, args...) }

@@ -1,0 +1,94 @@
+// Package jsonw holds the small append-style helpers used to write Joy's
+// JSON text byte for byte: unsigned integers as C's %u, times as
+// "%zd.%06zd", lowercase hex strings, and strings with JSON escaping.
+//
+// Every helper appends to a caller-owned buffer so that a whole record is
+// built without allocation and written with a single call.
+package jsonw
+
+import (
+	"strconv"
+	"unicode/utf8"
+)
+
+// Uint appends v in decimal.
+func Uint(b []byte, v uint64) []byte { return strconv.AppendUint(b, v, 10) }
+
+// Int appends v in decimal.
+func Int(b []byte, v int64) []byte { return strconv.AppendInt(b, v, 10) }
+
+// Time appends a microsecond timestamp the way the original prints a
+// struct timeval: seconds, a dot, then six zero-padded microsecond digits.
+func Time(b []byte, usec int64) []byte {
+	sec, frac := usec/1e6, usec%1e6
+	if frac < 0 { // floor division keeps the fraction in [0, 1e6)
+		sec--
+		frac += 1e6
+	}
+	b = strconv.AppendInt(b, sec, 10)
+	b = append(b, '.')
+	var d [6]byte
+	for i := 5; i >= 0; i-- {
+		d[i] = byte('0' + frac%10)
+		frac /= 10
+	}
+	return append(b, d[:]...)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// Hex appends p as lowercase hex digits, two per byte, without quotes.
+func Hex(b []byte, p []byte) []byte {
+	for _, c := range p {
+		b = append(b, hexDigits[c>>4], hexDigits[c&0xf])
+	}
+	return b
+}
+
+// String appends s as a quoted JSON string. Control characters, quotes and
+// backslashes are escaped so every line stays valid JSON; bytes that are
+// not valid UTF-8 are written as \u00XX of their byte value; valid UTF-8
+// passes through unchanged.
+func String(b []byte, s string) []byte {
+	b = append(b, '"')
+	b = appendEscaped(b, s)
+	return append(b, '"')
+}
+
+// Key appends `"name":` (name is trusted, never escaped).
+func Key(b []byte, name string) []byte {
+	b = append(b, '"')
+	b = append(b, name...)
+	return append(b, '"', ':')
+}
+
+func appendEscaped(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c >= 0x80:
+			if r, n := utf8.DecodeRuneInString(s[i:]); r != utf8.RuneError || n > 1 {
+				b = append(b, s[i:i+n]...)
+				i += n - 1
+			} else {
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+		case c < 0x20 || c == 0x7f:
+			switch c {
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
+}
