@@ -9,13 +9,15 @@ import (
 	"github.com/gojoy/libjoy/joy/pcapfile"
 )
 
-// DispatchBatch is how many packets the original's tools hand over per
-// pcap_dispatch call; expired flows are printed after each batch.
-const DispatchBatch = 20
+// DispatchBatch is the original command line tool's cadence: it prints
+// expired flows after every 5th IPv4 packet. IPv6 packets (which the
+// original ignored) do not count, so IPv4 records of mixed captures come
+// out exactly as the original's.
+const DispatchBatch = 5
 
 // ProcessCapture feeds every packet of a capture file to the context,
-// printing expired flows after every DispatchBatch packets as the original
-// command line tool does, and all remaining flows at the end. A read error
+// printing expired flows after every DispatchBatch IPv4 packets as the
+// original command line tool does, and all remaining flows at the end. A read error
 // part-way is logged and ends the file; the flows seen so far are kept.
 func (c *Context) ProcessCapture(path string) error {
 	r, err := pcapfile.Open(path)
@@ -38,13 +40,13 @@ func (c *Context) ProcessCapture(path string) error {
 		if p.Link != c.dec.LinkType() {
 			c.SetLinkType(p.Link)
 		}
+		before := c.stats.IPv4Packets
 		c.ProcessPacket(p.TS, p.Data)
 		n++
-		if n%DispatchBatch == 0 {
+		if c.stats.IPv4Packets != before && c.stats.IPv4Packets%DispatchBatch == 0 {
 			c.PrintFlows(ExpiredFlows)
 		}
 	}
-	c.PrintFlows(ExpiredFlows)
 	c.PrintFlows(AllFlows)
 	return nil
 }

@@ -52,6 +52,7 @@ const MaxContexts = 10
 type Stats struct {
 	Packets      uint64 // every packet handed to the context
 	IPPackets    uint64 // packets that reached the flow table
+	IPv4Packets  uint64 // of which IPv4
 	Ignored      uint64 // not IP, or shorter than their IP length
 	BadHeaders   uint64 // IPv4 header length errors
 	FlowsPrinted uint64
@@ -119,6 +120,9 @@ func (c *Context) ProcessPacket(ts int64, frame []byte) {
 		return
 	}
 	c.stats.IPPackets++
+	if c.pkt.Version == 4 {
+		c.stats.IPv4Packets++
+	}
 	c.table.Observe(&c.pkt, ts)
 }
 
