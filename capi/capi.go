@@ -1,0 +1,374 @@
+// Package main is libjoy.so: the library guide's C API over the Go core.
+// It is the only package that knows about C. Build with
+//
+//	go build -buildmode=c-shared -o build/libjoy.so ./capi
+//
+// The public C symbols live in shim.c and call the go* exports below,
+// which convert arguments and call package joy. Every export recovers
+// panics, so a bug never takes the host process down.
+package main
+
+/*
+#cgo CFLAGS: -I${SRCDIR}/../include
+#include <stdio.h>
+#include <stdlib.h>
+#include "joy_api.h"
+
+FILE *joy_c_stdout(void);
+FILE *joy_c_stderr(void);
+*/
+import "C"
+
+import (
+	"errors"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"unsafe"
+
+	"github.com/gojoy/libjoy/joy"
+	"github.com/gojoy/libjoy/joy/config"
+	"github.com/gojoy/libjoy/joy/decode"
+	"github.com/gojoy/libjoy/joy/logx"
+)
+
+func main() {}
+
+// library is the state joy_initialize sets up. It is replaced whole on
+// re-initialization; each context inside is used by one thread at a time.
+type library struct {
+	cfg      config.Config
+	log      *logx.Logger
+	out      *C.FILE
+	outOwned bool
+	logf     *C.FILE
+	logOwned bool
+	ctx      [joy.MaxContexts]*joy.Context
+}
+
+var (
+	current atomic.Pointer[library]
+	panics  atomic.Uint64
+)
+
+// cFile writes through a C stdio stream, so records interleave correctly
+// with the host's own output and are flushed by the C runtime at exit.
+type cFile struct {
+	f     *C.FILE
+	flush bool // flush after each write (the log)
+}
+
+func (w cFile) Write(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	n := int(C.fwrite(unsafe.Pointer(&p[0]), 1, C.size_t(len(p)), w.f))
+	if w.flush {
+		C.fflush(w.f)
+	}
+	if n < len(p) {
+		return n, errors.New("short write on output stream")
+	}
+	return n, nil
+}
+
+// stderrLog is where complaints go when there is no library yet.
+func stderrLog() *logx.Logger {
+	return logx.New(cFile{f: C.joy_c_stderr(), flush: true}, int(logx.Debug))
+}
+
+// lib returns the initialized library or logs why there is none.
+func lib() *library {
+	l := current.Load()
+	if l == nil {
+		stderrLog().Logf(logx.Crit, "Joy Library has not been initialized!")
+	}
+	return l
+}
+
+// context returns context index of l, or logs that it is out of range.
+func (l *library) context(index uint) *joy.Context {
+	if index >= joy.MaxContexts {
+		l.log.Logf(logx.Crit, "Joy Library invalid context (%d) for packet processing!", index)
+		return nil
+	}
+	return l.ctx[index]
+}
+
+// recoverPanic keeps a Go panic from crossing into the C host.
+func recoverPanic(what string, index int) {
+	if r := recover(); r != nil {
+		panics.Add(1)
+		log := stderrLog()
+		if l := current.Load(); l != nil {
+			log = l.log
+		}
+		log.Logf(logx.Crit, "internal error in %s (context %d), call abandoned: %v", what, index, r)
+	}
+}
+
+//export goJoyInitialize
+func goJoyInitialize(data *C.struct_joy_init, outputDir, outputFile, logfile *C.char) (rc C.int) {
+	defer recoverPanic("joy_initialize", -1)
+	if data == nil {
+		stderrLog().Logf(logx.Err, "joy_initialize: init data is NULL")
+		return 1
+	}
+	l := &library{}
+	errLog := stderrLog()
+
+	l.logf = C.joy_c_stderr()
+	if logfile != nil {
+		mode := C.CString("a")
+		f, err := C.fopen(logfile, mode)
+		C.free(unsafe.Pointer(mode))
+		if f == nil {
+			errLog.Logf(logx.Err, "joy_initialize: could not open log file %s: %v", C.GoString(logfile), errnoText(err))
+			return 1
+		}
+		l.logf, l.logOwned = f, true
+	}
+
+	dir := "./"
+	if outputDir != nil && C.GoString(outputDir) != "" {
+		dir = C.GoString(outputDir)
+		if !strings.HasSuffix(dir, "/") {
+			dir += "/"
+		}
+	}
+	l.out = C.joy_c_stdout()
+	if outputFile != nil {
+		path := dir + C.GoString(outputFile)
+		if len(path) >= C.MAX_FILENAME_LEN {
+			errLog.Logf(logx.Err, "joy_initialize: output path is longer than %d bytes", C.MAX_FILENAME_LEN-1)
+			l.closeFiles()
+			return 1
+		}
+		cpath, mode := C.CString(path), C.CString("w")
+		f, err := C.fopen(cpath, mode)
+		C.free(unsafe.Pointer(cpath))
+		C.free(unsafe.Pointer(mode))
+		if f == nil {
+			errLog.Logf(logx.Err, "joy_initialize: could not open output file %s: %v", path, errnoText(err))
+			l.closeFiles()
+			return 1
+		}
+		l.out, l.outOwned = f, true
+	}
+
+	cfg := &l.cfg
+	if t := int(data._type); t == 1 || t == 2 {
+		cfg.Type = uint(t)
+	}
+	cfg.Verbosity = uint(uint32(data.verbosity))
+	cfg.OutputDir = goStringOrEmpty(outputDir)
+	cfg.Output = goStringOrEmpty(outputFile)
+	cfg.Info = goStringOrEmpty(logfile)
+	mask := uint32(data.bitmask)
+	cfg.ApplyBitmask(mask)
+	if cfg.IPFIXExport {
+		cfg.IDP = C.DEFAULT_IDP_SIZE
+		if data.idp > 0 {
+			cfg.IDP = uint(data.idp)
+		}
+		cfg.IPFIXHost = "127.0.0.1"
+		if data.ipfix_host != nil {
+			cfg.IPFIXHost = C.GoString(data.ipfix_host)
+		}
+		cfg.IPFIXPort = C.DEFAULT_IPFIX_EXPORT_PORT
+		if data.ipfix_port > 0 {
+			cfg.IPFIXPort = uint(data.ipfix_port)
+		}
+	}
+	l.log = logx.New(cFile{f: l.logf, flush: true}, int(int32(data.verbosity)))
+	if missing := unsupportedBits(mask); missing != "" {
+		l.log.Logf(logx.Err, "bitmask features not supported yet, ignored: %s", missing)
+	}
+	for i := range l.ctx {
+		l.ctx[i] = joy.NewContext(cfg, cFile{f: l.out}, l.log)
+	}
+
+	// Replace any earlier library: its flows are dropped unprinted, as the
+	// original does, but its files are closed rather than leaked.
+	if old := current.Swap(l); old != nil {
+		for _, c := range old.ctx {
+			c.Discard()
+		}
+		old.closeFiles()
+	}
+	return 0
+}
+
+func (l *library) closeFiles() {
+	if l.outOwned && l.out != nil {
+		C.fclose(l.out)
+	}
+	if l.logOwned && l.logf != nil {
+		C.fclose(l.logf)
+	}
+	l.outOwned, l.logOwned = false, false
+}
+
+func goStringOrEmpty(s *C.char) string {
+	if s == nil {
+		return ""
+	}
+	return C.GoString(s)
+}
+
+func errnoText(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return errno.Error()
+	}
+	if err != nil {
+		return err.Error()
+	}
+	return "unknown error"
+}
+
+// unsupportedBits names the bitmask features whose processing is not built
+// yet, so a host is told rather than silently given less.
+func unsupportedBits(mask uint32) string {
+	names := []struct {
+		bit  uint32
+		name string
+	}{
+		{config.DNSOn, "dns"}, {config.SSHOn, "ssh"}, {config.TLSOn, "tls"}, {config.DHCPOn, "dhcp"},
+		{config.HTTPOn, "http"}, {config.IKEOn, "ike"}, {config.PayloadOn, "payload"}, {config.ExeOn, "exe"},
+		{config.ByteDistOn, "byte_dist"}, {config.EntropyOn, "entropy"}, {config.ClassifyOn, "classify"},
+		{config.HeaderOn, "header"}, {config.IPFIXExportOn, "ipfix_export"},
+	}
+	var out []string
+	for _, n := range names {
+		if mask&n.bit != 0 {
+			out = append(out, n.name)
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+//export goJoyPrintConfig
+func goJoyPrintConfig(format C.int) {
+	defer recoverPanic("joy_print_config", -1)
+	l := lib()
+	if l == nil {
+		return
+	}
+	var b []byte
+	if format != C.JOY_TERMINAL_FORMAT {
+		b = l.cfg.AppendJSON(nil)
+	} else {
+		b = l.cfg.AppendTerminal(nil, nil)
+	}
+	_, _ = cFile{f: l.out}.Write(b)
+}
+
+var notYetNames = [...]string{"joy_anon_subnets", "joy_anon_http_usernames", "joy_update_splt_bd_params",
+	"joy_get_compact_bd", "joy_label_subnets"}
+
+//export goJoyNotYet
+func goJoyNotYet(which C.int, a, b *C.char) C.int {
+	defer recoverPanic("API call", -1)
+	l := lib()
+	if l == nil {
+		return 1
+	}
+	name := "unknown function"
+	if int(which) >= 0 && int(which) < len(notYetNames) {
+		name = notYetNames[which]
+	}
+	l.log.Logf(logx.Err, "%s is not supported yet", name)
+	return 1
+}
+
+//export goJoyBadPacket
+func goJoyBadPacket(index C.uintptr_t, nullHeader, nullPacket C.int) {
+	defer recoverPanic("joy_process_packet", -1)
+	l := lib()
+	if l == nil {
+		return
+	}
+	switch {
+	case uint64(index) >= joy.MaxContexts:
+		l.log.Logf(logx.Crit, "Joy Library invalid context (%d) for packet processing!", uint64(index))
+	case nullHeader != 0:
+		l.log.Logf(logx.Err, "joy_process_packet: packet header is NULL (context %d)", uint64(index))
+	case nullPacket != 0:
+		l.log.Logf(logx.Err, "joy_process_packet: packet data is NULL (context %d)", uint64(index))
+	}
+}
+
+//export goJoyProcessPacket
+func goJoyProcessPacket(index C.uint, sec, usec C.int64_t, data *C.uchar, caplen C.uint32_t) {
+	defer recoverPanic("joy_process_packet", int(index))
+	l := current.Load()
+	if l == nil {
+		lib() // logs
+		return
+	}
+	frame := unsafe.Slice((*byte)(unsafe.Pointer(data)), int(caplen))
+	l.ctx[index].ProcessPacket(int64(sec)*1e6+int64(usec), frame)
+}
+
+//export goJoyPrintFlowData
+func goJoyPrintFlowData(index C.uint, typ C.int) {
+	defer recoverPanic("joy_print_flow_data", int(index))
+	l := lib()
+	if l == nil {
+		return
+	}
+	if c := l.context(uint(index)); c != nil {
+		c.PrintFlows(typ != C.JOY_EXPIRED_FLOWS)
+	}
+}
+
+var ipfixWarned atomic.Bool
+
+//export goJoyExportFlowsIPFIX
+func goJoyExportFlowsIPFIX(index C.uint, typ C.int) {
+	defer recoverPanic("joy_export_flows_ipfix", int(index))
+	l := lib()
+	if l == nil {
+		return
+	}
+	if l.context(uint(index)) == nil {
+		return
+	}
+	if !ipfixWarned.Swap(true) {
+		l.log.Logf(logx.Err, "joy_export_flows_ipfix is not supported yet; flows stay in the table")
+	}
+}
+
+//export goJoyCleanup
+func goJoyCleanup(index C.uint) {
+	defer recoverPanic("joy_cleanup", int(index))
+	l := lib()
+	if l == nil {
+		return
+	}
+	if c := l.context(uint(index)); c != nil {
+		c.Discard()
+		C.fflush(l.out)
+	}
+}
+
+//export goJoySetLinkType
+func goJoySetLinkType(index C.uint, dlt C.int) C.int {
+	defer recoverPanic("joy_set_link_type", int(index))
+	l := lib()
+	if l == nil {
+		return 1
+	}
+	c := l.context(uint(index))
+	if c == nil {
+		return 1
+	}
+	t := decode.LinkType(dlt)
+	if !decode.Supported(t) {
+		l.log.Logf(logx.Err, "joy_set_link_type: link type %d is not supported", int(dlt))
+		return 1
+	}
+	c.SetLinkType(t)
+	return 0
+}
