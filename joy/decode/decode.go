@@ -140,14 +140,29 @@ func (d *Decoder) network(frame []byte) ([]byte, int, error) {
 			return nil, 0, ErrNotIP
 		}
 		return d.etherPayload(layers.EthernetType(binary.BigEndian.Uint16(frame)), frame[20:])
+	case LinkEthernet:
+		// Fast path for the overwhelmingly common untagged Ethernet II
+		// frame: two byte reads instead of a layer parse. Everything else
+		// (VLAN tags, 802.3 lengths, ...) goes through gopacket below.
+		if len(frame) >= 14 {
+			switch binary.BigEndian.Uint16(frame[12:]) {
+			case 0x0800:
+				return frame[14:], 4, nil
+			case 0x86dd:
+				return frame[14:], 6, nil
+			}
+		}
 	}
 	err := d.parser.DecodeLayers(frame, &d.decoded)
 	if len(d.decoded) == 0 {
 		return nil, 0, ErrNotIP
 	}
-	var unsupported gopacket.UnsupportedLayerType
-	if err != nil && !errors.As(err, &unsupported) {
-		return nil, 0, ErrNotIP
+	if err != nil {
+		// The parser stops with UnsupportedLayerType where the network
+		// layer starts, which is where this package takes over.
+		if _, ok := err.(gopacket.UnsupportedLayerType); !ok {
+			return nil, 0, ErrNotIP
+		}
 	}
 	var payload []byte
 	switch d.decoded[len(d.decoded)-1] {
