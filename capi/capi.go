@@ -311,6 +311,30 @@ func goJoyProcessPacket(index C.uint, sec, usec C.int64_t, data *C.uchar, caplen
 	l.ctx[index].ProcessPacket(int64(sec)*1e6+int64(usec), frame)
 }
 
+//export goJoyProcessBatch
+func goJoyProcessBatch(index, count C.uint, ts *C.int64_t, caplens *C.uint32_t, data *C.uchar) {
+	l := current.Load()
+	if l == nil || uint(index) >= joy.MaxContexts {
+		return
+	}
+	c := l.ctx[index]
+	times := unsafe.Slice((*int64)(unsafe.Pointer(ts)), int(count))
+	lens := unsafe.Slice((*uint32)(unsafe.Pointer(caplens)), int(count))
+	off := 0
+	for i := range times {
+		n := int(lens[i])
+		frame := unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(data), off)), n)
+		processOne(c, int(index), times[i], frame)
+		off += n
+	}
+}
+
+// processOne handles one packet; a panic drops only that packet.
+func processOne(c *joy.Context, index int, ts int64, frame []byte) {
+	defer recoverPanic("joy_process_packet", index)
+	c.ProcessPacket(ts, frame)
+}
+
 //export goJoyPrintFlowData
 func goJoyPrintFlowData(index C.uint, typ C.int) {
 	defer recoverPanic("joy_print_flow_data", int(index))
