@@ -17,9 +17,14 @@ import (
 
 	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/decode"
+	"github.com/gojoy/libjoy/joy/feature"
 	"github.com/gojoy/libjoy/joy/flow"
 	"github.com/gojoy/libjoy/joy/logx"
 )
+
+// modules lists every per-flow module in the order the original prints
+// them (wht, example, dns, ssh, tls, dhcp, http, ike, payload, salt, ppi).
+var modules = []feature.Kind{}
 
 // Config is the run's configuration (see package config).
 type Config = config.Config
@@ -82,6 +87,12 @@ func NewContext(cfg *Config, out io.Writer, log *logx.Logger) *Context {
 		Zeros:             cfg.Zeros,
 		Retrans:           cfg.Retrans,
 		PreemptiveTimeout: cfg.PreemptiveTimeout,
+		Config:            cfg,
+	}
+	for _, k := range modules {
+		if k.Enabled(cfg) {
+			opts.Modules = append(opts.Modules, k)
+		}
 	}
 	c.table = flow.NewTable(opts, tableLog{log}, c.emitNow)
 	return c

@@ -3,6 +3,7 @@ package flow
 import (
 	"net/netip"
 
+	"github.com/gojoy/libjoy/joy/feature"
 	"github.com/gojoy/libjoy/joy/jsonw"
 )
 
@@ -45,6 +46,7 @@ func AppendJSON(b []byte, r *Record) []byte {
 	b = appendSPLT(b, rec, tw)
 	b = appendIP(b, rec, tw)
 	b = appendTCP(b, rec, tw)
+	b = appendModules(b, rec, tw)
 	b = appendProbableOS(b, rec, tw)
 	b = appendDebug(b, rec, tw)
 	if r.expType != 0 {
@@ -96,6 +98,23 @@ func client(a, b *Record) *Record {
 		return a
 	}
 	return nil
+}
+
+// appendModules prints each module whose state exists on the out side,
+// with the other side's state of the same module (a twin's state alone is
+// never printed, as in the original).
+func appendModules(b []byte, rec, tw *Record) []byte {
+	for i, m := range rec.mods {
+		if m == nil {
+			continue
+		}
+		var other feature.Module
+		if tw != nil && tw.mods[i] != nil {
+			other = tw.mods[i]
+		}
+		b = m.AppendJSON(b, other)
+	}
+	return b
 }
 
 func appendAddr(b []byte, a [16]byte, v6 bool) []byte {

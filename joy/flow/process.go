@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 
 	"github.com/gojoy/libjoy/joy/decode"
+	"github.com/gojoy/libjoy/joy/feature"
 )
 
 // Observe updates the table with one decoded packet taken at ts (µs since
@@ -106,7 +107,27 @@ func (t *Table) tcp(k *Key, seg []byte, ts int64) *Record {
 	if r.app == 0 && r.op <= 2 && n > 0 {
 		r.app, r.dir = identify(payload)
 	}
+	t.observeModules(r, payload, ts)
 	return r
+}
+
+// observeModules feeds a payload to every enabled module whose filter
+// accepts the flow, creating the module's state on its first packet.
+func (t *Table) observeModules(r *Record, payload []byte, ts int64) {
+	if len(t.opts.Modules) == 0 {
+		return
+	}
+	f := feature.Flow{Proto: r.Key.Proto, Sp: r.Key.Sp, Dp: r.Key.Dp, App: r.app}
+	for i := range t.opts.Modules {
+		k := &t.opts.Modules[i]
+		if !k.Accepts(f) {
+			continue
+		}
+		if r.mods[i] == nil {
+			r.mods[i] = k.New(t.opts.Config)
+		}
+		r.mods[i].Observe(payload, ts)
+	}
 }
 
 func (t *Table) udp(k *Key, dgram []byte, ts int64) *Record {
@@ -136,5 +157,6 @@ func (t *Table) data(k Key, payload []byte, ts int64) *Record {
 	r := t.lookup(k, ts)
 	t.addSPLT(r, len(payload), ts)
 	r.ob += uint64(len(payload))
+	t.observeModules(r, payload, ts)
 	return r
 }

@@ -3,6 +3,8 @@
 // decides output order, expiry, and the JSON text of a record.
 package flow
 
+import "github.com/gojoy/libjoy/joy/feature"
+
 // MaxSPLT is how many data packets per direction the SPLT keeps.
 const MaxSPLT = 50
 
@@ -66,6 +68,9 @@ type Record struct {
 	app     uint16
 	dir     uint8
 	expType byte
+
+	// per-flow module state, indexed like Options.Modules
+	mods [feature.MaxModules]feature.Module
 }
 
 func (r *Record) reset(k Key) {

@@ -1,5 +1,10 @@
 package flow
 
+import (
+	"github.com/gojoy/libjoy/joy/config"
+	"github.com/gojoy/libjoy/joy/feature"
+)
+
 // Timeouts of the original: a flow is inactive when its last packet is
 // more than 10 s older than the clock, and active-expired when it started
 // more than 30 s before the clock.
@@ -14,6 +19,10 @@ type Options struct {
 	Zeros             bool // zero-length packets enter the SPLT
 	Retrans           bool // retransmitted TCP segments are processed normally
 	PreemptiveTimeout bool
+	// Modules are the enabled modules, in the order they are printed.
+	Modules []feature.Kind
+	// Config is handed to the modules' constructors.
+	Config *config.Config
 }
 
 // Logger receives the table's diagnostics.
@@ -37,8 +46,12 @@ type Table struct {
 	live int
 }
 
-// NewTable returns an empty table.
+// NewTable returns an empty table. At most feature.MaxModules modules are
+// used; more are ignored.
 func NewTable(opts Options, log Logger, emit func(*Record)) *Table {
+	if len(opts.Modules) > feature.MaxModules {
+		opts.Modules = opts.Modules[:feature.MaxModules]
+	}
 	return &Table{opts: opts, log: log, flows: make(map[Key]*Record, 1024), emit: emit}
 }
 

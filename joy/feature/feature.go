@@ -1,0 +1,44 @@
+// Package feature is the small interface between the flow table and the
+// per-flow modules (protocol parsers such as TLS or DNS, and payload
+// features): a module observes the payloads of one direction of a flow and
+// writes its JSON member when the flow is printed. Adding a protocol is one
+// new package that provides a Kind, plus one line in the list that enables
+// it.
+package feature
+
+import "github.com/gojoy/libjoy/joy/config"
+
+// Flow is what a module's filter may look at: the record's key protocol
+// and ports, and the application identified from its first payloads
+// (443 for TLS, 80 for HTTP, 0 if unknown).
+type Flow struct {
+	Proto  uint8
+	Sp, Dp uint16
+	App    uint16
+}
+
+// Module is the state of one module for one direction of a flow.
+type Module interface {
+	// Observe is called for every packet of the direction that passes the
+	// module's filter, zero-length ones included. payload is only valid
+	// during the call; ts is in microseconds since the epoch.
+	Observe(payload []byte, ts int64)
+	// AppendJSON appends the module's member, leading comma included
+	// (e.g. `,"tls":{...}`), or nothing. twin is the same module's state
+	// for the other direction, or nil.
+	AppendJSON(b []byte, twin Module) []byte
+}
+
+// Kind describes one module.
+type Kind struct {
+	Name string
+	// Enabled reports whether the configuration turns the module on.
+	Enabled func(cfg *config.Config) bool
+	// Accepts is the module's filter.
+	Accepts func(f Flow) bool
+	// New returns fresh state for one direction of a flow.
+	New func(cfg *config.Config) Module
+}
+
+// MaxModules bounds how many modules a record can carry.
+const MaxModules = 12
