@@ -17,14 +17,27 @@ import (
 
 	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/decode"
+	"github.com/gojoy/libjoy/joy/dhcp"
+	"github.com/gojoy/libjoy/joy/dns"
 	"github.com/gojoy/libjoy/joy/feature"
 	"github.com/gojoy/libjoy/joy/flow"
+	"github.com/gojoy/libjoy/joy/http"
+	"github.com/gojoy/libjoy/joy/ike"
 	"github.com/gojoy/libjoy/joy/logx"
+	"github.com/gojoy/libjoy/joy/ssh"
+	"github.com/gojoy/libjoy/joy/tls"
 )
 
 // modules lists every per-flow module in the order the original prints
 // them (wht, example, dns, ssh, tls, dhcp, http, ike, payload, salt, ppi).
-var modules = []feature.Kind{}
+var modules = []feature.Kind{
+	dns.Kind,
+	ssh.Kind,
+	tls.Kind,
+	dhcp.Kind,
+	http.Kind,
+	ike.Kind,
+}
 
 // Config is the run's configuration (see package config).
 type Config = config.Config

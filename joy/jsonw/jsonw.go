@@ -92,3 +92,20 @@ func appendEscaped(b []byte, s string) []byte {
 	}
 	return b
 }
+
+// Sanitized appends p the way the original turns raw protocol bytes into a
+// JSON string body (no quotes): it stops at the first NUL, and every byte
+// that is not printable ASCII, and each of `\ / "`, becomes '.'. The result
+// is always valid JSON.
+func Sanitized(b []byte, p []byte) []byte {
+	for _, c := range p {
+		if c == 0 {
+			break
+		}
+		if c < 0x20 || c >= 0x7f || c == '\\' || c == '/' || c == '"' {
+			c = '.'
+		}
+		b = append(b, c)
+	}
+	return b
+}

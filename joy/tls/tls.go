@@ -1,0 +1,25 @@
+// Package tls is Joy's TLS metadata module: it observes the payloads of one
+// direction of a flow and writes the record's "tls" member.
+package tls
+
+import (
+	"github.com/gojoy/libjoy/joy/config"
+	"github.com/gojoy/libjoy/joy/feature"
+)
+
+// Kind registers the module with the flow table.
+var Kind = feature.Kind{
+	Name:    "tls",
+	Enabled: func(cfg *config.Config) bool { return cfg.TLS },
+	Accepts: func(f feature.Flow) bool { return f.App == 443 || f.Sp == 443 || f.Dp == 443 },
+	New:     func(cfg *config.Config) feature.Module { return new(State) },
+}
+
+// State is the module's state for one direction of a flow.
+type State struct{}
+
+// Observe implements feature.Module.
+func (s *State) Observe(payload []byte, ts int64) {}
+
+// AppendJSON implements feature.Module.
+func (s *State) AppendJSON(b []byte, twin feature.Module) []byte { return b }
