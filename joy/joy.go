@@ -101,6 +101,11 @@ func NewContext(cfg *Config, out io.Writer, log *logx.Logger) *Context {
 		Retrans:           cfg.Retrans,
 		PreemptiveTimeout: cfg.PreemptiveTimeout,
 		Config:            cfg,
+		ByteDist:          cfg.Dist,
+		Entropy:           cfg.Entropy,
+		Compact:           cfg.CompactMap,
+		IDP:               int(cfg.IDPBytes()),
+		HeaderBytes:       int(cfg.HD),
 	}
 	for _, k := range modules {
 		if k.Enabled(cfg) {
@@ -163,7 +168,7 @@ func asBadHeader(err error, target **decode.BadHeaderError) bool {
 // how many flows were written.
 func (c *Context) PrintFlows(all bool) int {
 	n := c.table.Drain(all, func(r *flow.Record) {
-		c.buf = flow.AppendJSON(c.buf, r)
+		c.buf = c.table.AppendJSON(c.buf, r)
 		if len(c.buf) >= 48<<10 {
 			c.flush()
 		}
@@ -175,7 +180,7 @@ func (c *Context) PrintFlows(all bool) int {
 
 // emitNow writes a flow that leaves the table during packet processing.
 func (c *Context) emitNow(r *flow.Record) {
-	c.buf = flow.AppendJSON(c.buf, r)
+	c.buf = c.table.AppendJSON(c.buf, r)
 	c.stats.FlowsPrinted++
 	c.flush()
 }

@@ -19,6 +19,8 @@ import (
 	"strings"
 
 	"github.com/gojoy/libjoy/joy"
+	"github.com/gojoy/libjoy/joy/bytestats"
+	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/logx"
 )
 
@@ -33,14 +35,19 @@ options (0 = off, 1 = on):
                      (FILE ending in .gz is gzip-compressed)
   outdir=DIR         directory for output=FILE
   verbosity=N        log level: 0 off, 1 debug, 2 info, 3 warning, 4 error, 5 critical
+  dist=1             byte distribution with its mean and standard deviation
+  cdist=FILE         compact byte distribution with the map in FILE ("byte<TAB>bucket" lines)
+  entropy=1          entropy of the payload bytes
+  idp=N              the first N bytes (at most 1500) of the initial data packet of each direction
+  hd=N               header description over the first N payload bytes
   num_pkts=N, type=1|2  accepted and shown in the configuration record
 `
 
 // notYet lists the original's options whose features are not built yet:
 // they are refused rather than silently ignored.
 var notYet = map[string]bool{
-	"dist": true, "cdist": true, "entropy": true, "exe": true, "classify": true, "idp": true,
-	"anon": true, "useranon": true, "label": true, "bpf": true, "hd": true, "wht": true,
+	"exe": true, "classify": true,
+	"anon": true, "useranon": true, "label": true, "bpf": true, "wht": true,
 	"example": true, "dns": true, "ssh": true, "tls": true, "dhcp": true, "http": true,
 	"ike": true, "payload": true, "salt": true, "ppi": true, "model": true, "interface": true,
 	"ipfix_export_port": true, "ipfix_export_remote_port": true, "ipfix_export_remote_host": true,
@@ -83,6 +90,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 			cfg.Type, err = number(value)
 		case "verbosity":
 			cfg.Verbosity, err = number(value)
+		case "dist":
+			cfg.Dist, err = flag(value)
+		case "entropy":
+			cfg.Entropy, err = flag(value)
+		case "hd":
+			cfg.HD, err = number(value)
+		case "idp":
+			cfg.IDP, err = number(value)
+			cfg.ReportIDP = cfg.IDP > 0
+			if cfg.IDP > config.MaxIDP {
+				fmt.Fprintf(stderr, "joy: idp=%d is more than %d bytes; using %d\n", cfg.IDP, config.MaxIDP, config.MaxIDP)
+			}
+		case "cdist":
+			cfg.CDist = value
+			cfg.CompactMap, err = loadCompactMap(value)
 		case "output":
 			cfg.Output = value
 		case "outdir":
@@ -126,6 +148,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 		status = 1
 	}
 	return status
+}
+
+func loadCompactMap(path string) (*bytestats.CompactMap, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return bytestats.LoadCompactMap(f)
 }
 
 func flag(v string) (bool, error) {

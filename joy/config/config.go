@@ -6,6 +6,7 @@ package config
 import (
 	"strconv"
 
+	"github.com/gojoy/libjoy/joy/bytestats"
 	"github.com/gojoy/libjoy/joy/jsonw"
 )
 
@@ -81,10 +82,36 @@ type Config struct {
 	Salt     bool
 	PPI      bool
 
+	// CompactMap, when set, turns on the compact byte distribution (CDist
+	// names the file it came from).
+	CompactMap *bytestats.CompactMap
+	// ReportIDP turns on the initial data packet: IDP bytes of it (1300
+	// when IDP is 0) are printed as idp_out / idp_in.
+	ReportIDP bool
+
 	// IPFIX export.
 	IPFIXExport bool
 	IPFIXHost   string
 	IPFIXPort   uint
+}
+
+// MaxIDP is the most bytes of an initial data packet that are kept.
+const MaxIDP = 1500
+
+// DefaultIDP is the initial data packet size used when none is given.
+const DefaultIDP = 1300
+
+// IDPBytes is how many bytes of the initial data packet to report (0 when
+// off), DefaultIDP when none is set, at most MaxIDP.
+func (c *Config) IDPBytes() uint {
+	if !c.ReportIDP {
+		return 0
+	}
+	n := c.IDP
+	if n == 0 {
+		n = DefaultIDP
+	}
+	return min(n, MaxIDP)
 }
 
 // ApplyBitmask sets the fields that the library guide's bitmask controls.

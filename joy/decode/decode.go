@@ -66,6 +66,9 @@ type Packet struct {
 	TTL     uint8 // TTL or hop limit
 	HasID   bool  // IPv4 only
 	ID      uint16
+	// IP is the datagram from its first header byte, as far as the capture
+	// holds it (at most the IP total length).
+	IP []byte
 	// Transport is the whole transport area as the IP header sizes it.
 	// When the capture holds fewer bytes than that (the original tolerates
 	// a few), the missing tail reads as zeros, as the original's normal
@@ -259,6 +262,7 @@ func (d *Decoder) ipv4(frame, b []byte, p *Packet) error {
 		p.Proto = 0 // a later fragment has no transport header
 	}
 	p.Transport = d.area(b, hl, total)
+	p.IP = b[:min(total, len(b))]
 	return nil
 }
 
@@ -298,7 +302,7 @@ func (d *Decoder) ipv6(frame, b []byte, p *Packet) error {
 	if total > len(frame) {
 		return ErrShort
 	}
-	*p = Packet{Version: 6, TTL: b[7]}
+	*p = Packet{Version: 6, TTL: b[7], IP: b[:min(total, len(b))]}
 	copy(p.Src[:], b[8:24])
 	copy(p.Dst[:], b[24:40])
 	next, off := b[6], 40

@@ -3,14 +3,25 @@ package flow
 import (
 	"net/netip"
 
+	"github.com/gojoy/libjoy/joy/bytestats"
 	"github.com/gojoy/libjoy/joy/feature"
 	"github.com/gojoy/libjoy/joy/jsonw"
 )
 
 // AppendJSON appends the JSON object of the flow whose chronological record
 // is r (with its twin, if any), newline included, in the original's key
-// order and number formats.
+// order and number formats, printing the features of the table's options.
+func (t *Table) AppendJSON(b []byte, r *Record) []byte {
+	return appendRecord(b, r, &t.opts)
+}
+
+// AppendJSON appends the JSON object of the flow of r with no optional
+// features.
 func AppendJSON(b []byte, r *Record) []byte {
+	return appendRecord(b, r, &Options{})
+}
+
+func appendRecord(b []byte, r *Record, o *Options) []byte {
 	rec, tw := outSide(r)
 
 	b = append(b, `{"sa":`...)
@@ -44,10 +55,19 @@ func AppendJSON(b []byte, r *Record) []byte {
 	b = append(b, `,"time_end":`...)
 	b = jsonw.Time(b, end)
 	b = appendSPLT(b, rec, tw)
+	if o.countBytes() {
+		b = appendByteStats(b, rec, tw, o)
+	}
 	b = appendIP(b, rec, tw)
 	b = appendTCP(b, rec, tw)
 	b = appendModules(b, rec, tw)
+	if rec.hd != nil && rec.hd.n >= 2 {
+		b = appendHeaderDesc(b, rec.hd)
+	}
 	b = appendProbableOS(b, rec, tw)
+	if o.IDP > 0 {
+		b = appendIDP(b, rec, tw)
+	}
 	b = appendDebug(b, rec, tw)
 	if r.expType != 0 {
 		b = append(b, `,"expire_type":"`...)
@@ -98,6 +118,51 @@ func client(a, b *Record) *Record {
 		return a
 	}
 	return nil
+}
+
+func appendByteStats(b []byte, rec, tw *Record, o *Options) []byte {
+	var in *bytestats.Counts
+	numBytes := rec.ob
+	if tw != nil {
+		in = tw.bytes
+		numBytes += tw.ob
+	}
+	return bytestats.AppendJSON(b, rec.bytes, in, tw != nil, numBytes, bytestats.Options{
+		Dist: o.ByteDist, Compact: o.Compact != nil, Entropy: o.Entropy,
+	})
+}
+
+func appendHeaderDesc(b []byte, h *headerDesc) []byte {
+	w := h.width
+	b = append(b, `,"hd":{"n":`...)
+	b = jsonw.Uint(b, uint64(h.n))
+	b = append(b, `,"cm":"`...)
+	b = jsonw.Hex(b, h.mask[:w])
+	b = append(b, `","cv":"`...)
+	b = jsonw.Hex(b, h.value[:w])
+	b = append(b, `","sm":"`...)
+	b = jsonw.Hex(b, h.seq[:w])
+	b = append(b, `","i":"`...)
+	b = jsonw.Hex(b, h.first[:w])
+	return append(b, `"}`...)
+}
+
+// appendIDP prints the initial data packets of both sides, as the later
+// original does.
+func appendIDP(b []byte, rec, tw *Record) []byte {
+	if rec.idpLen > 0 {
+		b = append(b, `,"idp_out":"`...)
+		b = jsonw.Hex(b, rec.idp[:rec.idpLen])
+		b = append(b, `","idp_len_out":`...)
+		b = jsonw.Uint(b, uint64(rec.idpLen))
+	}
+	if tw != nil && tw.idpLen > 0 {
+		b = append(b, `,"idp_in":"`...)
+		b = jsonw.Hex(b, tw.idp[:tw.idpLen])
+		b = append(b, `","idp_len_in":`...)
+		b = jsonw.Uint(b, uint64(tw.idpLen))
+	}
+	return b
 }
 
 // appendModules prints each module whose state exists on the out side,

@@ -3,6 +3,7 @@ package flow
 import (
 	"encoding/binary"
 
+	"github.com/gojoy/libjoy/joy/bytestats"
 	"github.com/gojoy/libjoy/joy/decode"
 	"github.com/gojoy/libjoy/joy/feature"
 )
@@ -48,7 +49,27 @@ func (t *Table) Observe(p *decode.Packet, ts int64) *Record {
 		r.start = ts
 	}
 	r.end = ts
+	if t.opts.IDP > 0 && r.op > 0 && r.idpLen == 0 {
+		// The initial data packet, from its IP header on.
+		n := min(len(p.IP), t.opts.IDP)
+		r.idp = append(r.idp[:0], p.IP[:n]...)
+		r.idpLen = n
+	}
 	return r
+}
+
+// countBytes updates the byte statistics with a payload.
+func (t *Table) countBytes(r *Record, payload []byte) {
+	if !t.opts.countBytes() || len(payload) == 0 {
+		return
+	}
+	if r.bytes == nil {
+		r.bytes, r.spare.bytes = r.spare.bytes, nil
+		if r.bytes == nil {
+			r.bytes = new(bytestats.Counts)
+		}
+	}
+	r.bytes.Observe(payload, t.opts.Compact)
 }
 
 func (t *Table) addSPLT(r *Record, n int, ts int64) bool {
@@ -104,10 +125,20 @@ func (t *Table) tcp(k *Key, seg []byte, ts int64) *Record {
 		}
 	}
 	r.ob += uint64(n)
+	t.countBytes(r, payload)
 	if r.app == 0 && r.op <= 2 && n > 0 {
 		r.app, r.dir = identify(payload)
 	}
 	t.observeModules(r, payload, ts)
+	if hb := t.opts.HeaderBytes; hb > 0 && n >= hb {
+		if r.hd == nil {
+			r.hd, r.spare.hd = r.spare.hd, nil
+			if r.hd == nil {
+				r.hd = new(headerDesc)
+			}
+		}
+		r.hd.observe(payload[:hb])
+	}
 	return r
 }
 
@@ -157,6 +188,7 @@ func (t *Table) data(k Key, payload []byte, ts int64) *Record {
 	r := t.lookup(k, ts)
 	t.addSPLT(r, len(payload), ts)
 	r.ob += uint64(len(payload))
+	t.countBytes(r, payload)
 	t.observeModules(r, payload, ts)
 	return r
 }

@@ -3,7 +3,10 @@
 // decides output order, expiry, and the JSON text of a record.
 package flow
 
-import "github.com/gojoy/libjoy/joy/feature"
+import (
+	"github.com/gojoy/libjoy/joy/bytestats"
+	"github.com/gojoy/libjoy/joy/feature"
+)
 
 // MaxSPLT is how many data packets per direction the SPLT keeps.
 const MaxSPLT = 50
@@ -71,8 +74,29 @@ type Record struct {
 
 	// per-flow module state, indexed like Options.Modules
 	mods [feature.MaxModules]feature.Module
+
+	bytes  *bytestats.Counts // byte statistics, when any is on
+	idp    []byte            // initial data packet, from its IP header
+	idpLen int               // its length (0: not taken yet)
+	hd     *headerDesc       // header description, when on
+
+	// buffers of an earlier flow kept for reuse by this record
+	spare struct {
+		bytes *bytestats.Counts
+		hd    *headerDesc
+	}
 }
 
 func (r *Record) reset(k Key) {
-	*r = Record{Key: k, ttl: 255}
+	// Keep the feature buffers for reuse; everything else starts afresh.
+	bytes, idp, hd := r.bytes, r.idp, r.hd
+	*r = Record{Key: k, ttl: 255, idp: idp[:0]}
+	if bytes != nil {
+		*bytes = bytestats.Counts{}
+		r.spare.bytes = bytes
+	}
+	if hd != nil {
+		*hd = headerDesc{}
+		r.spare.hd = hd
+	}
 }

@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"github.com/gojoy/libjoy/joy/bytestats"
 	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/feature"
 )
@@ -23,7 +24,19 @@ type Options struct {
 	Modules []feature.Kind
 	// Config is handed to the modules' constructors.
 	Config *config.Config
+
+	// Byte statistics: counted when any of these is on.
+	ByteDist bool
+	Entropy  bool
+	Compact  *bytestats.CompactMap // compact distribution, if not nil
+	// IDP is how many bytes of the first data packet to keep (0: none).
+	IDP int
+	// HeaderBytes is how many leading payload bytes the header
+	// description covers (0: off).
+	HeaderBytes int
 }
+
+func (o *Options) countBytes() bool { return o.ByteDist || o.Entropy || o.Compact != nil }
 
 // Logger receives the table's diagnostics.
 type Logger interface {

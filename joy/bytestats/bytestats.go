@@ -1,0 +1,213 @@
+// Package bytestats counts the bytes of one direction of a flow and prints
+// Joy's byte-distribution features: the 256-bucket distribution with its
+// mean and standard deviation, the compact (16-bucket) distribution and
+// the entropy, with the original's reductions and float arithmetic.
+package bytestats
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math"
+	"math/bits"
+	"strconv"
+	"strings"
+
+	"github.com/gojoy/libjoy/joy/jsonw"
+)
+
+// CompactMap maps each byte value to one of 16 compact buckets.
+type CompactMap [256]uint8
+
+// Counts are the byte statistics of one direction.
+type Counts struct {
+	Count   [256]uint32
+	Compact [16]uint32
+	n       uint64  // bytes seen by the running mean/variance
+	mean    float64 // running mean (Welford)
+	m2      float64 // running sum of squared deviations
+}
+
+// Observe adds a payload. compact, if not nil, also fills the compact
+// distribution.
+func (c *Counts) Observe(p []byte, compact *CompactMap) {
+	for _, x := range p {
+		c.Count[x]++
+		c.n++
+		v := float64(x)
+		delta := v - c.mean
+		c.mean += delta / float64(c.n)
+		c.m2 += delta * (v - c.mean)
+	}
+	if compact != nil {
+		for _, x := range p {
+			c.Compact[compact[x]&15]++
+		}
+	}
+}
+
+// Options say which members to print.
+type Options struct {
+	Dist    bool // byte_dist, byte_dist_mean, byte_dist_std
+	Compact bool // compact_byte_dist
+	Entropy bool // entropy, total_entropy
+}
+
+// AppendJSON appends the byte-statistics members of a flow whose out side
+// has counts out (nil if it saw no payload bytes) and whose in side, if
+// the flow has one, has counts in. numBytes is bytes_out (+ bytes_in).
+func AppendJSON(b []byte, out, in *Counts, bidir bool, numBytes uint64, o Options) []byte {
+	var zero Counts
+	if out == nil {
+		out = &zero
+	}
+	var sum [256]uint32
+	for i := range sum {
+		sum[i] = out.Count[i]
+		if in != nil {
+			sum[i] += in.Count[i]
+		}
+	}
+	if o.Dist {
+		reduce(sum[:])
+		b = append(b, `,"byte_dist":[`...)
+		for i, c := range sum {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = jsonw.Uint(b, uint64(c))
+		}
+		b = append(b, ']')
+		if numBytes != 0 {
+			mean, std := meanStd(out, in, bidir)
+			b = append(b, `,"byte_dist_mean":`...)
+			b = strconv.AppendFloat(b, mean, 'f', 6, 64)
+			b = append(b, `,"byte_dist_std":`...)
+			b = strconv.AppendFloat(b, std, 'f', 6, 64)
+		}
+	}
+	if o.Compact {
+		var c [16]uint32
+		for i := range c {
+			c[i] = out.Compact[i]
+			if in != nil {
+				c[i] += in.Compact[i]
+			}
+		}
+		reduce(c[:])
+		b = append(b, `,"compact_byte_dist":[`...)
+		for i, v := range c {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = jsonw.Uint(b, uint64(v))
+		}
+		b = append(b, ']')
+	}
+	if o.Entropy && numBytes != 0 {
+		// With the distribution on, the original computes the entropy
+		// from the reduced counts (QUIRK-48).
+		e := Entropy(&sum, numBytes)
+		b = append(b, `,"entropy":`...)
+		b = strconv.AppendFloat(b, float64(e), 'f', 6, 64)
+		b = append(b, `,"total_entropy":`...)
+		b = strconv.AppendFloat(b, float64(e)*float64(numBytes), 'f', 6, 64)
+	}
+	return b
+}
+
+// reduce scales counts down so that the largest fits in 8 bits, shifting
+// all by the same amount.
+func reduce(c []uint32) {
+	var m uint32
+	for _, v := range c {
+		m |= v
+	}
+	shift := bits.Len32(m >> 8)
+	for i := range c {
+		c[i] >>= shift
+	}
+}
+
+func meanStd(out, in *Counts, bidir bool) (mean, std float64) {
+	if !bidir {
+		if out.n == 0 {
+			return 0, 0
+		}
+		if out.n == 1 {
+			return out.mean, 0
+		}
+		return out.mean, math.Sqrt(out.m2 / float64(out.n-1))
+	}
+	var n2 uint64
+	var m2, s2 float64
+	if in != nil {
+		n2, m2, s2 = in.n, in.mean, in.m2
+	}
+	n1 := out.n
+	total := float64(n1 + n2)
+	if n1+n2 == 0 {
+		return 0, 0
+	}
+	w1, w2 := float64(n1)/total, float64(n2)/total
+	mean = w1*out.mean + w2*m2
+	if n1+n2 == 1 {
+		return mean, 0
+	}
+	// The original weights the two sums of squares by their share of the
+	// bytes instead of pooling them (QUIRK-47).
+	return mean, math.Sqrt((w1*out.m2 + w2*s2) / (total - 1))
+}
+
+// flt32Epsilon is C's FLT_EPSILON.
+const flt32Epsilon = 1.1920928955078125e-07
+
+// Entropy is the Shannon entropy in bits per byte of the counts over
+// numBytes bytes, computed in float32 in the original's order.
+func Entropy(counts *[256]uint32, numBytes uint64) float32 {
+	var sum float32
+	total := float32(numBytes)
+	for _, c := range counts {
+		p := float32(c) / total
+		if p > flt32Epsilon {
+			sum -= p * logf(p)
+		}
+	}
+	return sum / logf(2)
+}
+
+// logf is a float32 natural logarithm (glibc's logf is correctly rounded
+// for these inputs, as is the float64 logarithm rounded to float32).
+func logf(x float32) float32 { return float32(math.Log(float64(x))) }
+
+// LoadCompactMap reads a compact byte-distribution map: lines of
+// "byte<TAB>bucket" with byte 0–255 and bucket 0–15. Bytes not listed map
+// to bucket 0. Reading stops quietly at the first line that is not two
+// numbers, as the original's reader does; a byte or bucket out of range is
+// an error (the original wrote past its 16-entry array, QUIRK-11).
+func LoadCompactMap(r io.Reader) (*CompactMap, error) {
+	var m CompactMap
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 4096), 1<<20)
+	line := 0
+	for sc.Scan() && line < 256 {
+		line++
+		f := strings.Fields(sc.Text())
+		if len(f) != 2 {
+			break
+		}
+		b, err1 := strconv.ParseUint(f[0], 10, 16)
+		v, err2 := strconv.ParseUint(f[1], 10, 16)
+		if err1 != nil || err2 != nil {
+			break
+		}
+		if b > 255 || v > 15 {
+			return nil, fmt.Errorf("line %d: byte %d or bucket %d out of range (byte 0-255, bucket 0-15)", line, b, v)
+		}
+		m[b] = uint8(v)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("line %d: %w", line+1, err)
+	}
+	return &m, nil
+}
