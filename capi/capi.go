@@ -21,12 +21,14 @@ import "C"
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"sync/atomic"
 	"syscall"
 	"unsafe"
 
 	"github.com/gojoy/libjoy/joy"
+	"github.com/gojoy/libjoy/joy/bytestats"
 	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/decode"
 	"github.com/gojoy/libjoy/joy/logx"
@@ -166,6 +168,16 @@ func goJoyInitialize(data *C.struct_joy_init, outputDir, outputFile, logfile *C.
 	cfg.Info = goStringOrEmpty(logfile)
 	mask := uint32(data.bitmask)
 	cfg.ApplyBitmask(mask)
+	l.log = logx.New(cFile{f: l.logf, flush: true}, int(int32(data.verbosity)))
+	if data.idp > 0 {
+		// The guide: idp sets how many bytes of the initial data packet
+		// are reported (the original never reported them, QUIRK-2).
+		cfg.ReportIDP = true
+		cfg.IDP = uint(data.idp)
+		if cfg.IDP > config.MaxIDP {
+			l.log.Logf(logx.Err, "idp of %d bytes is more than %d; using %d", cfg.IDP, config.MaxIDP, config.MaxIDP)
+		}
+	}
 	if cfg.IPFIXExport {
 		cfg.IDP = C.DEFAULT_IDP_SIZE
 		if data.idp > 0 {
@@ -180,7 +192,6 @@ func goJoyInitialize(data *C.struct_joy_init, outputDir, outputFile, logfile *C.
 			cfg.IPFIXPort = uint(data.ipfix_port)
 		}
 	}
-	l.log = logx.New(cFile{f: l.logf, flush: true}, int(int32(data.verbosity)))
 	if missing := unsupportedBits(mask); missing != "" {
 		l.log.Logf(logx.Err, "bitmask features not supported yet, ignored: %s", missing)
 	}
@@ -236,8 +247,7 @@ func unsupportedBits(mask uint32) string {
 	}{
 		{config.DNSOn, "dns"}, {config.SSHOn, "ssh"}, {config.TLSOn, "tls"}, {config.DHCPOn, "dhcp"},
 		{config.HTTPOn, "http"}, {config.IKEOn, "ike"}, {config.PayloadOn, "payload"}, {config.ExeOn, "exe"},
-		{config.ByteDistOn, "byte_dist"}, {config.EntropyOn, "entropy"}, {config.ClassifyOn, "classify"},
-		{config.HeaderOn, "header"}, {config.IPFIXExportOn, "ipfix_export"},
+		{config.ClassifyOn, "classify"}, {config.IPFIXExportOn, "ipfix_export"},
 	}
 	var out []string
 	for _, n := range names {
@@ -266,6 +276,37 @@ func goJoyPrintConfig(format C.int) {
 
 var notYetNames = [...]string{"joy_anon_subnets", "joy_anon_http_usernames", "joy_update_splt_bd_params",
 	"joy_get_compact_bd", "joy_label_subnets"}
+
+//export goJoyGetCompactBD
+func goJoyGetCompactBD(filename *C.char) C.int {
+	defer recoverPanic("joy_get_compact_bd", -1)
+	l := lib()
+	if l == nil {
+		return 1
+	}
+	if filename == nil {
+		l.log.Logf(logx.Err, "couldn't update compact BD values - no file specified")
+		return 1
+	}
+	path := C.GoString(filename)
+	f, err := os.Open(path)
+	if err != nil {
+		l.log.Logf(logx.Err, "could not open compact BD file %s: %v", path, err)
+		return 1
+	}
+	defer f.Close()
+	m, err := bytestats.LoadCompactMap(f)
+	if err != nil {
+		l.log.Logf(logx.Err, "could not read compact BD file %s: %v", path, err)
+		return 1
+	}
+	l.cfg.CDist = path
+	l.cfg.CompactMap = m
+	for _, c := range l.ctx {
+		c.SetCompactMap(m)
+	}
+	return 0
+}
 
 //export goJoyNotYet
 func goJoyNotYet(which C.int, a, b *C.char) C.int {

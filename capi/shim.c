@@ -73,7 +73,9 @@ int joy_update_splt_bd_params(char *splt_filename, char *bd_filename) {
     return goJoyNotYet(2, splt_filename, bd_filename);
 }
 
-int joy_get_compact_bd(char *filename) { return goJoyNotYet(3, filename, NULL); }
+/* Configuration calls belong before packet processing; a context's pending
+ * batch is not touched here, since another thread may own it. */
+int joy_get_compact_bd(char *filename) { return goJoyGetCompactBD(filename); }
 
 int joy_label_subnets(char *label, int type, char *subnet_str) {
     (void)type;

@@ -15,6 +15,7 @@ package joy
 import (
 	"io"
 
+	"github.com/gojoy/libjoy/joy/bytestats"
 	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/decode"
 	"github.com/gojoy/libjoy/joy/dhcp"
@@ -123,6 +124,10 @@ func (c *Context) SetLinkType(t LinkType) {
 		c.dec = decode.NewDecoder(t)
 	}
 }
+
+// SetCompactMap turns on the compact byte distribution with map m for
+// packets processed from now on (nil turns it off).
+func (c *Context) SetCompactMap(m *bytestats.CompactMap) { c.table.SetCompactMap(m) }
 
 // LinkType returns the link type frames are decoded as.
 func (c *Context) LinkType() LinkType { return c.dec.LinkType() }

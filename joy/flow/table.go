@@ -68,6 +68,10 @@ func NewTable(opts Options, log Logger, emit func(*Record)) *Table {
 	return &Table{opts: opts, log: log, flows: make(map[Key]*Record, 1024), emit: emit}
 }
 
+// SetCompactMap turns the compact byte distribution on (or off with nil)
+// for packets seen from now on.
+func (t *Table) SetCompactMap(m *bytestats.CompactMap) { t.opts.Compact = m }
+
 // Len returns the number of records (both directions) in the table.
 func (t *Table) Len() int { return t.live }
 
