@@ -25,19 +25,27 @@ import (
 	"github.com/gojoy/libjoy/joy/http"
 	"github.com/gojoy/libjoy/joy/ike"
 	"github.com/gojoy/libjoy/joy/logx"
+	"github.com/gojoy/libjoy/joy/payload"
+	"github.com/gojoy/libjoy/joy/ppi"
+	"github.com/gojoy/libjoy/joy/salt"
 	"github.com/gojoy/libjoy/joy/ssh"
 	"github.com/gojoy/libjoy/joy/tls"
+	"github.com/gojoy/libjoy/joy/wht"
 )
 
 // modules lists every per-flow module in the order the original prints
 // them (wht, example, dns, ssh, tls, dhcp, http, ike, payload, salt, ppi).
 var modules = []feature.Kind{
+	wht.Kind,
 	dns.Kind,
 	ssh.Kind,
 	tls.Kind,
 	dhcp.Kind,
 	http.Kind,
 	ike.Kind,
+	payload.Kind,
+	salt.Kind,
+	ppi.Kind,
 }
 
 // Config is the run's configuration (see package config).

@@ -29,9 +29,26 @@ type Module interface {
 	AppendJSON(b []byte, twin Module) []byte
 }
 
+// TCPSegment is one TCP packet, for modules that read TCP headers.
+type TCPSegment struct {
+	Header     []byte // the TCP header, options included (at least 20 bytes)
+	PayloadLen int
+	TS         int64 // µs since the epoch
+}
+
+// TCPObserver is implemented by the state of modules whose Kind has TCP
+// set: they see every valid TCP segment of their direction instead of
+// payloads (retransmissions and malformed segments excluded, as in the
+// original).
+type TCPObserver interface {
+	ObserveTCP(seg *TCPSegment)
+}
+
 // Kind describes one module.
 type Kind struct {
 	Name string
+	// TCP modules are fed whole TCP segments through TCPObserver.
+	TCP bool
 	// Enabled reports whether the configuration turns the module on.
 	Enabled func(cfg *config.Config) bool
 	// Accepts is the module's filter.

@@ -23,6 +23,9 @@ func (t *Table) Observe(p *decode.Packet, ts int64) *Record {
 	switch p.Proto {
 	case 6:
 		r = t.tcp(&k, p.Transport, ts)
+		if r != nil && t.hasTCPModules {
+			t.observeTCPModules(r, p.Transport, ts)
+		}
 	case 17:
 		r = t.udp(&k, p.Transport, ts)
 	case 1:
@@ -142,6 +145,25 @@ func (t *Table) tcp(k *Key, seg []byte, ts int64) *Record {
 	return r
 }
 
+// observeTCPModules feeds a valid TCP segment to the TCP modules.
+func (t *Table) observeTCPModules(r *Record, seg []byte, ts int64) {
+	hl := int(seg[12]>>4) * 4
+	t.seg = feature.TCPSegment{Header: seg[:hl], PayloadLen: len(seg) - hl, TS: ts}
+	f := feature.Flow{Proto: r.Key.Proto, Sp: r.Key.Sp, Dp: r.Key.Dp, App: r.app}
+	for i := range t.opts.Modules {
+		k := &t.opts.Modules[i]
+		if !k.TCP || !k.Accepts(f) {
+			continue
+		}
+		if r.mods[i] == nil {
+			r.mods[i] = k.New(t.opts.Config)
+		}
+		if o, ok := r.mods[i].(feature.TCPObserver); ok {
+			o.ObserveTCP(&t.seg)
+		}
+	}
+}
+
 // observeModules feeds a payload to every enabled module whose filter
 // accepts the flow, creating the module's state on its first packet.
 func (t *Table) observeModules(r *Record, payload []byte, ts int64) {
@@ -151,7 +173,7 @@ func (t *Table) observeModules(r *Record, payload []byte, ts int64) {
 	f := feature.Flow{Proto: r.Key.Proto, Sp: r.Key.Sp, Dp: r.Key.Dp, App: r.app}
 	for i := range t.opts.Modules {
 		k := &t.opts.Modules[i]
-		if !k.Accepts(f) {
+		if k.TCP || !k.Accepts(f) {
 			continue
 		}
 		if r.mods[i] == nil {

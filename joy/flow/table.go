@@ -57,6 +57,9 @@ type Table struct {
 	// emit receives records that leave the table by preemptive timeout.
 	emit func(r *Record)
 	live int
+
+	hasTCPModules bool
+	seg           feature.TCPSegment // reused for TCP modules
 }
 
 // NewTable returns an empty table. At most feature.MaxModules modules are
@@ -65,7 +68,11 @@ func NewTable(opts Options, log Logger, emit func(*Record)) *Table {
 	if len(opts.Modules) > feature.MaxModules {
 		opts.Modules = opts.Modules[:feature.MaxModules]
 	}
-	return &Table{opts: opts, log: log, flows: make(map[Key]*Record, 1024), emit: emit}
+	t := &Table{opts: opts, log: log, flows: make(map[Key]*Record, 1024), emit: emit}
+	for _, k := range opts.Modules {
+		t.hasTCPModules = t.hasTCPModules || k.TCP
+	}
+	return t
 }
 
 // SetCompactMap turns the compact byte distribution on (or off with nil)
