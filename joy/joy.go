@@ -110,6 +110,7 @@ func NewContext(cfg *Config, out io.Writer, log *logx.Logger) *Context {
 		Retrans:           cfg.Retrans,
 		PreemptiveTimeout: cfg.PreemptiveTimeout,
 		Config:            cfg,
+		SALT:              cfg.Type == 2,
 		ByteDist:          cfg.Dist,
 		Entropy:           cfg.Entropy,
 		Compact:           cfg.CompactMap,

@@ -54,7 +54,7 @@ func appendRecord(b []byte, r *Record, o *Options) []byte {
 	b = jsonw.Time(b, rec.start)
 	b = append(b, `,"time_end":`...)
 	b = jsonw.Time(b, end)
-	b = appendSPLT(b, rec, tw)
+	b = appendSPLT(b, rec, tw, o.SALT)
 	if o.countBytes() {
 		b = appendByteStats(b, rec, tw, o)
 	}
@@ -203,10 +203,10 @@ func ipt(from, to int64) uint64 {
 	return uint64(uint32(ms))
 }
 
-func appendPacket(b []byte, n uint16, dir byte, gap uint64) []byte {
-	if n >= 32768 { // the original's run-length marker, see QUIRK-23
+func appendPacket(b []byte, n uint32, dir byte, gap uint64, salt bool) []byte {
+	if n >= 32768 && n < 65536 && !salt { // the original's run-length marker, see QUIRK-23
 		b = append(b, `{"rep":`...)
-		b = jsonw.Uint(b, uint64(65536-int(n)))
+		b = jsonw.Uint(b, uint64(65536-n))
 	} else {
 		b = append(b, `{"b":`...)
 		b = jsonw.Uint(b, uint64(n))
@@ -218,7 +218,7 @@ func appendPacket(b []byte, n uint16, dir byte, gap uint64) []byte {
 	return append(b, '}')
 }
 
-func appendSPLT(b []byte, rec, tw *Record) []byte {
+func appendSPLT(b []byte, rec, tw *Record, salt bool) []byte {
 	b = append(b, `,"packets":[`...)
 	if tw == nil {
 		for i := 0; i < rec.op; i++ {
@@ -229,7 +229,7 @@ func appendSPLT(b []byte, rec, tw *Record) []byte {
 			if i > 0 {
 				gap = ipt(rec.pktTime[i-1], rec.pktTime[i])
 			}
-			b = appendPacket(b, rec.pktLen[i], '<', gap)
+			b = appendPacket(b, rec.pktLen[i], '<', gap, salt)
 		}
 		return append(b, ']')
 	}
@@ -241,11 +241,11 @@ func appendSPLT(b []byte, rec, tw *Record) []byte {
 		}
 		first = false
 		if j >= tw.op || (i < rec.op && rec.pktTime[i] < tw.pktTime[j]) {
-			b = appendPacket(b, rec.pktLen[i], '>', ipt(prev, rec.pktTime[i]))
+			b = appendPacket(b, rec.pktLen[i], '>', ipt(prev, rec.pktTime[i]), salt)
 			prev = rec.pktTime[i]
 			i++
 		} else {
-			b = appendPacket(b, tw.pktLen[j], '<', ipt(prev, tw.pktTime[j]))
+			b = appendPacket(b, tw.pktLen[j], '<', ipt(prev, tw.pktTime[j]), salt)
 			prev = tw.pktTime[j]
 			j++
 		}

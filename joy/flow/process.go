@@ -79,7 +79,7 @@ func (t *Table) addSPLT(r *Record, n int, ts int64) bool {
 	if r.op >= MaxSPLT || (n == 0 && !t.opts.Zeros) {
 		return false
 	}
-	r.pktLen[r.op] = uint16(n)
+	r.pktLen[r.op] = uint32(n)
 	r.pktTime[r.op] = ts
 	r.op++
 	return true
@@ -110,7 +110,12 @@ func (t *Table) tcp(k *Key, seg []byte, ts int64) *Record {
 			return nil
 		}
 	}
-	if t.addSPLT(r, n, ts) {
+	if t.opts.SALT && n > 0 && r.op > 0 && ack == r.ack && r.pktLen[r.op-1] > 0 {
+		// SALT: data sent before the peer acknowledges anything new is
+		// one application message, so it joins the previous entry.
+		r.pktLen[r.op-1] += uint32(n)
+		r.seq = seq
+	} else if t.addSPLT(r, n, ts) {
 		r.seq, r.ack = seq, ack
 	}
 	if flags == 0x02 || flags == 0x12 { // exactly SYN or SYN+ACK

@@ -51,7 +51,7 @@ type Record struct {
 	np         uint32
 
 	op      int // SPLT entries stored
-	pktLen  [MaxSPLT]uint16
+	pktLen  [MaxSPLT]uint32
 	pktTime [MaxSPLT]int64
 
 	ttl   uint8

@@ -20,6 +20,10 @@ type Options struct {
 	Zeros             bool // zero-length packets enter the SPLT
 	Retrans           bool // retransmitted TCP segments are processed normally
 	PreemptiveTimeout bool
+	// SALT makes the packet list a sequence of application lengths and
+	// times: consecutive TCP payloads of a direction are summed until the
+	// acknowledgement number changes. Otherwise it is the raw SPLT.
+	SALT bool
 	// Modules are the enabled modules, in the order they are printed.
 	Modules []feature.Kind
 	// Config is handed to the modules' constructors.
