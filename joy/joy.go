@@ -15,6 +15,7 @@ package joy
 import (
 	"io"
 
+	"github.com/gojoy/libjoy/joy/anon"
 	"github.com/gojoy/libjoy/joy/bytestats"
 	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/decode"
@@ -24,6 +25,7 @@ import (
 	"github.com/gojoy/libjoy/joy/flow"
 	"github.com/gojoy/libjoy/joy/http"
 	"github.com/gojoy/libjoy/joy/ike"
+	"github.com/gojoy/libjoy/joy/label"
 	"github.com/gojoy/libjoy/joy/logx"
 	"github.com/gojoy/libjoy/joy/payload"
 	"github.com/gojoy/libjoy/joy/ppi"
@@ -116,6 +118,8 @@ func NewContext(cfg *Config, out io.Writer, log *logx.Logger) *Context {
 		Compact:           cfg.CompactMap,
 		IDP:               int(cfg.IDPBytes()),
 		HeaderBytes:       int(cfg.HD),
+		Anon:              cfg.AnonAddrs,
+		Labels:            cfg.SubnetLabels,
 	}
 	for _, k := range modules {
 		if k.Enabled(cfg) {
@@ -137,6 +141,13 @@ func (c *Context) SetLinkType(t LinkType) {
 // SetCompactMap turns on the compact byte distribution with map m for
 // packets processed from now on (nil turns it off).
 func (c *Context) SetCompactMap(m *bytestats.CompactMap) { c.table.SetCompactMap(m) }
+
+// SetAnonymizer sets the address anonymizer for records printed from now
+// on (nil: none).
+func (c *Context) SetAnonymizer(a *anon.Addresses) { c.table.SetAnonymizer(a) }
+
+// SetLabels sets the subnet labels for records printed from now on.
+func (c *Context) SetLabels(l *label.Labels) { c.table.SetLabels(l) }
 
 // LinkType returns the link type frames are decoded as.
 func (c *Context) LinkType() LinkType { return c.dec.LinkType() }

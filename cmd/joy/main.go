@@ -19,8 +19,10 @@ import (
 	"strings"
 
 	"github.com/gojoy/libjoy/joy"
+	"github.com/gojoy/libjoy/joy/anon"
 	"github.com/gojoy/libjoy/joy/bytestats"
 	"github.com/gojoy/libjoy/joy/config"
+	"github.com/gojoy/libjoy/joy/label"
 	"github.com/gojoy/libjoy/joy/logx"
 )
 
@@ -40,6 +42,9 @@ options (0 = off, 1 = on):
   entropy=1          entropy of the payload bytes
   idp=N              the first N bytes (at most 1500) of the initial data packet of each direction
   hd=N               header description over the first N payload bytes
+  anon=FILE          anonymize addresses in the subnets listed in FILE (key: ./joy.bin,
+                     created when missing)
+  label=NAME:FILE    label addresses in the subnets listed in FILE with NAME (repeatable)
   num_pkts=N, type=1|2  accepted and shown in the configuration record
 `
 
@@ -47,7 +52,7 @@ options (0 = off, 1 = on):
 // they are refused rather than silently ignored.
 var notYet = map[string]bool{
 	"exe": true, "classify": true,
-	"anon": true, "useranon": true, "label": true, "bpf": true, "wht": true,
+	"useranon": true, "bpf": true, "wht": true,
 	"example": true, "dns": true, "ssh": true, "tls": true, "dhcp": true, "http": true,
 	"ike": true, "payload": true, "salt": true, "ppi": true, "model": true, "interface": true,
 	"ipfix_export_port": true, "ipfix_export_remote_port": true, "ipfix_export_remote_host": true,
@@ -105,6 +110,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		case "cdist":
 			cfg.CDist = value
 			cfg.CompactMap, err = loadCompactMap(value)
+		case "anon":
+			cfg.Anon = value
+			err = addAnonSubnets(&cfg, value, stderr)
+		case "label":
+			err = addLabel(&cfg, value)
 		case "output":
 			cfg.Output = value
 		case "outdir":
@@ -148,6 +158,57 @@ func run(args []string, stdout, stderr io.Writer) int {
 		status = 1
 	}
 	return status
+}
+
+// addAnonSubnets loads the key (./joy.bin, created when missing) and the
+// subnets to anonymize.
+func addAnonSubnets(cfg *joy.Config, path string, stderr io.Writer) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	subnets, err := anon.ParseSubnets(f, true)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if cfg.AnonAddrs == nil {
+		key, created, err := anon.LoadOrCreateKey(anon.DefaultKeyFile)
+		if err != nil {
+			return err
+		}
+		if created {
+			fmt.Fprintf(stderr, "joy: created a new anonymization key in %s\n", anon.DefaultKeyFile)
+		}
+		cfg.AnonAddrs = anon.NewAddresses(key, nil)
+	}
+	cfg.AnonAddrs.Add(subnets)
+	return nil
+}
+
+// addLabel takes "NAME:FILE" and labels every subnet in FILE with NAME.
+func addLabel(cfg *joy.Config, value string) error {
+	name, path, ok := strings.Cut(value, ":")
+	if !ok || name == "" || path == "" {
+		return fmt.Errorf("want label=NAME:FILE, got %q", value)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	subnets, err := anon.ParseSubnets(f, false)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if cfg.SubnetLabels == nil {
+		cfg.SubnetLabels = label.New()
+	}
+	if err := cfg.SubnetLabels.Add(name, subnets); err != nil {
+		return err
+	}
+	cfg.Labels = append(cfg.Labels, value)
+	return nil
 }
 
 func loadCompactMap(path string) (*bytestats.CompactMap, error) {

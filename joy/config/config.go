@@ -6,8 +6,10 @@ package config
 import (
 	"strconv"
 
+	"github.com/gojoy/libjoy/joy/anon"
 	"github.com/gojoy/libjoy/joy/bytestats"
 	"github.com/gojoy/libjoy/joy/jsonw"
+	"github.com/gojoy/libjoy/joy/label"
 )
 
 // Version is printed as "version" in the configuration record. It is the
@@ -81,6 +83,12 @@ type Config struct {
 	Payload  uint
 	Salt     bool
 	PPI      bool
+
+	// AnonAddrs anonymizes addresses in its subnets (Anon names the file).
+	AnonAddrs *anon.Addresses
+	// SubnetLabels labels addresses (Labels lists what the configuration
+	// record prints for them).
+	SubnetLabels *label.Labels
 
 	// CompactMap, when set, turns on the compact byte distribution (CDist
 	// names the file it came from).

@@ -24,10 +24,11 @@ func AppendJSON(b []byte, r *Record) []byte {
 func appendRecord(b []byte, r *Record, o *Options) []byte {
 	rec, tw := outSide(r)
 
+	src, dst := keyAddr(rec.Key.Src, rec.Key.V6), keyAddr(rec.Key.Dst, rec.Key.V6)
 	b = append(b, `{"sa":`...)
-	b = appendAddr(b, rec.Key.Src, rec.Key.V6)
+	b = o.Anon.AppendAddr(b, src)
 	b = append(b, `,"da":`...)
-	b = appendAddr(b, rec.Key.Dst, rec.Key.V6)
+	b = o.Anon.AppendAddr(b, dst)
 	b = append(b, `,"pr":`...)
 	b = jsonw.Uint(b, uint64(rec.Key.Proto))
 	if rec.Key.Proto == 6 || rec.Key.Proto == 17 {
@@ -38,7 +39,14 @@ func appendRecord(b []byte, r *Record, o *Options) []byte {
 	} else {
 		b = append(b, `,"sp":null,"dp":null`...)
 	}
-	b = append(b, `,"bytes_out":`...)
+	b = append(b, ',')
+	if o.Labels != nil {
+		// Labels are looked up on the real addresses, anonymized or not.
+		var scratch [2]uint64
+		b = o.Labels.AppendJSON(b, "sa_labels", o.Labels.Lookup(src, scratch[:0]))
+		b = o.Labels.AppendJSON(b, "da_labels", o.Labels.Lookup(dst, scratch[:0]))
+	}
+	b = append(b, `"bytes_out":`...)
 	b = jsonw.Uint(b, rec.ob)
 	b = append(b, `,"num_pkts_out":`...)
 	b = jsonw.Uint(b, uint64(rec.np))
@@ -182,14 +190,11 @@ func appendModules(b []byte, rec, tw *Record) []byte {
 	return b
 }
 
-func appendAddr(b []byte, a [16]byte, v6 bool) []byte {
-	b = append(b, '"')
+func keyAddr(a [16]byte, v6 bool) netip.Addr {
 	if v6 {
-		b = netip.AddrFrom16(a).AppendTo(b)
-	} else {
-		b = netip.AddrFrom4([4]byte(a[:4])).AppendTo(b)
+		return netip.AddrFrom16(a)
 	}
-	return append(b, '"')
+	return netip.AddrFrom4([4]byte(a[:4]))
 }
 
 // ipt is the gap in whole milliseconds, floored, wrapped to 32 bits as the

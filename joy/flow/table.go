@@ -1,9 +1,11 @@
 package flow
 
 import (
+	"github.com/gojoy/libjoy/joy/anon"
 	"github.com/gojoy/libjoy/joy/bytestats"
 	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/feature"
+	"github.com/gojoy/libjoy/joy/label"
 )
 
 // Timeouts of the original: a flow is inactive when its last packet is
@@ -35,6 +37,10 @@ type Options struct {
 	Compact  *bytestats.CompactMap // compact distribution, if not nil
 	// IDP is how many bytes of the first data packet to keep (0: none).
 	IDP int
+	// Anon anonymizes printed addresses inside its subnets (nil: none).
+	Anon *anon.Addresses
+	// Labels names the subnets of printed addresses (nil: none).
+	Labels *label.Labels
 	// HeaderBytes is how many leading payload bytes the header
 	// description covers (0: off).
 	HeaderBytes int
@@ -78,6 +84,12 @@ func NewTable(opts Options, log Logger, emit func(*Record)) *Table {
 	}
 	return t
 }
+
+// SetAnonymizer sets the address anonymizer used when printing.
+func (t *Table) SetAnonymizer(a *anon.Addresses) { t.opts.Anon = a }
+
+// SetLabels sets the subnet labels used when printing.
+func (t *Table) SetLabels(l *label.Labels) { t.opts.Labels = l }
 
 // SetCompactMap turns the compact byte distribution on (or off with nil)
 // for packets seen from now on.
