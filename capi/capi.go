@@ -21,6 +21,7 @@ import "C"
 
 import (
 	"errors"
+	"net/netip"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -28,9 +29,11 @@ import (
 	"unsafe"
 
 	"github.com/gojoy/libjoy/joy"
+	"github.com/gojoy/libjoy/joy/anon"
 	"github.com/gojoy/libjoy/joy/bytestats"
 	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/decode"
+	"github.com/gojoy/libjoy/joy/label"
 	"github.com/gojoy/libjoy/joy/logx"
 )
 
@@ -269,13 +272,125 @@ func goJoyPrintConfig(format C.int) {
 	if format != C.JOY_TERMINAL_FORMAT {
 		b = l.cfg.AppendJSON(nil)
 	} else {
-		b = l.cfg.AppendTerminal(nil, nil)
+		var subnets []string
+		if l.cfg.AnonAddrs != nil {
+			for _, p := range l.cfg.AnonAddrs.Subnets() {
+				subnets = append(subnets, p.String())
+			}
+		}
+		b = l.cfg.AppendTerminal(nil, subnets)
 	}
 	_, _ = cFile{f: l.out}.Write(b)
 }
 
 var notYetNames = [...]string{"joy_anon_subnets", "joy_anon_http_usernames", "joy_update_splt_bd_params",
 	"joy_get_compact_bd", "joy_label_subnets"}
+
+//export goJoyAnonSubnets
+func goJoyAnonSubnets(file *C.char) C.int {
+	defer recoverPanic("joy_anon_subnets", -1)
+	l := lib()
+	if l == nil {
+		return 1
+	}
+	if file == nil {
+		l.log.Logf(logx.Err, "could not initialize anonymization subnets - no file specified")
+		return 1
+	}
+	path := C.GoString(file)
+	subnets, err := readSubnets(path, true)
+	if err != nil {
+		l.log.Logf(logx.Err, "could not initialize anonymization subnets from file %s: %v", path, err)
+		return 1
+	}
+	key, created, err := anon.LoadOrCreateKey(anon.DefaultKeyFile)
+	if err != nil {
+		l.log.Logf(logx.Err, "could not initialize anonymization subnets from file %s: %v", path, err)
+		return 1
+	}
+	if created {
+		l.log.Logf(logx.Info, "created a new anonymization key in %s", anon.DefaultKeyFile)
+	}
+	// Subnets accumulate over calls; the set is replaced whole so that a
+	// failed call leaves the earlier one in force.
+	var all []netip.Prefix
+	if l.cfg.AnonAddrs != nil {
+		all = append(all, l.cfg.AnonAddrs.Subnets()...)
+	}
+	all = append(all, subnets...)
+	a := anon.NewAddresses(key, all)
+	for i, p := range all {
+		l.log.Logf(logx.Info, "anon subnet %d: %s", i, p)
+	}
+	l.log.Logf(logx.Info, "configured %d subnets for anonymization", len(all))
+	l.cfg.Anon = path
+	l.cfg.AnonAddrs = a
+	for _, c := range l.ctx {
+		c.SetAnonymizer(a)
+	}
+	return 0
+}
+
+//export goJoyLabelSubnets
+func goJoyLabelSubnets(name *C.char, typ C.int, subnet *C.char) C.int {
+	defer recoverPanic("joy_label_subnets", -1)
+	l := lib()
+	if l == nil {
+		return 1
+	}
+	if name == nil || C.GoString(name) == "" {
+		l.log.Logf(logx.Err, "could not add subnet label: the label is NULL or empty")
+		return 1
+	}
+	labelName := C.GoString(name)
+	if subnet == nil {
+		l.log.Logf(logx.Err, "could not add labeled subnet for %s: no subnet given", labelName)
+		return 1
+	}
+	arg := C.GoString(subnet)
+	var subnets []netip.Prefix
+	switch typ {
+	case C.JOY_SINGLE_SUBNET:
+		p, err := anon.ParseSubnet(arg, false)
+		if err != nil {
+			l.log.Logf(logx.Err, "could not add labeled subnet for %s: %v", labelName, err)
+			return 1
+		}
+		subnets = []netip.Prefix{p}
+	case C.JOY_FILE_SUBNET:
+		var err error
+		if subnets, err = readSubnets(arg, false); err != nil {
+			l.log.Logf(logx.Err, "could not add labeled subnets from file %s: %v", arg, err)
+			return 1
+		}
+	default:
+		l.log.Logf(logx.Err, "could not add subnet label %s: type %d is neither JOY_SINGLE_SUBNET nor JOY_FILE_SUBNET", labelName, int(typ))
+		return 1
+	}
+	labels := label.New()
+	if old := l.cfg.SubnetLabels; old != nil {
+		labels = old.Clone()
+	}
+	if err := labels.Add(labelName, subnets); err != nil {
+		l.log.Logf(logx.Err, "could not add subnet label %s: %v", labelName, err)
+		return 1
+	}
+	l.cfg.Labels = append(l.cfg.Labels, labelName)
+	l.cfg.SubnetLabels = labels
+	for _, c := range l.ctx {
+		c.SetLabels(labels)
+	}
+	return 0
+}
+
+func readSubnets(path string, requirePrefix bool) ([]netip.Prefix, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return anon.ParseSubnets(f, requirePrefix)
+}
 
 //export goJoyGetCompactBD
 func goJoyGetCompactBD(filename *C.char) C.int {

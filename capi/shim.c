@@ -65,7 +65,7 @@ int joy_initialize(struct joy_init *data, char *output_dir, char *output_file, c
 
 void joy_print_config(int format) { goJoyPrintConfig(format); }
 
-int joy_anon_subnets(char *anon_file) { return goJoyNotYet(0, anon_file, NULL); }
+int joy_anon_subnets(char *anon_file) { return goJoyAnonSubnets(anon_file); }
 
 int joy_anon_http_usernames(char *anon_http_file) { return goJoyNotYet(1, anon_http_file, NULL); }
 
@@ -78,8 +78,7 @@ int joy_update_splt_bd_params(char *splt_filename, char *bd_filename) {
 int joy_get_compact_bd(char *filename) { return goJoyGetCompactBD(filename); }
 
 int joy_label_subnets(char *label, int type, char *subnet_str) {
-    (void)type;
-    return goJoyNotYet(4, label, subnet_str);
+    return goJoyLabelSubnets(label, type, subnet_str);
 }
 
 void joy_process_packet(unsigned char *ctx_index, const struct pcap_pkthdr *header,

@@ -49,6 +49,26 @@ type Labels struct {
 // New returns an empty label table.
 func New() *Labels { return &Labels{index: map[string]int{}} }
 
+// Clone returns a copy that can be changed without affecting l.
+func (l *Labels) Clone() *Labels {
+	c := &Labels{names: append([]string(nil), l.names...), index: map[string]int{}}
+	for k, v := range l.index {
+		c.index[k] = v
+	}
+	clone := func(tab []byLength) []byLength {
+		out := make([]byLength, len(tab))
+		for i, b := range tab {
+			out[i] = byLength{bits: b.bits, exact: make(map[netip.Prefix]Set, len(b.exact))}
+			for p, s := range b.exact {
+				out[i].exact[p] = append(Set(nil), s...)
+			}
+		}
+		return out
+	}
+	c.v4, c.v6 = clone(l.v4), clone(l.v6)
+	return c
+}
+
 // Names returns the label names in registration order.
 func (l *Labels) Names() []string { return l.names }
 
