@@ -91,14 +91,15 @@ type Stats struct {
 // Context is one flow table and its output. It is not safe for concurrent
 // use; use one per goroutine or thread.
 type Context struct {
-	cfg   *Config
-	log   *logx.Logger
-	out   io.Writer
-	dec   *decode.Decoder
-	table *flow.Table
-	pkt   decode.Packet
-	buf   []byte
-	stats Stats
+	cfg    *Config
+	log    *logx.Logger
+	out    io.Writer
+	dec    *decode.Decoder
+	table  *flow.Table
+	pkt    decode.Packet
+	buf    []byte
+	stats  Stats
+	export exportState
 }
 
 // NewContext returns a context writing flow records to out and

@@ -69,7 +69,7 @@ func AppendJSON(b []byte, out, in *Counts, bidir bool, numBytes uint64, o Option
 		}
 	}
 	if o.Dist {
-		reduce(sum[:])
+		Reduce(sum[:])
 		b = append(b, `,"byte_dist":[`...)
 		for i, c := range sum {
 			if i > 0 {
@@ -94,7 +94,7 @@ func AppendJSON(b []byte, out, in *Counts, bidir bool, numBytes uint64, o Option
 				c[i] += in.Compact[i]
 			}
 		}
-		reduce(c[:])
+		Reduce(c[:])
 		b = append(b, `,"compact_byte_dist":[`...)
 		for i, v := range c {
 			if i > 0 {
@@ -116,9 +116,9 @@ func AppendJSON(b []byte, out, in *Counts, bidir bool, numBytes uint64, o Option
 	return b
 }
 
-// reduce scales counts down so that the largest fits in 8 bits, shifting
-// all by the same amount.
-func reduce(c []uint32) {
+// Reduce scales counts down so that the largest fits in 8 bits, shifting
+// all by the same amount, as the original prints distributions.
+func Reduce(c []uint32) {
 	var m uint32
 	for _, v := range c {
 		m |= v

@@ -101,6 +101,7 @@ type Config struct {
 	IPFIXExport bool
 	IPFIXHost   string
 	IPFIXPort   uint
+	IPFIXDomain uint32 // observation domain id
 }
 
 // MaxIDP is the most bytes of an initial data packet that are kept.

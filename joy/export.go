@@ -1,0 +1,111 @@
+package joy
+
+import (
+	"time"
+
+	"github.com/gojoy/libjoy/joy/flow"
+	"github.com/gojoy/libjoy/joy/ipfix"
+	"github.com/gojoy/libjoy/joy/logx"
+)
+
+// redialAfter is how long a context waits before trying again to reach a
+// collector it could not reach.
+const redialAfter = 10 * time.Second
+
+// exportState is a context's IPFIX exporter, made on first use.
+type exportState struct {
+	exp       *ipfix.Exporter
+	close     func() error
+	lastDial  time.Time
+	dialFails uint64
+	dropped   uint64 // flows drained while no collector could be reached
+	rec       ipfix.Record
+}
+
+// SetExporter makes ExportFlows send to e instead of dialling the
+// configured collector.
+func (c *Context) SetExporter(e *ipfix.Exporter) {
+	c.export.exp = e
+}
+
+// ExportStats returns the exporter's counters and how many flows were
+// drained without a collector.
+func (c *Context) ExportStats() (ipfix.Stats, uint64) {
+	if c.export.exp == nil {
+		return ipfix.Stats{}, c.export.dropped
+	}
+	return c.export.exp.Stats(), c.export.dropped
+}
+
+func (c *Context) exporter() *ipfix.Exporter {
+	s := &c.export
+	if s.exp != nil {
+		return s.exp
+	}
+	if !s.lastDial.IsZero() && time.Since(s.lastDial) < redialAfter {
+		return nil
+	}
+	s.lastDial = time.Now()
+	host := c.cfg.IPFIXHost
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	e, conn, err := ipfix.Dial(host, int(c.cfg.IPFIXPort), ipfix.Options{ObservationDomain: c.cfg.IPFIXDomain})
+	if err != nil {
+		s.dialFails++
+		if s.dialFails == 1 || s.dialFails%100 == 0 {
+			c.log.Logf(logx.Err, "IPFIX export: %v (failures: %d)", err, s.dialFails)
+		}
+		return nil
+	}
+	s.exp, s.close = e, conn.Close
+	return e
+}
+
+// ExportFlows sends flows over IPFIX and removes them, like PrintFlows:
+// all flows, or the expired ones at the head of the list. Each direction
+// of a flow is one IPFIX record. When no collector can be reached the
+// flows are still removed (and counted), so memory stays bounded. The
+// pending message is sent at the end of the call.
+func (c *Context) ExportFlows(all bool) int {
+	e := c.exporter()
+	n := c.table.Drain(all, func(r *flow.Record) {
+		if e == nil {
+			c.export.dropped++
+			return
+		}
+		c.table.ExportRecords(r, &c.export.rec, func(x *ipfix.Record) {
+			if err := e.Add(x); err != nil {
+				c.exportError(err)
+			}
+		})
+	})
+	if e != nil {
+		if err := e.Flush(); err != nil {
+			c.exportError(err)
+		}
+	}
+	return n
+}
+
+func (c *Context) exportError(err error) {
+	st := c.export.exp.Stats()
+	if st.Errors == 1 || st.Errors%1000 == 0 {
+		c.log.Logf(logx.Err, "IPFIX export: %v (failed sends: %d)", err, st.Errors)
+	}
+}
+
+// CloseExport sends what is pending and closes the collector connection.
+func (c *Context) CloseExport() {
+	s := &c.export
+	if s.exp == nil {
+		return
+	}
+	if err := s.exp.Flush(); err != nil {
+		c.exportError(err)
+	}
+	if s.close != nil {
+		_ = s.close()
+	}
+	s.exp, s.close = nil, nil
+}

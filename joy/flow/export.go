@@ -1,0 +1,58 @@
+package flow
+
+import (
+	"github.com/gojoy/libjoy/joy/bytestats"
+	"github.com/gojoy/libjoy/joy/ipfix"
+)
+
+// IPFIXer is implemented by module state that contributes fields to an
+// exported record (the TLS module).
+type IPFIXer interface {
+	FillIPFIX(r *ipfix.Record)
+}
+
+// ExportRecords converts the flow of chronological record r into one
+// IPFIX record per direction and hands them to fn, the first-seen
+// direction first. out is reused between calls.
+func (t *Table) ExportRecords(r *Record, out *ipfix.Record, fn func(*ipfix.Record)) {
+	t.fillIPFIX(r, out)
+	fn(out)
+	if r.twin != nil {
+		t.fillIPFIX(r.twin, out)
+		fn(out)
+	}
+}
+
+func (t *Table) fillIPFIX(r *Record, x *ipfix.Record) {
+	lens, times, dist := x.SPLTLengths[:0], x.SPLTTimes[:0], x.ByteDist[:0]
+	*x = ipfix.Record{
+		V6: r.Key.V6, Src: r.Key.Src, Dst: r.Key.Dst, Sp: r.Key.Sp, Dp: r.Key.Dp, Proto: r.Key.Proto,
+		Octets: r.ob, Packets: uint64(r.np), Start: r.start, End: r.end,
+	}
+	if r.idpLen > 0 {
+		x.IDP = r.idp[:r.idpLen]
+	}
+	for i := 0; i < r.op; i++ {
+		lens = append(lens, uint16(min(r.pktLen[i], 65535)))
+		var gap uint64
+		if i > 0 {
+			gap = uint64(max(r.pktTime[i]-r.pktTime[i-1], 0) / 1000)
+		}
+		times = append(times, uint16(min(gap, 65535)))
+	}
+	x.SPLTLengths, x.SPLTTimes = lens, times
+	if t.opts.ByteDist && r.bytes != nil {
+		// The same reduced counts the JSON record prints for this side.
+		var c [256]uint32 = r.bytes.Count
+		bytestats.Reduce(c[:])
+		for _, v := range c {
+			dist = append(dist, byte(v))
+		}
+		x.ByteDist = dist
+	}
+	for _, m := range r.mods {
+		if f, ok := m.(IPFIXer); ok {
+			f.FillIPFIX(x)
+		}
+	}
+}

@@ -1,0 +1,287 @@
+package ipfix
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"time"
+)
+
+// Defaults of the exporter.
+const (
+	// DefaultPort is the IANA port for IPFIX.
+	DefaultPort = 4739
+	// DefaultMaxMessage keeps a message, with its IP and UDP headers, below
+	// a 1500-byte path MTU for IPv4 and IPv6 alike.
+	DefaultMaxMessage = 1400
+	// DefaultTemplateRefresh is how often templates are sent again over
+	// UDP, where a collector may have missed them (RFC 7011 §8.4).
+	DefaultTemplateRefresh = 60 * time.Second
+)
+
+const (
+	headerLen    = 16
+	setHeaderLen = 4
+	templateSet  = 2
+)
+
+// Stats are an exporter's counters.
+type Stats struct {
+	Messages  uint64 // messages sent
+	Records   uint64 // data records sent
+	Trimmed   uint64 // records whose largest fields were dropped to fit a message
+	Errors    uint64 // failed sends
+	LastError error
+}
+
+// Exporter builds IPFIX messages and writes each one with a single Write
+// (one UDP datagram). It is not safe for concurrent use.
+type Exporter struct {
+	w               io.Writer
+	domain          uint32
+	max             int
+	refresh         time.Duration
+	templates       map[uint16][]Field
+	templateSetData []byte
+
+	msg          []byte
+	setOff       int    // offset of the open data set's header, or -1
+	setID        uint16 // its template id
+	msgRecords   uint32
+	seq          uint32 // data records sent before the current message
+	lastTemplate time.Time
+	sentTemplate bool
+	scratch      []byte
+	stats        Stats
+}
+
+// Options tune an exporter; zero values mean the defaults.
+type Options struct {
+	ObservationDomain uint32
+	MaxMessage        int
+	TemplateRefresh   time.Duration
+}
+
+// NewExporter returns an exporter writing messages to w.
+func NewExporter(w io.Writer, o Options) *Exporter {
+	if o.MaxMessage <= 0 {
+		o.MaxMessage = DefaultMaxMessage
+	}
+	if o.MaxMessage < 512 {
+		o.MaxMessage = 512
+	}
+	if o.TemplateRefresh <= 0 {
+		o.TemplateRefresh = DefaultTemplateRefresh
+	}
+	e := &Exporter{w: w, domain: o.ObservationDomain, max: o.MaxMessage, refresh: o.TemplateRefresh,
+		templates: Templates(), setOff: -1, msg: make([]byte, 0, o.MaxMessage)}
+	e.templateSetData = appendTemplateSet(nil, e.templates)
+	return e
+}
+
+// Dial returns an exporter sending UDP datagrams to host:port from an
+// ephemeral local port.
+func Dial(host string, port int, o Options) (*Exporter, net.Conn, error) {
+	if port <= 0 {
+		port = DefaultPort
+	}
+	conn, err := net.Dial("udp", net.JoinHostPort(host, strconv.Itoa(port)))
+	if err != nil {
+		return nil, nil, fmt.Errorf("IPFIX collector %s port %d: %w", host, port, err)
+	}
+	return NewExporter(conn, o), conn, nil
+}
+
+// Stats returns the exporter's counters.
+func (e *Exporter) Stats() Stats { return e.stats }
+
+func appendTemplateSet(b []byte, t map[uint16][]Field) []byte {
+	start := len(b)
+	b = binary.BigEndian.AppendUint16(b, templateSet)
+	b = append(b, 0, 0)
+	for _, id := range []uint16{TemplateIPv4, TemplateIPv6} {
+		fields := t[id]
+		b = binary.BigEndian.AppendUint16(b, id)
+		b = binary.BigEndian.AppendUint16(b, uint16(len(fields)))
+		for _, f := range fields {
+			if f.Enterprise != 0 {
+				b = binary.BigEndian.AppendUint16(b, f.ID|0x8000)
+				b = binary.BigEndian.AppendUint16(b, f.Length)
+				b = binary.BigEndian.AppendUint32(b, f.Enterprise)
+			} else {
+				b = binary.BigEndian.AppendUint16(b, f.ID)
+				b = binary.BigEndian.AppendUint16(b, f.Length)
+			}
+		}
+	}
+	binary.BigEndian.PutUint16(b[start+2:], uint16(len(b)-start))
+	return b
+}
+
+// startMessage opens a message, with the templates when they are due.
+func (e *Exporter) startMessage() {
+	e.msg = e.msg[:0]
+	e.msg = append(e.msg, make([]byte, headerLen)...)
+	e.setOff = -1
+	e.msgRecords = 0
+	t := now()
+	if !e.sentTemplate || t.Sub(e.lastTemplate) >= e.refresh {
+		e.msg = append(e.msg, e.templateSetData...)
+		e.sentTemplate = true
+		e.lastTemplate = t
+	}
+}
+
+// Add encodes r into the current message, sending the message first when
+// r does not fit. A record too large for any message loses its largest
+// fields (IDP, then byte distribution, then TLS arrays) and is counted in
+// Stats.Trimmed.
+func (e *Exporter) Add(r *Record) error {
+	id := uint16(TemplateIPv4)
+	if r.V6 {
+		id = TemplateIPv6
+	}
+	e.scratch = encodeRecord(e.scratch[:0], r)
+	limit := e.max - headerLen - len(e.templateSetData) - setHeaderLen
+	if len(e.scratch) > limit {
+		trimmed := *r
+		for _, drop := range []func(*Record){
+			func(r *Record) { r.IDP = nil },
+			func(r *Record) { r.ByteDist = nil },
+			func(r *Record) { r.TLSCipherSuites, r.TLSRecordLengths, r.TLSRecordTimes = nil, nil, nil },
+			func(r *Record) { r.SPLTLengths, r.SPLTTimes = nil, nil },
+		} {
+			drop(&trimmed)
+			e.scratch = encodeRecord(e.scratch[:0], &trimmed)
+			if len(e.scratch) <= limit {
+				break
+			}
+		}
+		e.stats.Trimmed++
+	}
+	var err error
+	for attempt := 0; attempt < 2; attempt++ {
+		if len(e.msg) == 0 {
+			e.startMessage()
+		}
+		need := len(e.scratch)
+		if e.setOff < 0 || e.setID != id {
+			need += setHeaderLen
+		}
+		if len(e.msg)+need <= e.max {
+			break
+		}
+		if e.msgRecords == 0 {
+			break // cannot happen after trimming; send what we have anyway
+		}
+		err = e.Flush()
+	}
+	if e.setOff < 0 || e.setID != id {
+		e.closeSet()
+		e.setOff = len(e.msg)
+		e.setID = id
+		e.msg = binary.BigEndian.AppendUint16(e.msg, id)
+		e.msg = append(e.msg, 0, 0)
+	}
+	e.msg = append(e.msg, e.scratch...)
+	e.msgRecords++
+	return err
+}
+
+func (e *Exporter) closeSet() {
+	if e.setOff >= 0 {
+		binary.BigEndian.PutUint16(e.msg[e.setOff+2:], uint16(len(e.msg)-e.setOff))
+		e.setOff = -1
+	}
+}
+
+// Flush sends the pending message, if it holds any record.
+func (e *Exporter) Flush() error {
+	if len(e.msg) == 0 || e.msgRecords == 0 {
+		return nil
+	}
+	e.closeSet()
+	h := e.msg[:headerLen]
+	binary.BigEndian.PutUint16(h[0:], 10)
+	binary.BigEndian.PutUint16(h[2:], uint16(len(e.msg)))
+	binary.BigEndian.PutUint32(h[4:], uint32(now().Unix()))
+	binary.BigEndian.PutUint32(h[8:], e.seq)
+	binary.BigEndian.PutUint32(h[12:], e.domain)
+	n := e.msgRecords
+	_, err := e.w.Write(e.msg)
+	e.msg = e.msg[:0]
+	e.msgRecords = 0
+	// The sequence number counts records handed to the transport, sent or
+	// not, so a collector can tell how many it missed.
+	e.seq += n
+	if err != nil {
+		e.stats.Errors++
+		e.stats.LastError = err
+		return err
+	}
+	e.stats.Messages++
+	e.stats.Records += uint64(n)
+	return nil
+}
+
+// ErrShort is returned for a message or set that ends early.
+var ErrShort = errors.New("ipfix: message too short")
+
+func appendVar(b, v []byte) []byte {
+	if len(v) < 255 {
+		b = append(b, byte(len(v)))
+	} else {
+		b = append(b, 255)
+		b = binary.BigEndian.AppendUint16(b, uint16(len(v)))
+	}
+	return append(b, v...)
+}
+
+func appendVar16(b []byte, v []uint16) []byte {
+	n := 2 * len(v)
+	if n < 255 {
+		b = append(b, byte(n))
+	} else {
+		b = append(b, 255)
+		b = binary.BigEndian.AppendUint16(b, uint16(n))
+	}
+	for _, x := range v {
+		b = binary.BigEndian.AppendUint16(b, x)
+	}
+	return b
+}
+
+// encodeRecord appends r in template order.
+func encodeRecord(b []byte, r *Record) []byte {
+	if r.V6 {
+		b = append(b, r.Src[:]...)
+		b = append(b, r.Dst[:]...)
+	} else {
+		b = append(b, r.Src[:4]...)
+		b = append(b, r.Dst[:4]...)
+	}
+	b = binary.BigEndian.AppendUint16(b, r.Sp)
+	b = binary.BigEndian.AppendUint16(b, r.Dp)
+	b = append(b, r.Proto)
+	b = binary.BigEndian.AppendUint64(b, r.Octets)
+	b = binary.BigEndian.AppendUint64(b, r.Packets)
+	var t [8]byte
+	putNTPMicros(t[:], r.Start)
+	b = append(b, t[:]...)
+	putNTPMicros(t[:], r.End)
+	b = append(b, t[:]...)
+	b = appendVar(b, r.IDP)
+	b = appendVar16(b, r.SPLTLengths)
+	b = appendVar16(b, r.SPLTTimes)
+	b = appendVar(b, r.ByteDist)
+	b = append(b, r.TLSVersion)
+	b = binary.BigEndian.AppendUint16(b, r.TLSKeyLength)
+	b = appendVar16(b, r.TLSCipherSuites)
+	b = appendVar(b, r.TLSSessionID)
+	b = appendVar(b, r.TLSRandom)
+	b = appendVar16(b, r.TLSRecordLengths)
+	return appendVar16(b, r.TLSRecordTimes)
+}
