@@ -31,6 +31,7 @@ import (
 	"github.com/gojoy/libjoy/joy"
 	"github.com/gojoy/libjoy/joy/anon"
 	"github.com/gojoy/libjoy/joy/bytestats"
+	"github.com/gojoy/libjoy/joy/classify"
 	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/decode"
 	"github.com/gojoy/libjoy/joy/label"
@@ -250,7 +251,7 @@ func unsupportedBits(mask uint32) string {
 	}{
 		{config.DNSOn, "dns"}, {config.SSHOn, "ssh"}, {config.TLSOn, "tls"}, {config.DHCPOn, "dhcp"},
 		{config.HTTPOn, "http"}, {config.IKEOn, "ike"}, {config.PayloadOn, "payload"}, {config.ExeOn, "exe"},
-		{config.ClassifyOn, "classify"}, {config.IPFIXExportOn, "ipfix_export"},
+		{config.IPFIXExportOn, "ipfix_export"},
 	}
 	var out []string
 	for _, n := range names {
@@ -390,6 +391,36 @@ func readSubnets(path string, requirePrefix bool) ([]netip.Prefix, error) {
 	}
 	defer f.Close()
 	return anon.ParseSubnets(f, requirePrefix)
+}
+
+//export goJoyUpdateParams
+func goJoyUpdateParams(splt, bd *C.char) C.int {
+	defer recoverPanic("joy_update_splt_bd_params", -1)
+	l := lib()
+	if l == nil {
+		return 1
+	}
+	if splt == nil || bd == nil {
+		l.log.Logf(logx.Err, "could not update SPLT/BD parameters - missing update file(s)")
+		return 1
+	}
+	// Load into a copy and swap it in whole: a bad file leaves the model
+	// in force unchanged (the original half-loaded it and returned 0).
+	m := classify.Default()
+	if l.cfg.Model != nil {
+		*m = *l.cfg.Model
+	}
+	if err := m.LoadFiles(C.GoString(splt), C.GoString(bd)); err != nil {
+		l.log.Logf(logx.Err, "could not update SPLT/BD parameters: %v", err)
+		return 1
+	}
+	l.cfg.Model = m
+	if l.cfg.Classify {
+		for _, c := range l.ctx {
+			c.SetClassifier(m)
+		}
+	}
+	return 0
 }
 
 //export goJoyGetCompactBD

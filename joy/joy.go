@@ -17,6 +17,7 @@ import (
 
 	"github.com/gojoy/libjoy/joy/anon"
 	"github.com/gojoy/libjoy/joy/bytestats"
+	"github.com/gojoy/libjoy/joy/classify"
 	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/decode"
 	"github.com/gojoy/libjoy/joy/dhcp"
@@ -119,6 +120,7 @@ func NewContext(cfg *Config, out io.Writer, log *logx.Logger) *Context {
 		Compact:           cfg.CompactMap,
 		IDP:               int(cfg.IDPBytes()),
 		HeaderBytes:       int(cfg.HD),
+		Classifier:        classifier(cfg),
 		Anon:              cfg.AnonAddrs,
 		Labels:            cfg.SubnetLabels,
 	}
@@ -142,6 +144,20 @@ func (c *Context) SetLinkType(t LinkType) {
 // SetCompactMap turns on the compact byte distribution with map m for
 // packets processed from now on (nil turns it off).
 func (c *Context) SetCompactMap(m *bytestats.CompactMap) { c.table.SetCompactMap(m) }
+
+func classifier(cfg *Config) *classify.Model {
+	if !cfg.Classify {
+		return nil
+	}
+	if cfg.Model != nil {
+		return cfg.Model
+	}
+	return classify.Default()
+}
+
+// SetClassifier sets the model scoring flows printed from now on (nil:
+// none).
+func (c *Context) SetClassifier(m *classify.Model) { c.table.SetClassifier(m) }
 
 // SetAnonymizer sets the address anonymizer for records printed from now
 // on (nil: none).

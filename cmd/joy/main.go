@@ -21,6 +21,7 @@ import (
 	"github.com/gojoy/libjoy/joy"
 	"github.com/gojoy/libjoy/joy/anon"
 	"github.com/gojoy/libjoy/joy/bytestats"
+	"github.com/gojoy/libjoy/joy/classify"
 	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/label"
 	"github.com/gojoy/libjoy/joy/logx"
@@ -42,6 +43,8 @@ options (0 = off, 1 = on):
   entropy=1          entropy of the payload bytes
   idp=N              the first N bytes (at most 1500) of the initial data packet of each direction
   hd=N               header description over the first N payload bytes
+  classify=1         score flows with the logistic-regression classifier ("p_malware")
+  model=SPLT:BD      classifier parameter files (208 and 464 values, as "joy train" writes them)
   anon=FILE          anonymize addresses in the subnets listed in FILE (key: ./joy.bin,
                      created when missing)
   label=NAME:FILE    label addresses in the subnets listed in FILE with NAME (repeatable)
@@ -51,10 +54,10 @@ options (0 = off, 1 = on):
 // notYet lists the original's options whose features are not built yet:
 // they are refused rather than silently ignored.
 var notYet = map[string]bool{
-	"exe": true, "classify": true,
+	"exe":      true,
 	"useranon": true, "bpf": true, "wht": true,
 	"example": true, "dns": true, "ssh": true, "tls": true, "dhcp": true, "http": true,
-	"ike": true, "payload": true, "salt": true, "ppi": true, "model": true, "interface": true,
+	"ike": true, "payload": true, "salt": true, "ppi": true, "interface": true,
 	"ipfix_export_port": true, "ipfix_export_remote_port": true, "ipfix_export_remote_host": true,
 	"ipfix_export_template": true, "ipfix_collect_port": true, "ipfix_collect_online": true,
 }
@@ -110,6 +113,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		case "cdist":
 			cfg.CDist = value
 			cfg.CompactMap, err = loadCompactMap(value)
+		case "classify":
+			cfg.Classify, err = flag(value)
+		case "model":
+			spltFile, bdFile, _ := strings.Cut(value, ":")
+			m := classify.Default()
+			if err = m.LoadFiles(spltFile, bdFile); err == nil {
+				cfg.Model = m
+			}
 		case "anon":
 			cfg.Anon = value
 			err = addAnonSubnets(&cfg, value, stderr)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gojoy/libjoy/joy/anon"
 	"github.com/gojoy/libjoy/joy/bytestats"
+	"github.com/gojoy/libjoy/joy/classify"
 	"github.com/gojoy/libjoy/joy/jsonw"
 	"github.com/gojoy/libjoy/joy/label"
 )
@@ -84,6 +85,10 @@ type Config struct {
 	Salt     bool
 	PPI      bool
 
+	// Model is the classifier's model when Classify is on (nil: the
+	// original's built-in weights).
+	Model *classify.Model
+
 	// AnonAddrs anonymizes addresses in its subnets (Anon names the file).
 	AnonAddrs *anon.Addresses
 	// SubnetLabels labels addresses (Labels lists what the configuration
@@ -140,6 +145,7 @@ func (c *Config) ApplyBitmask(mask uint32) {
 	c.Dist = on(ByteDistOn)
 	c.Entropy = on(EntropyOn)
 	c.HD = b2u(on(HeaderOn))
+	c.Classify = on(ClassifyOn)
 	c.PreemptiveTimeout = on(PreemptiveOn)
 	c.IPFIXExport = on(IPFIXExportOn)
 }

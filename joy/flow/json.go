@@ -2,8 +2,10 @@ package flow
 
 import (
 	"net/netip"
+	"strconv"
 
 	"github.com/gojoy/libjoy/joy/bytestats"
+	"github.com/gojoy/libjoy/joy/classify"
 	"github.com/gojoy/libjoy/joy/feature"
 	"github.com/gojoy/libjoy/joy/jsonw"
 )
@@ -65,6 +67,9 @@ func appendRecord(b []byte, r *Record, o *Options) []byte {
 	b = appendSPLT(b, rec, tw, o.SALT)
 	if o.countBytes() {
 		b = appendByteStats(b, rec, tw, o)
+	}
+	if o.Classifier != nil {
+		b = appendScore(b, rec, tw, o)
 	}
 	b = appendIP(b, rec, tw)
 	b = appendTCP(b, rec, tw)
@@ -138,6 +143,31 @@ func appendByteStats(b []byte, rec, tw *Record, o *Options) []byte {
 	return bytestats.AppendJSON(b, rec.bytes, in, tw != nil, numBytes, bytestats.Options{
 		Dist: o.ByteDist, Compact: o.Compact != nil, Entropy: o.Entropy,
 	})
+}
+
+// appendScore prints the classifier's probability that the flow is
+// malicious.
+func appendScore(b []byte, rec, tw *Record, o *Options) []byte {
+	var lensOut, lensIn [MaxSPLT]uint16
+	side := func(r *Record, lens *[MaxSPLT]uint16) classify.Side {
+		for i := 0; i < r.op; i++ {
+			lens[i] = uint16(r.pktLen[i])
+		}
+		s := classify.Side{Lens: lens[:r.op], Times: r.pktTime[:r.op], Start: r.start, NP: r.np, OB: r.ob}
+		if r.bytes != nil {
+			s.Counts = &r.bytes.Count
+		}
+		return s
+	}
+	out := side(rec, &lensOut)
+	var in *classify.Side
+	if tw != nil {
+		s := side(tw, &lensIn)
+		in = &s
+	}
+	p := o.Classifier.Score(out, in, rec.Key.Sp, rec.Key.Dp, o.ByteDist)
+	b = append(b, `,"p_malware":`...)
+	return strconv.AppendFloat(b, float64(p), 'f', 6, 64)
 }
 
 func appendHeaderDesc(b []byte, h *headerDesc) []byte {

@@ -3,6 +3,7 @@ package flow
 import (
 	"github.com/gojoy/libjoy/joy/anon"
 	"github.com/gojoy/libjoy/joy/bytestats"
+	"github.com/gojoy/libjoy/joy/classify"
 	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/feature"
 	"github.com/gojoy/libjoy/joy/label"
@@ -37,6 +38,9 @@ type Options struct {
 	Compact  *bytestats.CompactMap // compact distribution, if not nil
 	// IDP is how many bytes of the first data packet to keep (0: none).
 	IDP int
+	// Classifier scores flows as "p_malware" (nil: off). With ByteDist on
+	// it uses the byte-distribution model for flows of over 100 bytes.
+	Classifier *classify.Model
 	// Anon anonymizes printed addresses inside its subnets (nil: none).
 	Anon *anon.Addresses
 	// Labels names the subnets of printed addresses (nil: none).
@@ -84,6 +88,10 @@ func NewTable(opts Options, log Logger, emit func(*Record)) *Table {
 	}
 	return t
 }
+
+// SetClassifier sets the model that scores flows printed from now on
+// (nil: no score).
+func (t *Table) SetClassifier(m *classify.Model) { t.opts.Classifier = m }
 
 // SetAnonymizer sets the address anonymizer used when printing.
 func (t *Table) SetAnonymizer(a *anon.Addresses) { t.opts.Anon = a }
