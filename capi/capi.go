@@ -207,6 +207,7 @@ func goJoyInitialize(data *C.struct_joy_init, outputDir, outputFile, logfile *C.
 	// original does, but its files are closed rather than leaked.
 	if old := current.Swap(l); old != nil {
 		for _, c := range old.ctx {
+			c.CloseExport()
 			c.Discard()
 		}
 		old.closeFiles()
@@ -251,7 +252,6 @@ func unsupportedBits(mask uint32) string {
 	}{
 		{config.DNSOn, "dns"}, {config.SSHOn, "ssh"}, {config.TLSOn, "tls"}, {config.DHCPOn, "dhcp"},
 		{config.HTTPOn, "http"}, {config.IKEOn, "ike"}, {config.PayloadOn, "payload"}, {config.ExeOn, "exe"},
-		{config.IPFIXExportOn, "ipfix_export"},
 	}
 	var out []string
 	for _, n := range names {
@@ -543,12 +543,20 @@ func goJoyExportFlowsIPFIX(index C.uint, typ C.int) {
 	if l == nil {
 		return
 	}
-	if l.context(uint(index)) == nil {
+	c := l.context(uint(index))
+	if c == nil {
 		return
 	}
-	if !ipfixWarned.Swap(true) {
-		l.log.Logf(logx.Err, "joy_export_flows_ipfix is not supported yet; flows stay in the table")
+	if !l.cfg.IPFIXExport {
+		// As in the original, the drained flows are dropped (QUIRK-12);
+		// unlike it, the host is told once.
+		if !ipfixWarned.Swap(true) {
+			l.log.Logf(logx.Err, "joy_export_flows_ipfix: IPFIX export is not configured (JOY_IPFIX_EXPORT_ON); flows are dropped")
+		}
+		c.Discard()
+		return
 	}
+	c.ExportFlows(typ != C.JOY_EXPIRED_FLOWS)
 }
 
 //export goJoyCleanup
@@ -559,6 +567,7 @@ func goJoyCleanup(index C.uint) {
 		return
 	}
 	if c := l.context(uint(index)); c != nil {
+		c.CloseExport()
 		c.Discard()
 		C.fflush(l.out)
 	}

@@ -20,6 +20,7 @@ type exportState struct {
 	dialFails uint64
 	dropped   uint64 // flows drained while no collector could be reached
 	rec       ipfix.Record
+	alsoPrint bool // PrintFlows exports too
 }
 
 // SetExporter makes ExportFlows send to e instead of dialling the
@@ -69,23 +70,29 @@ func (c *Context) exporter() *ipfix.Exporter {
 // pending message is sent at the end of the call.
 func (c *Context) ExportFlows(all bool) int {
 	e := c.exporter()
-	n := c.table.Drain(all, func(r *flow.Record) {
-		if e == nil {
-			c.export.dropped++
-			return
+	n := c.table.Drain(all, func(r *flow.Record) { c.exportOne(e, r) })
+	c.flushExport(e)
+	return n
+}
+
+func (c *Context) exportOne(e *ipfix.Exporter, r *flow.Record) {
+	if e == nil {
+		c.export.dropped++
+		return
+	}
+	c.table.ExportRecords(r, &c.export.rec, func(x *ipfix.Record) {
+		if err := e.Add(x); err != nil {
+			c.exportError(err)
 		}
-		c.table.ExportRecords(r, &c.export.rec, func(x *ipfix.Record) {
-			if err := e.Add(x); err != nil {
-				c.exportError(err)
-			}
-		})
 	})
+}
+
+func (c *Context) flushExport(e *ipfix.Exporter) {
 	if e != nil {
 		if err := e.Flush(); err != nil {
 			c.exportError(err)
 		}
 	}
-	return n
 }
 
 func (c *Context) exportError(err error) {
@@ -94,6 +101,13 @@ func (c *Context) exportError(err error) {
 		c.log.Logf(logx.Err, "IPFIX export: %v (failed sends: %d)", err, st.Errors)
 	}
 }
+
+// ExportWhilePrinting makes PrintFlows also export every flow it prints,
+// as the original command line tool does when export is configured.
+func (c *Context) ExportWhilePrinting(on bool) { c.export.alsoPrint = on }
+
+// FlushExport sends the pending IPFIX message, if any.
+func (c *Context) FlushExport() { c.flushExport(c.export.exp) }
 
 // CloseExport sends what is pending and closes the collector connection.
 func (c *Context) CloseExport() {

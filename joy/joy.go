@@ -26,6 +26,7 @@ import (
 	"github.com/gojoy/libjoy/joy/flow"
 	"github.com/gojoy/libjoy/joy/http"
 	"github.com/gojoy/libjoy/joy/ike"
+	"github.com/gojoy/libjoy/joy/ipfix"
 	"github.com/gojoy/libjoy/joy/label"
 	"github.com/gojoy/libjoy/joy/logx"
 	"github.com/gojoy/libjoy/joy/payload"
@@ -209,13 +210,23 @@ func asBadHeader(err error, target **decode.BadHeaderError) bool {
 // only the expired ones at the head of the chronological list. It returns
 // how many flows were written.
 func (c *Context) PrintFlows(all bool) int {
+	var e *ipfix.Exporter
+	if c.export.alsoPrint {
+		e = c.exporter()
+	}
 	n := c.table.Drain(all, func(r *flow.Record) {
 		c.buf = c.table.AppendJSON(c.buf, r)
 		if len(c.buf) >= 48<<10 {
 			c.flush()
 		}
+		if c.export.alsoPrint {
+			c.exportOne(e, r)
+		}
 	})
 	c.flush()
+	if c.export.alsoPrint {
+		c.flushExport(e)
+	}
 	c.stats.FlowsPrinted += uint64(n)
 	return n
 }
@@ -225,6 +236,11 @@ func (c *Context) emitNow(r *flow.Record) {
 	c.buf = c.table.AppendJSON(c.buf, r)
 	c.stats.FlowsPrinted++
 	c.flush()
+	if c.export.alsoPrint {
+		e := c.exporter()
+		c.exportOne(e, r)
+		c.flushExport(e)
+	}
 }
 
 // Discard frees every flow without printing it, as joy_cleanup does.

@@ -48,6 +48,10 @@ options (0 = off, 1 = on):
   anon=FILE          anonymize addresses in the subnets listed in FILE (key: ./joy.bin,
                      created when missing)
   label=NAME:FILE    label addresses in the subnets listed in FILE with NAME (repeatable)
+  ipfix_export_remote_host=H, ipfix_export_remote_port=P (or ipfix_export_port=P)
+                     also export every flow over IPFIX/UDP to H:P (default 127.0.0.1:4739)
+  ipfix_collect_port=P  run an IPFIX collector on UDP port P instead and print what
+                     arrives as JSON lines (ipfix_collect_idle=S: stop after S idle seconds)
   num_pkts=N, type=1|2  accepted and shown in the configuration record
 `
 
@@ -58,8 +62,6 @@ var notYet = map[string]bool{
 	"useranon": true, "bpf": true, "wht": true,
 	"example": true, "dns": true, "ssh": true, "tls": true, "dhcp": true, "http": true,
 	"ike": true, "payload": true, "salt": true, "ppi": true, "interface": true,
-	"ipfix_export_port": true, "ipfix_export_remote_port": true, "ipfix_export_remote_host": true,
-	"ipfix_export_template": true, "ipfix_collect_port": true, "ipfix_collect_online": true,
 }
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -68,6 +70,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	cfg := joy.Config{Type: 1, Verbosity: 4}
 	var files []string
 	outdir := ""
+	var collectPort, collectIdle uint
 	for _, a := range args {
 		if a == "-h" || a == "--help" || a == "help" {
 			fmt.Fprint(stdout, usage)
@@ -126,6 +129,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 			err = addAnonSubnets(&cfg, value, stderr)
 		case "label":
 			err = addLabel(&cfg, value)
+		case "ipfix_export_remote_host":
+			cfg.IPFIXExport, cfg.IPFIXHost = true, value
+		case "ipfix_export_port", "ipfix_export_remote_port":
+			cfg.IPFIXExport = true
+			cfg.IPFIXPort, err = number(value)
+		case "ipfix_collect_port":
+			collectPort, err = number(value)
+		case "ipfix_collect_idle":
+			collectIdle, err = number(value)
 		case "output":
 			cfg.Output = value
 		case "outdir":
@@ -140,6 +152,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
+	if collectPort != 0 {
+		return collect(collectPort, collectIdle, cfg.Output, outdir, stdout, stderr)
+	}
 	if len(files) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
@@ -152,6 +167,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	ctx := joy.NewContext(&cfg, out, log)
+	ctx.ExportWhilePrinting(cfg.IPFIXExport)
 	ctx.WriteConfig(true)
 	status := 0
 	for _, f := range files {
@@ -159,6 +175,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "joy: %s: %v\n", f, err)
 			status = 1
 		}
+	}
+	ctx.FlushExport()
+	st, dropped := ctx.ExportStats()
+	ctx.CloseExport()
+	if cfg.IPFIXExport {
+		fmt.Fprintf(stderr, "joy: IPFIX: %d records in %d messages sent, %d failed sends, %d flows not exported\n",
+			st.Records, st.Messages, st.Errors, dropped)
 	}
 	if err := closeOut(); err != nil {
 		fmt.Fprintf(stderr, "joy: writing output: %v\n", err)
