@@ -101,6 +101,12 @@ func (a *Addresses) Contains(addr netip.Addr) bool {
 // as the original does; an IPv6 address as its 16 bytes.
 func (a *Addresses) AppendAddr(b []byte, addr netip.Addr) []byte {
 	b = append(b, '"')
+	b = a.AppendText(b, addr)
+	return append(b, '"')
+}
+
+// AppendText is AppendAddr without the quotes.
+func (a *Addresses) AppendText(b []byte, addr netip.Addr) []byte {
 	if a.Contains(addr) {
 		var block [16]byte
 		if addr.Is4() {
@@ -111,8 +117,7 @@ func (a *Addresses) AppendAddr(b []byte, addr netip.Addr) []byte {
 		}
 		enc := a.key.encrypt(block)
 		b = jsonw.Hex(b, enc[:])
-	} else {
-		b = addr.AppendTo(b)
+		return b
 	}
-	return append(b, '"')
+	return addr.AppendTo(b)
 }

@@ -68,9 +68,17 @@ const (
 // anonymization; nil prints the address dotted.
 type AddrFunc func(b []byte, a [4]byte) []byte
 
-// addrFormatter returns the address formatter the configuration asks for.
-// Anonymization is not wired yet, so it is always nil (dotted).
-func addrFormatter(cfg *config.Config) AddrFunc { return nil }
+// addrFormatter returns the address formatter the configuration asks for:
+// addresses inside the anonymized subnets print anonymized. The subnets
+// are read when the flow is printed, so later configuration applies.
+func addrFormatter(cfg *config.Config) AddrFunc {
+	if cfg == nil {
+		return nil
+	}
+	return func(b []byte, a [4]byte) []byte {
+		return cfg.AnonAddrs.AppendText(b, netip.AddrFrom4(a))
+	}
+}
 
 // State is the module's state for one direction of a flow: the kept
 // messages (at most maxKept bytes of each), back to back in data.

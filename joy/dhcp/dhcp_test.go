@@ -2,9 +2,11 @@ package dhcp
 
 import (
 	"encoding/json"
+	"net/netip"
 	"strings"
 	"testing"
 
+	"github.com/gojoy/libjoy/joy/anon"
 	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/feature"
 )
@@ -187,8 +189,8 @@ func TestMessagesKeptAndPrinted(t *testing.T) {
 
 func TestAddrHook(t *testing.T) {
 	s := Kind.New(&config.Config{DHCP: true}).(*State)
-	if s.addr != nil {
-		t.Fatal("anonymization is not wired yet: the formatter must be nil")
+	if s.addr == nil {
+		t.Fatal("no address formatter")
 	}
 	s.addr = func(b []byte, a [4]byte) []byte { return append(b, 'x', '0'+a[3]%10) }
 	s.Observe(bootp(1, "", "", 255), 0)
@@ -249,5 +251,24 @@ func TestNoAllocation(t *testing.T) {
 	buf := make([]byte, 0, 1<<16)
 	if n := testing.AllocsPerRun(100, func() { buf = s.AppendJSON(buf[:0], nil) }); n != 0 {
 		t.Errorf("AppendJSON allocates %v times", n)
+	}
+}
+
+// Addresses inside anonymized subnets print as the original's 32-digit
+// AES block (the reference key 00..0f gives c212… for 10.0.2.15).
+func TestAnonymizedAddress(t *testing.T) {
+	var key [16]byte
+	for i := range key {
+		key[i] = byte(i)
+	}
+	cfg := &config.Config{DHCP: true}
+	cfg.AnonAddrs = anon.NewAddresses(anon.NewKey(key), []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")})
+	s := Kind.New(cfg).(*State)
+	got := string(s.addr(nil, [4]byte{10, 0, 2, 15}))
+	if got != "c21299eb0bafa3ae74383702c97f0c02" {
+		t.Fatalf("got %s", got)
+	}
+	if got := string(s.addr(nil, [4]byte{8, 8, 8, 8})); got != "8.8.8.8" {
+		t.Fatalf("outside address: %s", got)
 	}
 }
