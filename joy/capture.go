@@ -47,6 +47,8 @@ func (c *Context) ProcessCapture(path string) error {
 			c.PrintFlows(ExpiredFlows)
 		}
 	}
+	// Like the original, one more pass for expired flows before the rest.
+	c.PrintFlows(ExpiredFlows)
 	c.PrintFlows(AllFlows)
 	return nil
 }

@@ -43,6 +43,7 @@ options (0 = off, 1 = on):
   entropy=1          entropy of the payload bytes
   idp=N              the first N bytes (at most 1500) of the initial data packet of each direction
   hd=N               header description over the first N payload bytes
+  dns=1, dhcp=1      protocol metadata of DNS and DHCP flows
   classify=1         score flows with the logistic-regression classifier ("p_malware")
   model=SPLT:BD      classifier parameter files (208 and 464 values, as "joy train" writes them)
   anon=FILE          anonymize addresses in the subnets listed in FILE (key: ./joy.bin,
@@ -60,7 +61,7 @@ options (0 = off, 1 = on):
 var notYet = map[string]bool{
 	"exe":      true,
 	"useranon": true, "bpf": true, "wht": true,
-	"example": true, "dns": true, "ssh": true, "tls": true, "dhcp": true, "http": true,
+	"example": true, "ssh": true, "tls": true, "http": true,
 	"ike": true, "payload": true, "salt": true, "ppi": true, "interface": true,
 }
 
@@ -116,6 +117,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		case "cdist":
 			cfg.CDist = value
 			cfg.CompactMap, err = loadCompactMap(value)
+		case "dns":
+			cfg.DNS, err = flag(value)
+		case "dhcp":
+			cfg.DHCP, err = flag(value)
 		case "classify":
 			cfg.Classify, err = flag(value)
 		case "model":

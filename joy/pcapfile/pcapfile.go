@@ -113,7 +113,11 @@ func (r *Reader) Next() (Packet, error) {
 				link = decode.LinkType(lt)
 			}
 		}
-		return Packet{Data: data, TS: ci.Timestamp.UnixMicro(), Length: ci.Length, Link: link}, nil
+		var ts int64
+		if !ci.Timestamp.IsZero() { // simple packet blocks carry no time: 0, as libpcap gives
+			ts = ci.Timestamp.UnixMicro()
+		}
+		return Packet{Data: data, TS: ts, Length: ci.Length, Link: link}, nil
 	}
 	if _, err := io.ReadFull(r.br, r.hdr[:]); err != nil {
 		if err == io.ErrUnexpectedEOF {
