@@ -250,8 +250,7 @@ func unsupportedBits(mask uint32) string {
 		bit  uint32
 		name string
 	}{
-		{config.DNSOn, "dns"}, {config.SSHOn, "ssh"}, {config.TLSOn, "tls"}, {config.DHCPOn, "dhcp"},
-		{config.HTTPOn, "http"}, {config.IKEOn, "ike"}, {config.PayloadOn, "payload"}, {config.ExeOn, "exe"},
+		{config.TLSOn, "tls"}, {config.IKEOn, "ike"}, {config.ExeOn, "exe"},
 	}
 	var out []string
 	for _, n := range names {

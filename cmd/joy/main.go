@@ -43,7 +43,10 @@ options (0 = off, 1 = on):
   entropy=1          entropy of the payload bytes
   idp=N              the first N bytes (at most 1500) of the initial data packet of each direction
   hd=N               header description over the first N payload bytes
-  dns=1, dhcp=1      protocol metadata of DNS and DHCP flows
+  dns=1, dhcp=1, http=1, ssh=1  protocol metadata of those flows
+  wht=1              Walsh-Hadamard transform of the payload bytes
+  payload=N          the first 32 bytes of each direction's first payload
+  salt=1, ppi=1      TCP sequence/acknowledgement lists, per-packet TCP information
   classify=1         score flows with the logistic-regression classifier ("p_malware")
   model=SPLT:BD      classifier parameter files (208 and 464 values, as "joy train" writes them)
   anon=FILE          anonymize addresses in the subnets listed in FILE (key: ./joy.bin,
@@ -60,9 +63,9 @@ options (0 = off, 1 = on):
 // they are refused rather than silently ignored.
 var notYet = map[string]bool{
 	"exe":      true,
-	"useranon": true, "bpf": true, "wht": true,
-	"example": true, "ssh": true, "tls": true, "http": true,
-	"ike": true, "payload": true, "salt": true, "ppi": true, "interface": true,
+	"useranon": true, "bpf": true,
+	"example": true, "tls": true,
+	"ike": true, "interface": true,
 }
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -121,6 +124,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 			cfg.DNS, err = flag(value)
 		case "dhcp":
 			cfg.DHCP, err = flag(value)
+		case "http":
+			cfg.HTTP, err = flag(value)
+		case "ssh":
+			cfg.SSH, err = flag(value)
+		case "wht":
+			cfg.WHT, err = flag(value)
+		case "payload":
+			cfg.Payload, err = number(value)
+		case "salt":
+			cfg.Salt, err = flag(value)
+		case "ppi":
+			cfg.PPI, err = flag(value)
 		case "classify":
 			cfg.Classify, err = flag(value)
 		case "model":
