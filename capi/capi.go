@@ -283,9 +283,6 @@ func goJoyPrintConfig(format C.int) {
 	_, _ = cFile{f: l.out}.Write(b)
 }
 
-var notYetNames = [...]string{"joy_anon_subnets", "joy_anon_http_usernames", "joy_update_splt_bd_params",
-	"joy_get_compact_bd", "joy_label_subnets"}
-
 //export goJoyAnonSubnets
 func goJoyAnonSubnets(file *C.char) C.int {
 	defer recoverPanic("joy_anon_subnets", -1)
@@ -328,6 +325,43 @@ func goJoyAnonSubnets(file *C.char) C.int {
 	for _, c := range l.ctx {
 		c.SetAnonymizer(a)
 	}
+	return 0
+}
+
+//export goJoyAnonUsernames
+func goJoyAnonUsernames(file *C.char) C.int {
+	defer recoverPanic("joy_anon_http_usernames", -1)
+	l := lib()
+	if l == nil {
+		return 1
+	}
+	if file == nil {
+		l.log.Logf(logx.Err, "could not initialize HTTP username anonymization - no file specified")
+		return 1
+	}
+	path := C.GoString(file)
+	key, created, err := anon.LoadOrCreateKey(anon.DefaultKeyFile)
+	if err != nil {
+		l.log.Logf(logx.Err, "could not initialize HTTP username anonymization from file %s: %v", path, err)
+		return 1
+	}
+	if created {
+		l.log.Logf(logx.Info, "created a new anonymization key in %s", anon.DefaultKeyFile)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		// The original called exit() here (QUIRK-10).
+		l.log.Logf(logx.Err, "could not initialize HTTP username anonymization from file %s: %v", path, err)
+		return 1
+	}
+	defer f.Close()
+	u, err := anon.LoadUsernames(f, key)
+	if err != nil {
+		l.log.Logf(logx.Err, "could not initialize HTTP username anonymization from file %s: %v", path, err)
+		return 1
+	}
+	l.cfg.UserAnon = path
+	l.cfg.UserNames = u
 	return 0
 }
 
@@ -451,21 +485,6 @@ func goJoyGetCompactBD(filename *C.char) C.int {
 		c.SetCompactMap(m)
 	}
 	return 0
-}
-
-//export goJoyNotYet
-func goJoyNotYet(which C.int, a, b *C.char) C.int {
-	defer recoverPanic("API call", -1)
-	l := lib()
-	if l == nil {
-		return 1
-	}
-	name := "unknown function"
-	if int(which) >= 0 && int(which) < len(notYetNames) {
-		name = notYetNames[which]
-	}
-	l.log.Logf(logx.Err, "%s is not supported yet", name)
-	return 1
 }
 
 //export goJoyBadPacket

@@ -67,7 +67,7 @@ void joy_print_config(int format) { goJoyPrintConfig(format); }
 
 int joy_anon_subnets(char *anon_file) { return goJoyAnonSubnets(anon_file); }
 
-int joy_anon_http_usernames(char *anon_http_file) { return goJoyNotYet(1, anon_http_file, NULL); }
+int joy_anon_http_usernames(char *anon_http_file) { return goJoyAnonUsernames(anon_http_file); }
 
 int joy_update_splt_bd_params(char *splt_filename, char *bd_filename) {
     return goJoyUpdateParams(splt_filename, bd_filename);

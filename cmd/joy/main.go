@@ -51,6 +51,7 @@ options (0 = off, 1 = on):
   model=SPLT:BD      classifier parameter files (208 and 464 values, as "joy train" writes them)
   anon=FILE          anonymize addresses in the subnets listed in FILE (key: ./joy.bin,
                      created when missing)
+  useranon=FILE      pseudonymize the user names listed in FILE in HTTP request URIs
   label=NAME:FILE    label addresses in the subnets listed in FILE with NAME (repeatable)
   ipfix_export_remote_host=H, ipfix_export_remote_port=P (or ipfix_export_port=P)
                      also export every flow over IPFIX/UDP to H:P (default 127.0.0.1:4739)
@@ -62,8 +63,8 @@ options (0 = off, 1 = on):
 // notYet lists the original's options whose features are not built yet:
 // they are refused rather than silently ignored.
 var notYet = map[string]bool{
-	"exe":      true,
-	"useranon": true, "bpf": true,
+	"exe":     true,
+	"bpf":     true,
 	"example": true, "tls": true,
 	"ike": true, "interface": true,
 }
@@ -147,6 +148,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		case "anon":
 			cfg.Anon = value
 			err = addAnonSubnets(&cfg, value, stderr)
+		case "useranon":
+			cfg.UserAnon = value
+			err = loadUsernames(&cfg, value, stderr)
 		case "label":
 			err = addLabel(&cfg, value)
 		case "ipfix_export_remote_host":
@@ -237,6 +241,29 @@ func addAnonSubnets(cfg *joy.Config, path string, stderr io.Writer) error {
 		cfg.AnonAddrs = anon.NewAddresses(key, nil)
 	}
 	cfg.AnonAddrs.Add(subnets)
+	return nil
+}
+
+// loadUsernames loads the key (./joy.bin, created when missing) and the
+// user names to pseudonymize in HTTP requests.
+func loadUsernames(cfg *joy.Config, path string, stderr io.Writer) error {
+	key, created, err := anon.LoadOrCreateKey(anon.DefaultKeyFile)
+	if err != nil {
+		return err
+	}
+	if created {
+		fmt.Fprintf(stderr, "joy: created a new anonymization key in %s\n", anon.DefaultKeyFile)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	u, err := anon.LoadUsernames(f, key)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	cfg.UserNames = u
 	return nil
 }
 

@@ -91,6 +91,9 @@ type Config struct {
 
 	// AnonAddrs anonymizes addresses in its subnets (Anon names the file).
 	AnonAddrs *anon.Addresses
+	// UserNames pseudonymizes user names in HTTP request URIs (UserAnon
+	// names the file).
+	UserNames *anon.Usernames
 	// SubnetLabels labels addresses (Labels lists what the configuration
 	// record prints for them).
 	SubnetLabels *label.Labels

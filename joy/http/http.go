@@ -43,10 +43,14 @@ type Anonymizer interface {
 	AppendUsernames(b, uri []byte) []byte
 }
 
-// NewAnonymizer returns the username anonymizer for a configuration, or
-// nil. The username matcher (cfg.UserAnon) is not wired yet, so this
-// returns nil; it is a variable so that the anonymization layer can set it.
-var NewAnonymizer = func(cfg *config.Config) Anonymizer { return nil }
+// NewAnonymizer returns the username anonymizer of a configuration, or
+// nil when no user names are listed.
+func NewAnonymizer(cfg *config.Config) Anonymizer {
+	if cfg == nil || cfg.UserNames == nil {
+		return nil
+	}
+	return cfg.UserNames
+}
 
 const (
 	maxBuf = 2048        // the original's buffer size for one message

@@ -55,6 +55,10 @@ func String(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
+// Escaped appends p as the content of a JSON string (no quotes), escaped
+// like String.
+func Escaped(b []byte, p []byte) []byte { return appendEscaped(b, string(p)) }
+
 // Key appends `"name":` (name is trusted, never escaped).
 func Key(b []byte, name string) []byte {
 	b = append(b, '"')
