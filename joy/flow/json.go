@@ -8,6 +8,7 @@ import (
 	"github.com/gojoy/libjoy/joy/classify"
 	"github.com/gojoy/libjoy/joy/feature"
 	"github.com/gojoy/libjoy/joy/jsonw"
+	"github.com/gojoy/libjoy/joy/tcpopt"
 )
 
 // AppendJSON appends the JSON object of the flow whose chronological record
@@ -385,105 +386,9 @@ func appendTCPSide(b []byte, r *Record) []byte {
 		b = append(b, `"opt_len":`...)
 		b = jsonw.Uint(b, uint64(r.optLen))
 		b = append(b, `,"opts":`...)
-		b = appendTCPOptions(b, r.opts[:r.optLen])
+		b = tcpopt.AppendJSON(b, r.opts[:r.optLen])
 	}
 	return append(b, '}')
-}
-
-// appendTCPOptions writes the kept SYN options as the original lists them.
-func appendTCPOptions(b []byte, o []byte) []byte {
-	b = append(b, '[')
-	first := true
-	item := func() {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-	}
-	for len(o) > 0 {
-		kind := o[0]
-		if kind == 0 {
-			break
-		}
-		if kind == 1 {
-			item()
-			b = append(b, `{"noop":null}`...)
-			o = o[1:]
-			continue
-		}
-		if len(o) < 2 {
-			break
-		}
-		l := int(o[1])
-		if l == 0 || l > len(o) {
-			item()
-			b = append(b, `{"malformed":{"kind":`...)
-			b = jsonw.Uint(b, uint64(kind))
-			b = append(b, `,"len":`...)
-			b = jsonw.Uint(b, uint64(l))
-			b = append(b, `}}`...)
-			break
-		}
-		var data []byte
-		if l >= 2 {
-			data = o[2:l]
-		}
-		item()
-		b = appendTCPOption(b, kind, data)
-		if l < 2 { // a length of 1 cannot advance past the kind and length
-			break
-		}
-		o = o[l:]
-	}
-	return append(b, ']')
-}
-
-func appendTCPOption(b []byte, kind byte, data []byte) []byte {
-	malformed := func() []byte {
-		b = append(b, `{"malformed":{"kind":`...)
-		b = jsonw.Uint(b, uint64(kind))
-		b = append(b, `,"data":"`...)
-		b = jsonw.Hex(b, data)
-		b = append(b, `","len":`...)
-		b = jsonw.Uint(b, uint64(len(data)))
-		return append(b, `}}`...)
-	}
-	switch kind {
-	case 2:
-		if len(data) != 2 {
-			return malformed()
-		}
-		b = append(b, `{"mss":`...)
-		b = jsonw.Uint(b, uint64(data[0])<<8|uint64(data[1]))
-		return append(b, '}')
-	case 3:
-		if len(data) != 1 {
-			return malformed()
-		}
-		b = append(b, `{"ws":`...)
-		b = jsonw.Uint(b, uint64(data[0]))
-		return append(b, '}')
-	case 4:
-		return append(b, `{"sackp":null}`...)
-	case 8:
-		if len(data) != 8 {
-			return malformed()
-		}
-		b = append(b, `{"ts":{"val":`...)
-		b = jsonw.Uint(b, uint64(be32(data)))
-		b = append(b, `,"ecr":`...)
-		b = jsonw.Uint(b, uint64(be32(data[4:])))
-		return append(b, `}}`...)
-	}
-	b = append(b, `{"kind":`...)
-	b = jsonw.Uint(b, uint64(kind))
-	b = append(b, `,"data":"`...)
-	b = jsonw.Hex(b, data)
-	return append(b, `"}`...)
-}
-
-func be32(p []byte) uint32 {
-	return uint32(p[0])<<24 | uint32(p[1])<<16 | uint32(p[2])<<8 | uint32(p[3])
 }
 
 // probableOS guesses the sender's OS from its TTL and first window size.
