@@ -1,6 +1,7 @@
 package joy
 
 import (
+	"bytes"
 	"io"
 	"testing"
 
@@ -58,5 +59,30 @@ func BenchmarkProcessPacket(b *testing.B) {
 		ts += 10
 		ctx.ProcessPacket(ts, out)
 		ctx.ProcessPacket(ts+5, in)
+	}
+}
+
+// A bounded table prints its oldest flows early, marked "m", and never
+// holds more records than allowed.
+func TestFlowTableBound(t *testing.T) {
+	var out bytes.Buffer
+	ctx := NewContext(&Config{Type: 1, MaxRecords: 1000}, &out, nil)
+	frame, _ := steadyFrames(t)
+	ts := int64(1_600_000_000_000_000)
+	const flows = 50_000
+	for i := 0; i < flows; i++ {
+		// A new source port for every packet: each is a new flow.
+		frame[34], frame[35] = byte(i>>8), byte(i)
+		frame[26] = byte(i >> 16)
+		ctx.ProcessPacket(ts+int64(i), frame)
+		if ctx.Flows() > 1000 {
+			t.Fatalf("%d records held, bound 1000", ctx.Flows())
+		}
+	}
+	ctx.PrintFlows(AllFlows)
+	lines := bytes.Count(out.Bytes(), []byte("\n"))
+	evicted := bytes.Count(out.Bytes(), []byte(`"expire_type":"m"`))
+	if lines != flows || uint64(evicted) != ctx.Evicted() || evicted != flows-1000 {
+		t.Fatalf("%d records printed (want %d), %d marked m, %d counted", lines, flows, evicted, ctx.Evicted())
 	}
 }

@@ -116,6 +116,7 @@ func NewContext(cfg *Config, out io.Writer, log *logx.Logger) *Context {
 		PreemptiveTimeout: cfg.PreemptiveTimeout,
 		Config:            cfg,
 		SALT:              cfg.Type == 2,
+		MaxRecords:        cfg.MaxRecords,
 		ByteDist:          cfg.Dist,
 		Entropy:           cfg.Entropy,
 		Compact:           cfg.CompactMap,
@@ -172,6 +173,10 @@ func (c *Context) LinkType() LinkType { return c.dec.LinkType() }
 
 // Stats returns the context's counters.
 func (c *Context) Stats() Stats { return c.stats }
+
+// Evicted returns how many flows were printed early because the flow
+// table reached its bound.
+func (c *Context) Evicted() uint64 { return c.table.Evicted() }
 
 // Flows returns the number of flow records (both directions) held.
 func (c *Context) Flows() int { return c.table.Len() }

@@ -57,6 +57,8 @@ options (0 = off, 1 = on):
                      also export every flow over IPFIX/UDP to H:P (default 127.0.0.1:4739)
   ipfix_collect_port=P  run an IPFIX collector on UDP port P instead and print what
                      arrives as JSON lines (ipfix_collect_idle=S: stop after S idle seconds)
+  max_records=N      at most N flow records in memory; the oldest flows are printed early
+                     with "expire_type":"m" (default 800000, about 1 GB)
   num_pkts=N, type=1|2  accepted and shown in the configuration record
 `
 
@@ -162,6 +164,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 			collectPort, err = number(value)
 		case "ipfix_collect_idle":
 			collectIdle, err = number(value)
+		case "max_records":
+			var n uint
+			n, err = number(value)
+			cfg.MaxRecords = int(n)
 		case "output":
 			cfg.Output = value
 		case "outdir":

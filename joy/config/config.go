@@ -61,7 +61,11 @@ type Config struct {
 	Zeros             bool // zero-length packets enter the SPLT
 	Retrans           bool // TCP retransmissions are processed normally
 	PreemptiveTimeout bool // active timeout checked on packet arrival
-	Verbosity         uint
+	// MaxRecords bounds each context's flow records; the oldest flows are
+	// printed early (expire_type "m") to stay under it. 0: the default
+	// (about 1 GB); negative: no bound.
+	MaxRecords int
+	Verbosity  uint
 
 	// Features and protocol modules (their processing arrives with later work).
 	Dist     bool

@@ -45,12 +45,20 @@ type Options struct {
 	Anon *anon.Addresses
 	// Labels names the subnets of printed addresses (nil: none).
 	Labels *label.Labels
+	// MaxRecords bounds the records (both directions) a table holds; when
+	// a new flow would pass it, the oldest flow is printed at once with
+	// "expire_type":"m". 0 means DefaultMaxRecords; negative, no bound.
+	MaxRecords int
 	// HeaderBytes is how many leading payload bytes the header
 	// description covers (0: off).
 	HeaderBytes int
 }
 
 func (o *Options) countBytes() bool { return o.ByteDist || o.Entropy || o.Compact != nil }
+
+// DefaultMaxRecords keeps a table's records near 1 GB: a record is about
+// 1.2 KB with its map entry.
+const DefaultMaxRecords = 800_000
 
 // Logger receives the table's diagnostics.
 type Logger interface {
@@ -74,6 +82,9 @@ type Table struct {
 
 	hasTCPModules bool
 	seg           feature.TCPSegment // reused for TCP modules
+
+	maxRecords int
+	evicted    uint64 // flows printed early because the table was full
 }
 
 // NewTable returns an empty table. At most feature.MaxModules modules are
@@ -82,7 +93,10 @@ func NewTable(opts Options, log Logger, emit func(*Record)) *Table {
 	if len(opts.Modules) > feature.MaxModules {
 		opts.Modules = opts.Modules[:feature.MaxModules]
 	}
-	t := &Table{opts: opts, log: log, flows: make(map[Key]*Record, 1024), emit: emit}
+	t := &Table{opts: opts, log: log, flows: make(map[Key]*Record, 1024), emit: emit, maxRecords: opts.MaxRecords}
+	if t.maxRecords == 0 {
+		t.maxRecords = DefaultMaxRecords
+	}
 	for _, k := range opts.Modules {
 		t.hasTCPModules = t.hasTCPModules || k.TCP
 	}
@@ -149,6 +163,9 @@ func (t *Table) lookup(k Key, ts int64) *Record {
 		t.emit(r)
 		t.remove(r)
 	}
+	if t.maxRecords > 0 && t.live >= t.maxRecords {
+		t.evictOldest()
+	}
 	r := t.alloc(k)
 	t.flows[k] = r
 	if t.opts.Bidir {
@@ -167,6 +184,26 @@ func (t *Table) lookup(k Key, ts int64) *Record {
 	t.append(r)
 	return r
 }
+
+// evictOldest prints and frees the oldest flow to make room.
+func (t *Table) evictOldest() {
+	old := t.head
+	if old == nil {
+		return
+	}
+	t.evicted++
+	if t.evicted == 1 || t.evicted%100000 == 0 {
+		t.log.Errorf("flow table full (%d records): printing the oldest flows early with expire_type \"m\" (%d so far)", t.maxRecords, t.evicted)
+	}
+	t.unlink(old)
+	old.expType = 'm'
+	t.emit(old)
+	t.remove(old)
+}
+
+// Evicted returns how many flows were printed early because the table
+// was full.
+func (t *Table) Evicted() uint64 { return t.evicted }
 
 // preempt reports whether a packet at ts finds r past the active timeout,
 // comparing whole seconds as the original does.
