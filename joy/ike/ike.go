@@ -1,5 +1,14 @@
 // Package ike is Joy's IKE metadata module: it observes the payloads of one
 // direction of a flow and writes the record's "ike" member.
+//
+// Each direction collects the UDP payloads in a reassembly buffer and takes
+// complete IKEv1/IKEv2 messages (at most 20) from its start. A message is
+// kept as raw bytes once it has been checked; its JSON text is produced
+// when the flow is printed, by the same walker that checked it.
+//
+// Not reproduced: the original's ERR log lines ("unable to parse message"
+// and the like; the module interface has no logger) and its print-time
+// consistency check between the two sides' proposals, which only logged.
 package ike
 
 import (
@@ -17,11 +26,99 @@ var Kind = feature.Kind{
 	New: func(cfg *config.Config) feature.Module { return new(State) },
 }
 
+// maxMessages is how many messages a direction keeps.
+const maxMessages = 20
+
 // State is the module's state for one direction of a flow.
-type State struct{}
+type State struct {
+	// buf holds bytes not yet taken as a message. It only grows while the
+	// message at its start may still complete (header length ≤ 35000), so
+	// it stays below 35000 bytes plus one datagram.
+	buf []byte
+	// blocked is set once the start of buf can never become a message; the
+	// original then fails on every later packet, so nothing more is kept.
+	blocked bool
+	n       int              // messages kept
+	ends    [maxMessages]int // end offset of each message in msgs
+	msgs    []byte           // the kept messages, back to back
+}
 
 // Observe implements feature.Module.
-func (s *State) Observe(payload []byte, ts int64) {}
+func (s *State) Observe(payload []byte, ts int64) {
+	if len(payload) == 0 || s.blocked || s.n == maxMessages {
+		return
+	}
+	payload = stripMarker(payload)
+	if len(s.buf) == 0 {
+		// The usual case, one message per datagram: take messages from the
+		// payload itself and copy only a remainder.
+		rest := s.take(payload)
+		if !s.blocked && s.n < maxMessages && len(rest) > 0 {
+			s.buf = append(s.buf, rest...)
+		}
+		return
+	}
+	s.buf = append(s.buf, payload...)
+	rest := s.take(s.buf)
+	if s.blocked || s.n == maxMessages {
+		s.buf = nil
+		return
+	}
+	s.buf = s.buf[:copy(s.buf, rest)]
+}
 
-// AppendJSON implements feature.Module.
-func (s *State) AppendJSON(b []byte, twin feature.Module) []byte { return b }
+// stripMarker removes a leading non-ESP marker (four zero bytes, RFC 3948),
+// whatever the port.
+func stripMarker(p []byte) []byte {
+	if len(p) >= 4 && p[0]|p[1]|p[2]|p[3] == 0 {
+		return p[4:]
+	}
+	return p
+}
+
+// take keeps the complete messages at the start of d and returns the rest.
+func (s *State) take(d []byte) []byte {
+	for s.n < maxMessages {
+		ok, consume, keep, final := check(d)
+		if !ok {
+			if final {
+				s.blocked = true
+			}
+			return d
+		}
+		s.msgs = append(s.msgs, d[:keep]...)
+		s.ends[s.n] = len(s.msgs)
+		s.n++
+		d = d[consume:]
+	}
+	return d
+}
+
+// AppendJSON implements feature.Module: `,"ike":{"init":{…},"resp":{…}}`
+// with "resp" only when the other direction has state.
+func (s *State) AppendJSON(b []byte, twin feature.Module) []byte {
+	b = append(b, `,"ike":{"init":`...)
+	b = s.appendSide(b)
+	if t, ok := twin.(*State); ok && t != nil {
+		b = append(b, `,"resp":`...)
+		b = t.appendSide(b)
+	}
+	return append(b, '}')
+}
+
+func (s *State) appendSide(b []byte) []byte {
+	if s.n == 0 {
+		return append(b, '{', '}')
+	}
+	w := walker{b: append(b, `{"messages":[`...), on: true}
+	start := 0
+	for i := 0; i < s.n; i++ {
+		if i > 0 {
+			w.raw(`,`)
+		}
+		w.message(s.msgs[start:s.ends[i]])
+		start = s.ends[i]
+	}
+	w.raw(`]}`)
+	return w.b
+}
