@@ -250,7 +250,7 @@ func unsupportedBits(mask uint32) string {
 		bit  uint32
 		name string
 	}{
-		{config.TLSOn, "tls"}, {config.IKEOn, "ike"}, {config.ExeOn, "exe"},
+		{config.TLSOn, "tls"}, {config.ExeOn, "exe"},
 	}
 	var out []string
 	for _, n := range names {

@@ -43,7 +43,7 @@ options (0 = off, 1 = on):
   entropy=1          entropy of the payload bytes
   idp=N              the first N bytes (at most 1500) of the initial data packet of each direction
   hd=N               header description over the first N payload bytes
-  dns=1, dhcp=1, http=1, ssh=1  protocol metadata of those flows
+  dns=1, dhcp=1, http=1, ssh=1, ike=1  protocol metadata of those flows
   wht=1              Walsh-Hadamard transform of the payload bytes
   payload=N          the first 32 bytes of each direction's first payload
   salt=1, ppi=1      TCP sequence/acknowledgement lists, per-packet TCP information
@@ -68,7 +68,7 @@ var notYet = map[string]bool{
 	"exe":     true,
 	"bpf":     true,
 	"example": true, "tls": true,
-	"ike": true, "interface": true,
+	"interface": true,
 }
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -127,6 +127,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			cfg.DNS, err = flag(value)
 		case "dhcp":
 			cfg.DHCP, err = flag(value)
+		case "ike":
+			cfg.IKE, err = flag(value)
 		case "http":
 			cfg.HTTP, err = flag(value)
 		case "ssh":
