@@ -28,6 +28,11 @@ func (c *Context) ProcessCapture(path string) error {
 	if !r.IsPcapng() && !decode.Supported(r.LinkType()) {
 		c.log.Logf(logx.Warn, "%s: link type %d is not supported; decoding as Ethernet", path, int(r.LinkType()))
 	}
+	// Each file starts its own clock: the previous file's flows have all
+	// been printed, and an older capture must not look expired.
+	if c.table.Len() == 0 {
+		c.table.ResetClock()
+	}
 	n := 0
 	for {
 		p, err := r.Next()

@@ -28,6 +28,7 @@ import (
 )
 
 const usage = `usage: joy [name=value ...] FILE.pcap [FILE ...]
+       joy train|sleuth|plot ...   analysis tools (joy train -h, ...)
 
 options (0 = off, 1 = on):
   bidir=1            merge the two directions of a flow into one record
@@ -74,6 +75,11 @@ var notYet = map[string]bool{
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		if code, ok := runAnalysis(args[0], args[1:], stdout, stderr); ok {
+			return code
+		}
+	}
 	cfg := joy.Config{Type: 1, Verbosity: 4}
 	var files []string
 	outdir := ""

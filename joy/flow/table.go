@@ -120,6 +120,10 @@ func (t *Table) SetCompactMap(m *bytestats.CompactMap) { t.opts.Compact = m }
 // Len returns the number of records (both directions) in the table.
 func (t *Table) Len() int { return t.live }
 
+// ResetClock forgets the latest time seen, for a table that is empty and
+// about to read packets of another capture.
+func (t *Table) ResetClock() { t.now, t.hasNow = 0, false }
+
 // Now returns the table's clock in µs.
 func (t *Table) Now() int64 { return t.now }
 
