@@ -653,6 +653,11 @@ func specOpts(o []byte) string {
 			items = append(items, fmt.Sprintf(`{"malformed":{"kind":%d,"len":%d}}`, kind, l))
 			break
 		}
+		if l == 1 && kind != 4 {
+			// The original hex-dumps 4 GiB here and crashes (fix 32).
+			items = append(items, fmt.Sprintf(`{"malformed":{"kind":%d,"data":"","len":0}}`, kind))
+			break
+		}
 		var data []byte
 		if l > 2 {
 			data = o[i+2 : i+l]
@@ -674,10 +679,7 @@ func specOpts(o []byte) string {
 		default:
 			items = append(items, fmt.Sprintf(`{"kind":%d,"data":"%x"}`, kind, data))
 		}
-		if l < 2 {
-			break
-		}
-		i += l
+		i += l // a kind-4 option of length 1 goes on at the next byte
 	}
 	return "[" + strings.Join(items, ",") + "]"
 }

@@ -1,0 +1,92 @@
+# libjoy: the Joy flow-feature library as a C shared library, built from Go.
+#
+#   make            build/libjoy.so (+ build/libjoy.h from cgo) and build/joy
+#                   (first installs libpcap-dev, cmake, python3 if missing)
+#   make test       go test ./... then the C embedding tests (CMake + CTest)
+#   make demo       write build/demo.pcap and run the C example program on it
+#   make bench      throughput against the libpcap floor (tests/bench/run.sh;
+#                   BENCH_N=50 for a quick run, default 700)
+#   make fuzz       every Go fuzz target for FUZZTIME (default 30s)
+#   make valgrind   only the memcheck tests
+#   make clean
+#
+# Tests find the reference material through JOY_SHARED (default ../shared
+# beside the repository) and skip what needs it when it is absent.
+
+GO ?= go
+CMAKE ?= cmake
+CTEST ?= ctest
+BUILD := build
+CMAKE_DIR := $(BUILD)/cmake
+FUZZTIME ?= 30s
+# CTest runs tests one at a time unless told otherwise.
+export CTEST_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
+
+# -O2 -g are go's defaults for cgo code, kept when adding the include path.
+LIB_CGO_CFLAGS := -O2 -g -I$(CURDIR)/include
+
+.PHONY: all deps lib cli test ctest cmake-build demo bench fuzz valgrind clean
+
+all: deps lib cli
+
+# What a fresh Debian machine with only Go and gcc lacks: libpcap's headers
+# (the C API includes pcap.h), cmake for the C tests, python3 for the test
+# scripts. Installed with apt-get when run as root, otherwise named.
+deps:
+	@missing=""; \
+	[ -f /usr/include/pcap.h ] || [ -f /usr/include/pcap/pcap.h ] || missing="$$missing libpcap-dev"; \
+	command -v cmake >/dev/null || missing="$$missing cmake"; \
+	command -v python3 >/dev/null || missing="$$missing python3"; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "installing:$$missing"; \
+			apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+		else \
+			echo "please install:$$missing"; exit 1; \
+		fi; \
+	fi
+
+# go's build cache decides what is stale, so these always ask go.
+lib:
+	@mkdir -p $(BUILD)
+	CGO_CFLAGS="$(LIB_CGO_CFLAGS)" $(GO) build -buildmode=c-shared -o $(BUILD)/libjoy.so ./capi
+
+cli:
+	@mkdir -p $(BUILD)
+	$(GO) build -o $(BUILD)/joy ./cmd/joy
+
+test: all
+	$(GO) test ./...
+	$(MAKE) ctest
+
+cmake-build: all
+	$(CMAKE) -S . -B $(CMAKE_DIR)
+	$(CMAKE) --build $(CMAKE_DIR)
+
+ctest: cmake-build
+	$(CTEST) --test-dir $(CMAKE_DIR) --output-on-failure
+
+valgrind: cmake-build
+	@command -v valgrind >/dev/null || { echo "valgrind is not installed"; exit 1; }
+	$(CTEST) --test-dir $(CMAKE_DIR) --output-on-failure -L valgrind
+
+demo: cmake-build
+	$(GO) run ./cmd/joy-mkdemo $(BUILD)/demo.pcap
+	$(CMAKE_DIR)/joy_example $(BUILD)/demo.pcap
+
+bench: all
+	bash tests/bench/run.sh
+
+# Fuzz targets are found by name ("dir FuzzName" lines); go test fuzzes one
+# target of one package at a time.
+fuzz:
+	@list=$$(grep -r --include='*_test.go' -o '^func Fuzz[A-Za-z0-9_]*' . | \
+		sed 's|^\(.*\)/[^/]*:func |\1 |' | sort -u); \
+	if [ -z "$$list" ]; then echo "no fuzz targets (func FuzzXxx in *_test.go) yet"; exit 0; fi; \
+	echo "$$list" | while read -r dir name; do \
+		echo "== $$name in $$dir ($(FUZZTIME))"; \
+		$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) $$dir || exit 1; \
+	done
+
+clean:
+	rm -rf $(BUILD)
