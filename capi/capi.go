@@ -260,7 +260,7 @@ func unsupportedBits(mask uint32) string {
 		bit  uint32
 		name string
 	}{
-		{config.TLSOn, "tls"}, {config.ExeOn, "exe"},
+		{config.TLSOn, "tls"},
 	}
 	var out []string
 	for _, n := range names {

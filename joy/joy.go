@@ -31,6 +31,7 @@ import (
 	"github.com/gojoy/libjoy/joy/logx"
 	"github.com/gojoy/libjoy/joy/payload"
 	"github.com/gojoy/libjoy/joy/ppi"
+	"github.com/gojoy/libjoy/joy/procinfo"
 	"github.com/gojoy/libjoy/joy/salt"
 	"github.com/gojoy/libjoy/joy/ssh"
 	"github.com/gojoy/libjoy/joy/tls"
@@ -123,6 +124,7 @@ func NewContext(cfg *Config, out io.Writer, log *logx.Logger) *Context {
 		IDP:               int(cfg.IDPBytes()),
 		HeaderBytes:       int(cfg.HD),
 		Classifier:        classifier(cfg),
+		Processes:         processes(cfg),
 		Anon:              cfg.AnonAddrs,
 		Labels:            cfg.SubnetLabels,
 	}
@@ -146,6 +148,13 @@ func (c *Context) SetLinkType(t LinkType) {
 // SetCompactMap turns on the compact byte distribution with map m for
 // packets processed from now on (nil turns it off).
 func (c *Context) SetCompactMap(m *bytestats.CompactMap) { c.table.SetCompactMap(m) }
+
+func processes(cfg *Config) *procinfo.Table {
+	if !cfg.Exe {
+		return nil
+	}
+	return procinfo.New()
+}
 
 func classifier(cfg *Config) *classify.Model {
 	if !cfg.Classify {

@@ -49,6 +49,8 @@ options (0 = off, 1 = on):
   wht=1              Walsh-Hadamard transform of the payload bytes
   payload=N          the first 32 bytes of each direction's first payload
   salt=1, ppi=1      TCP sequence/acknowledgement lists, per-packet TCP information
+  exe=1              for TCP flows of this host, the local process (name, path, SHA-256,
+                     uptime) from /proc (Linux; absent otherwise)
   classify=1         score flows with the logistic-regression classifier ("p_malware")
   model=SPLT:BD      classifier parameter files (208 and 464 values, as "joy train" writes them)
   anon=FILE          anonymize addresses in the subnets listed in FILE (key: ./joy.bin,
@@ -66,12 +68,7 @@ options (0 = off, 1 = on):
 
 // notYet lists the original's options whose features are not built yet:
 // they are refused rather than silently ignored.
-var notYet = map[string]bool{
-	"exe":     true,
-	"bpf":     true,
-	"example": true, "tls": true,
-	"interface": true,
-}
+var notYet = map[string]bool{"bpf": true, "example": true, "tls": true, "interface": true}
 
 func main() {
 	// Flow state is long-lived and small; collecting less often costs a few
@@ -155,6 +152,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			cfg.Salt, err = flag(value)
 		case "ppi":
 			cfg.PPI, err = flag(value)
+		case "exe":
+			cfg.Exe, err = flag(value)
 		case "classify":
 			cfg.Classify, err = flag(value)
 		case "model":

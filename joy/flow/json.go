@@ -8,6 +8,7 @@ import (
 	"github.com/gojoy/libjoy/joy/classify"
 	"github.com/gojoy/libjoy/joy/feature"
 	"github.com/gojoy/libjoy/joy/jsonw"
+	"github.com/gojoy/libjoy/joy/procinfo"
 	"github.com/gojoy/libjoy/joy/tcpopt"
 )
 
@@ -75,6 +76,9 @@ func appendRecord(b []byte, r *Record, o *Options) []byte {
 	b = appendIP(b, rec, tw)
 	b = appendTCP(b, rec, tw)
 	b = appendModules(b, rec, tw)
+	if o.Processes != nil && rec.Key.Proto == 6 {
+		b = appendExe(b, o.Processes.Lookup(netip.AddrPortFrom(src, rec.Key.Sp), netip.AddrPortFrom(dst, rec.Key.Dp)))
+	}
 	if rec.hd != nil && rec.hd.n >= 2 {
 		b = appendHeaderDesc(b, rec.hd)
 	}
@@ -144,6 +148,37 @@ func appendByteStats(b []byte, rec, tw *Record, o *Options) []byte {
 	return bytestats.AppendJSON(b, rec.bytes, in, tw != nil, numBytes, bytestats.Options{
 		Dist: o.ByteDist, Compact: o.Compact != nil, Entropy: o.Entropy,
 	})
+}
+
+// appendExe prints the local process owning a TCP flow.
+func appendExe(b []byte, p *procinfo.Process) []byte {
+	if p == nil {
+		return b
+	}
+	b = append(b, `,"exe":{`...)
+	comma := false
+	str := func(k, v string) {
+		if v == "" {
+			return
+		}
+		if comma {
+			b = append(b, ',')
+		}
+		comma = true
+		b = jsonw.Key(b, k)
+		b = jsonw.String(b, v)
+	}
+	str("name", p.Name)
+	str("path", p.Path)
+	str("hash", p.Hash)
+	if p.Uptime > 0 {
+		if comma {
+			b = append(b, ',')
+		}
+		b = append(b, `"uptime":`...)
+		b = jsonw.Uint(b, p.Uptime)
+	}
+	return append(b, '}')
 }
 
 // appendScore prints the classifier's probability that the flow is

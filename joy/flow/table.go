@@ -7,6 +7,7 @@ import (
 	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/feature"
 	"github.com/gojoy/libjoy/joy/label"
+	"github.com/gojoy/libjoy/joy/procinfo"
 )
 
 // Timeouts of the original: a flow is inactive when its last packet is
@@ -41,6 +42,8 @@ type Options struct {
 	// Classifier scores flows as "p_malware" (nil: off). With ByteDist on
 	// it uses the byte-distribution model for flows of over 100 bytes.
 	Classifier *classify.Model
+	// Processes, when set, adds the local process of TCP flows as "exe".
+	Processes *procinfo.Table
 	// Anon anonymizes printed addresses inside its subnets (nil: none).
 	Anon *anon.Addresses
 	// Labels names the subnets of printed addresses (nil: none).
