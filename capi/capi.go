@@ -206,9 +206,6 @@ func goJoyInitialize(data *C.struct_joy_init, outputDir, outputFile, logfile *C.
 			cfg.IPFIXPort = uint(data.ipfix_port)
 		}
 	}
-	if missing := unsupportedBits(mask); missing != "" {
-		l.log.Logf(logx.Err, "bitmask features not supported yet, ignored: %s", missing)
-	}
 	for i := range l.ctx {
 		l.ctx[i] = joy.NewContext(cfg, cFile{f: l.out}, l.log)
 	}
@@ -251,24 +248,6 @@ func errnoText(err error) string {
 		return err.Error()
 	}
 	return "unknown error"
-}
-
-// unsupportedBits names the bitmask features whose processing is not built
-// yet, so a host is told rather than silently given less.
-func unsupportedBits(mask uint32) string {
-	names := []struct {
-		bit  uint32
-		name string
-	}{
-		{config.TLSOn, "tls"},
-	}
-	var out []string
-	for _, n := range names {
-		if mask&n.bit != 0 {
-			out = append(out, n.name)
-		}
-	}
-	return strings.Join(out, " ")
 }
 
 //export goJoyPrintConfig

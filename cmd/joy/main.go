@@ -45,7 +45,7 @@ options (0 = off, 1 = on):
   entropy=1          entropy of the payload bytes
   idp=N              the first N bytes (at most 1500) of the initial data packet of each direction
   hd=N               header description over the first N payload bytes
-  dns=1, dhcp=1, http=1, ssh=1, ike=1  protocol metadata of those flows
+  tls=1, dns=1, dhcp=1, http=1, ssh=1, ike=1  protocol metadata of those flows
   wht=1              Walsh-Hadamard transform of the payload bytes
   payload=N          the first 32 bytes of each direction's first payload
   salt=1, ppi=1      TCP sequence/acknowledgement lists, per-packet TCP information
@@ -68,7 +68,7 @@ options (0 = off, 1 = on):
 
 // notYet lists the original's options whose features are not built yet:
 // they are refused rather than silently ignored.
-var notYet = map[string]bool{"bpf": true, "example": true, "tls": true, "interface": true}
+var notYet = map[string]bool{"bpf": true, "example": true, "interface": true}
 
 func main() {
 	// Flow state is long-lived and small; collecting less often costs a few
@@ -138,6 +138,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			cfg.DNS, err = flag(value)
 		case "dhcp":
 			cfg.DHCP, err = flag(value)
+		case "tls":
+			cfg.TLS, err = flag(value)
 		case "ike":
 			cfg.IKE, err = flag(value)
 		case "http":

@@ -8,7 +8,6 @@
 #          early there. This library keeps a clock per context (a
 #          deliberate fix), so only context 0's flows must match, and the
 #          whole output must equal two independent single-context runs.
-# TLS details are not compared until the TLS module is in the library.
 source "$(dirname "$0")/common.sh"
 two=$1 embed=$2 outdir=$3 pair=$4 kind=$5
 need_shared
@@ -17,7 +16,9 @@ a=${pair%%+*} b=${pair#*+}
 ref=$JOY_SHARED/ref/697dc5a/f_api/$pair.stdout
 out=$outdir/fapi-$pair
 mkdir -p "$outdir"
-ignore=(--ignore tls)
+# KNOWN_UNSTABLE.md item 1: one firefox58 flow's srlt is garbage from
+# entry 21 on in the original (it read past the packet).
+ignore=(--cut tls.srlt=21)
 rc=0
 
 "$two" "$JOY_SHARED/pcaps/joy-$a.pcap" "$JOY_SHARED/pcaps/joy-$b.pcap" >"$out.raw.json" 2>"$out.stderr"
