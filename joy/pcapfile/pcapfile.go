@@ -32,7 +32,6 @@ type Packet struct {
 
 // Reader reads packets from a capture.
 type Reader struct {
-	f      *os.File
 	br     *bufio.Reader
 	order  binary.ByteOrder
 	nanos  bool

@@ -17,8 +17,6 @@ type tmpl struct {
 
 func newTmpl() *tmpl { return &tmpl{kids: map[string]*tmpl{}} }
 
-func (t *tmpl) empty() bool { return !t.leaf && len(t.order) == 0 }
-
 // add puts path p into the tree. A path that is a prefix of another wins:
 // its whole value is copied.
 func (t *tmpl) add(p Path, fill bool) {

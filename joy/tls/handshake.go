@@ -342,12 +342,3 @@ func (s *State) certificates(off, bl int) {
 		rem -= cl
 	}
 }
-
-// spanBytes returns the bytes of sp, zero-filled past the buffer's end,
-// appended to dst.
-func (s *State) spanBytes(dst []byte, sp span) []byte {
-	for i := 0; i < int(sp.n); i++ {
-		dst = append(dst, s.at(int(sp.off)+i))
-	}
-	return dst
-}

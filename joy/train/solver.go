@@ -50,10 +50,8 @@ func (pr *problem) smooth(b float64, w []float64, g []float64) float64 {
 	if sw == 0 {
 		return 0
 	}
-	if g != nil {
-		for j := range g {
-			g[j] /= sw
-		}
+	for j := range g {
+		g[j] /= sw
 	}
 	return f / sw
 }

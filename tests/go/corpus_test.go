@@ -272,16 +272,20 @@ func TestTCPConversations(t *testing.T) {
 		byName[c.name] = c
 	}
 	clean := []string{
-		"joy-sample.pcap", "joy-firefox58.pcap", "joy-kali-password-attack_hydra.pcap", // Ethernet
-		"ndpi-1kxun.pcap", "ndpi-android.pcap", // IPv4 + IPv6
-		"mercury-capture2.pcap", "ndpi-gnutella.pcap", // many conversations
-		"zeek-mixed-vlan-mpls.pcap", "zeek-mpls-in-vlan.pcap", "zeek-vlan-qinqinq.pcap", // 802.1Q, MPLS, QinQ
-		"mercury-pppoe_double_vlan_tagging.pcap",        // PPPoE
-		"mercury-sll_tls.pcap", "mercury-sll2_tls.pcap", // Linux cooked v1, v2
-		"ndpi-tls_heur-vmess-tcp-tls.pcapng",                     // pcapng, SLL
-		"gopacket-test_loopback.pcap",                            // BSD null
-		"mercury-http_rawip.pcap",                                // raw IP
-		"zeek-ipv6-http-atomic-frag.pcap", "ndpi-http_ipv6.pcap", // IPv6
+		"joy-sample.pcap", "joy-firefox58.pcap", // Ethernet
+		"ndpi-1kxun.pcap",                        // IPv4 + IPv6, 98 conversations
+		"mercury-capture2.pcap",                  // 257 conversations
+		"zeek-mixed-vlan-mpls.pcap",              // 802.1Q, MPLS
+		"zeek-vlan-qinqinq.pcap",                 // stacked VLAN tags
+		"mercury-pppoe_double_vlan_tagging.pcap", // PPPoE
+		"mercury-sll2_tls.pcap",                  // Linux cooked v2
+		"ndpi-tls_heur-vmess-tcp-tls.pcapng",     // pcapng, Linux cooked v1
+		"gopacket-test_loopback.pcap",            // BSD null
+		"mercury-http_rawip.pcap",                // raw IP
+		"ndpi-http_ipv6.pcap",                    // IPv6
+	}
+	if testing.Short() {
+		clean = clean[:4]
 	}
 	// Captures where tshark counts what we do not, by design.
 	explained := map[string]string{
@@ -294,10 +298,7 @@ func TestTCPConversations(t *testing.T) {
 		"zeek-nflog-http.pcap":                           "NFLOG (link type 239) is not decoded",
 		"malformed/derived-joy-tls12-huge-incl_len.pcap": "tshark stops at the corrupt record, we read the packets before it",
 	}
-	var names []string
-	for _, n := range clean {
-		names = append(names, n)
-	}
+	names := append([]string(nil), clean...)
 	for n := range explained {
 		names = append(names, n)
 	}
@@ -345,10 +346,14 @@ type joydiffSummary struct {
 // output is to the original's corpus_c outputs (bidir=1 with all protocol
 // modules) once the protocol members are ignored and IPv6 lines dropped,
 // for every capture the original processed without crashing or refusing.
-// Run with -v to see the table.
+// It only logs, so it runs with -v (or JOY_CORPUS_C=1) and not with -short:
+// joydiff on 270 captures takes about half a minute.
 func TestCorpusCReference(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the joydiff comparison is left out")
+	}
+	if !testing.Verbose() && os.Getenv("JOY_CORPUS_C") == "" {
+		t.Skip("only logs figures: run with -v or JOY_CORPUS_C=1")
 	}
 	shared := tu.NeedShared(t)
 	python, err := exec.LookPath("python3")
