@@ -1,0 +1,25 @@
+#!/bin/bash
+# joy_privacy against joy-sample.pcap: bad inputs fail and change nothing;
+# no 10.x address and no listed user name reaches the output; the labels
+# do (key reuse is tested in joy/anon).
+#   privacy_test.sh JOY_PRIVACY OUTDIR
+source "$(dirname "$0")/common.sh"
+prog=$1 outdir=$2
+need_shared
+work=$outdir/privacy
+rm -rf "$work" && mkdir -p "$work"
+"$prog" "$work" "$JOY_SHARED/pcaps/joy-sample.pcap" 2>"$work/stderr" || { cat "$work/stderr"; exit 1; }
+out=$work/out.json
+$check json "$out"
+rc=0
+if grep -E '"10\.[0-9]+\.[0-9]+\.[0-9]+"' "$out"; then
+    echo "FAIL: an address of the anonymized subnet 10.0.0.0/8 is in the output"; rc=1
+fi
+if grep -i -E 'velma|fred' "$out"; then
+    echo "FAIL: a listed user name is in the output"; rc=1
+fi
+grep -q '"sa_labels": \[ "lab" , "one" \]' "$out" || { echo "FAIL: no sa_labels with both labels"; rc=1; }
+[ "$(grep -c '"sa":"c21299eb0bafa3ae74383702c97f0c02"' "$out")" = 0 ] || { echo "FAIL: the reference key was used"; rc=1; }
+# Errors were logged, one line each, with a level word.
+[ "$(grep -c '^ERR: ' "$work/stderr")" -ge 17 ] || { echo "FAIL: fewer error lines than bad calls"; cat "$work/stderr"; rc=1; }
+exit $rc
