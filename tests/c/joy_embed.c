@@ -60,7 +60,7 @@ int main(int argc, char **argv) {
     char errbuf[PCAP_ERRBUF_SIZE];
     struct joy_init init;
     int cli = 0, first = 1, rc = 0;
-    const char *filter = NULL;
+    const char *filter = NULL, *anon = NULL, *users = NULL, *label = NULL;
     char *end;
 
     for (; first < argc && argv[first][0] == '-' && argv[first][1] != '\0'; first++) {
@@ -68,12 +68,18 @@ int main(int argc, char **argv) {
             cli = 1;
         } else if (strcmp(argv[first], "-f") == 0 && first + 1 < argc) {
             filter = argv[++first];
+        } else if (strcmp(argv[first], "-a") == 0 && first + 1 < argc) {
+            anon = argv[++first];
+        } else if (strcmp(argv[first], "-u") == 0 && first + 1 < argc) {
+            users = argv[++first];
+        } else if (strcmp(argv[first], "-l") == 0 && first + 1 < argc) {
+            label = argv[++first];
         } else {
             break;
         }
     }
     if (argc < first + 2) {
-        fprintf(stderr, "usage: %s [-c] [-f FILTER] BITMASK FILE...\n", argv[0]);
+        fprintf(stderr, "usage: %s [-c] [-f FILTER] [-a ANON_FILE] [-u USER_FILE] [-l NAME:FILE] BITMASK FILE...\n", argv[0]);
         return 2;
     }
     memset(&init, 0, sizeof init);
@@ -87,6 +93,26 @@ int main(int argc, char **argv) {
     if (joy_initialize(&init, NULL, NULL, NULL) != 0) {
         fprintf(stderr, "%s: joy_initialize failed\n", argv[0]);
         return 1;
+    }
+    if (anon != NULL && joy_anon_subnets((char *)anon) != 0) {
+        return 1;
+    }
+    if (users != NULL && joy_anon_http_usernames((char *)users) != 0) {
+        return 1;
+    }
+    if (label != NULL) {
+        /* NAME:FILE, as the joy command's label= option. */
+        char name[256];
+        const char *colon = strchr(label, ':');
+        if (colon == NULL || (size_t)(colon - label) >= sizeof name) {
+            fprintf(stderr, "%s: -l wants NAME:FILE\n", argv[0]);
+            return 2;
+        }
+        memcpy(name, label, (size_t)(colon - label));
+        name[colon - label] = '\0';
+        if (joy_label_subnets(name, JOY_FILE_SUBNET, (char *)colon + 1) != 0) {
+            return 1;
+        }
     }
     joy_print_config(JOY_JSON_FORMAT);
 
