@@ -50,7 +50,7 @@ int main(int argc, char **argv) {
     write_file("wide.net", "10.0.0.0/33\n");
     write_file("six.net", "2001:db8::/129\n");
     write_file("garbage.net", "this is not a subnet\n");
-    write_file("users.txt", "velma\nfred\n");
+    write_file("users.txt", "velma\nessays\n");
     mkdir("adir", 0700);
     f = fopen("long.net", "w");
     line = malloc(10 * 1024 * 1024);
