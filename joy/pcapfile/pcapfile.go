@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
 
@@ -67,7 +68,11 @@ func NewReader(r io.Reader) (*Reader, error) {
 	rd := &Reader{br: br, buf: make([]byte, 65536)}
 	switch binary.LittleEndian.Uint32(magic) {
 	case 0x0a0d0d0a: // pcapng section header block (same in both orders)
-		ng, err := pcapgo.NewNgReader(br, pcapgo.NgReaderOptions{WantMixedLinkType: true})
+		var ng *pcapgo.NgReader
+		err := guard(func() (err error) {
+			ng, err = pcapgo.NewNgReader(br, pcapgo.NgReaderOptions{WantMixedLinkType: true})
+			return err
+		})
 		if err != nil {
 			return nil, fmt.Errorf("pcapng: %w", err)
 		}
@@ -102,7 +107,12 @@ func (r *Reader) LinkType() decode.LinkType { return r.link }
 // Next returns the next packet, or io.EOF at the end of the capture.
 func (r *Reader) Next() (Packet, error) {
 	if r.ng != nil {
-		data, ci, err := r.ng.ZeroCopyReadPacketData()
+		var data []byte
+		var ci gopacket.CaptureInfo
+		err := guard(func() (err error) {
+			data, ci, err = r.ng.ZeroCopyReadPacketData()
+			return err
+		})
 		if err != nil {
 			return Packet{}, err
 		}
@@ -142,6 +152,17 @@ func (r *Reader) Next() (Packet, error) {
 		frac /= 1000
 	}
 	return Packet{Data: data, TS: sec*1e6 + frac, Length: wire, Link: r.link}, nil
+}
+
+// guard turns a panic of the pcapng reader on a corrupt file (gopacket
+// divides by a timestamp resolution read from the file) into an error.
+func guard(f func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("corrupt pcapng file: %v", r)
+		}
+	}()
+	return f()
 }
 
 // Close closes the file opened by Open.
