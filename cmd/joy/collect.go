@@ -23,6 +23,10 @@ func collect(port, idle uint, output, outdir string, stdout, stderr io.Writer) i
 		return 1
 	}
 	defer conn.Close()
+	// Bursts of export outrun the default socket buffer (~200 KB).
+	if u, ok := conn.(*net.UDPConn); ok {
+		_ = u.SetReadBuffer(8 << 20)
+	}
 	out, closeOut, err := openOutput(stdout, outdir, output)
 	if err != nil {
 		fmt.Fprintf(stderr, "joy: %v\n", err)

@@ -41,7 +41,12 @@ func (c *Collector) Decode(msg []byte, fn func(*Record)) error {
 	seq := binary.BigEndian.Uint32(msg[8:])
 	domain := binary.BigEndian.Uint32(msg[12:])
 	if want, ok := c.next[domain]; ok && seq != want {
-		c.Missed += uint64(seq - want)
+		// Serial-number arithmetic: only a message ahead of the expected
+		// number shows lost records; one behind comes late or from a
+		// restarted exporter, and tracking starts again from it.
+		if d := int32(seq - want); d > 0 {
+			c.Missed += uint64(d)
+		}
 	}
 	records := uint32(0)
 	b := msg[headerLen:total]
