@@ -2,12 +2,11 @@ package flow
 
 // identify recognises TLS and HTTP from the first bytes of a TCP payload,
 // the way the original's keyword matcher does: TLS handshake records of
-// versions 3.1–3.3 carrying a ClientHello or ServerHello, and HTTP request
-// methods or an "HTTP/1.1 " status line. The original compares signed
-// chars, so a byte of 0x80 or above never matches, even at a wildcard.
+// versions 3.1–3.3 carrying a ClientHello or ServerHello (any bytes at the
+// two record-length positions), and HTTP request methods or an
+// "HTTP/1.1 " status line.
 func identify(p []byte) (app uint16, dir uint8) {
-	if len(p) >= 6 && p[0] == 0x16 && p[1] == 0x03 && p[2] >= 1 && p[2] <= 3 &&
-		p[3] < 0x80 && p[4] < 0x80 {
+	if len(p) >= 6 && p[0] == 0x16 && p[1] == 0x03 && p[2] >= 1 && p[2] <= 3 {
 		switch p[5] {
 		case 1:
 			return 443, dirClient

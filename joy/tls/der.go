@@ -1,8 +1,9 @@
 package tls
 
 // A small DER reader with the leniency of OpenSSL's decoder where it
-// matters for certificates: long-form lengths may carry leading zero bytes
-// and high tag numbers are accepted. Indefinite lengths are refused.
+// matters for certificates: long-form lengths may carry leading zero
+// bytes, high tag numbers are accepted, and constructed elements may use
+// BER indefinite lengths (nested at most 30 deep).
 
 // Tag classes.
 const (
@@ -50,8 +51,12 @@ func (e elem) is(class uint8, tag uint32, cons bool) bool {
 	return e.class == class && e.tag == tag && e.cons == cons
 }
 
+const maxNesting = 30
+
 // next decodes the element at the start of b.
-func next(b []byte) (e elem, rest []byte, ok bool) {
+func next(b []byte) (e elem, rest []byte, ok bool) { return nextAt(b, 0) }
+
+func nextAt(b []byte, depth int) (e elem, rest []byte, ok bool) {
 	if len(b) < 2 {
 		return e, nil, false
 	}
@@ -86,7 +91,25 @@ func next(b []byte) (e elem, rest []byte, ok bool) {
 	var n uint64
 	switch {
 	case c == 0x80:
-		return e, nil, false // indefinite length
+		// Indefinite length: constructed only; the content runs to the
+		// end-of-contents marker after the last element.
+		if !e.cons || depth >= maxNesting {
+			return e, nil, false
+		}
+		q := p
+		for {
+			if q+2 <= len(b) && b[q] == 0 && b[q+1] == 0 {
+				break
+			}
+			_, r, ok := nextAt(b[q:], depth+1)
+			if !ok {
+				return e, nil, false
+			}
+			q = len(b) - len(r)
+		}
+		e.raw = b[:q+2]
+		e.body = b[p:q]
+		return e, b[q+2:], true
 	case c&0x80 == 0:
 		n = uint64(c)
 	default:
@@ -122,6 +145,62 @@ func seq(b []byte) (body, rest []byte, ok bool) {
 		return nil, nil, false
 	}
 	return e.body, rest, true
+}
+
+// seqOf decodes a universal SEQUENCE OF at the start of b. OpenSSL does not
+// check the constructed bit of SEQUENCE OF and SET OF.
+func seqOf(b []byte) (body, rest []byte, ok bool) {
+	e, rest, ok := next(b)
+	if !ok || e.class != classUniversal || e.tag != tagSequence {
+		return nil, nil, false
+	}
+	return e.body, rest, true
+}
+
+// isList reports whether e is a SEQUENCE OF or SET OF with the given class
+// and tag (constructed bit not checked, as in OpenSSL).
+func (e elem) isList(class uint8, tag uint32) bool { return e.class == class && e.tag == tag }
+
+// collect returns the content of a string element: its content when
+// primitive, or the concatenated contents of the primitive pieces of a
+// constructed (BER) string (OpenSSL checks neither their class nor their
+// tag), nested at most five deep.
+func collect(e elem) ([]byte, bool) {
+	if !e.cons {
+		return e.body, true
+	}
+	var out []byte
+	var walk func(b []byte, depth int) bool
+	walk = func(b []byte, depth int) bool {
+		if depth > 5 {
+			return false
+		}
+		for len(b) > 0 {
+			if len(b) >= 2 && b[0] == 0 && b[1] == 0 {
+				return false // end-of-contents in a definite-length string
+			}
+			x, rest, ok := next(b)
+			if !ok {
+				return false
+			}
+			if x.cons {
+				if !walk(x.body, depth+1) {
+					return false
+				}
+			} else {
+				out = append(out, x.body...)
+			}
+			b = rest
+		}
+		return true
+	}
+	if !walk(e.body, 0) {
+		return nil, false
+	}
+	if out == nil {
+		out = []byte{}
+	}
+	return out, true
 }
 
 // prim decodes a primitive universal element with the given tag.
@@ -205,25 +284,45 @@ func validOID(c []byte) bool {
 	return true
 }
 
-// checkUniversal validates the content of a universal primitive the way
-// OpenSSL's decoder does when it meets it inside an ANY.
+// checkUniversal validates an element the way OpenSSL's decoder does when
+// it meets it inside an ANY: SEQUENCE and SET must be constructed, the
+// simple types primitive and well formed, constructed strings well nested.
 func checkUniversal(e elem) bool {
-	if e.class != classUniversal || e.cons {
+	if len(e.raw) == 2 && e.raw[0] == 0 && e.raw[1] == 0 {
+		return false // an end-of-contents marker where a value is due
+	}
+	if e.class != classUniversal {
 		return true
 	}
 	switch e.tag {
+	case tagSequence, tagSet:
+		return e.cons
+	case tagBoolean, tagInteger, tagNull, tagOID, tagEnumerated:
+		if e.cons {
+			return false
+		}
+	}
+	c, ok := collect(e)
+	if !ok {
+		return false
+	}
+	switch e.tag {
 	case tagBoolean:
-		return len(e.body) == 1
+		return len(c) == 1
 	case tagInteger, tagEnumerated:
-		_, _, ok := intMagnitude(e.body)
+		_, _, ok := intMagnitude(c)
 		return ok
 	case tagBitString:
-		_, ok := bitString(e.body)
+		_, ok := bitString(c)
 		return ok
 	case tagNull:
-		return len(e.body) == 0
+		return len(c) == 0
 	case tagOID:
-		return validOID(e.body)
+		return validOID(c)
+	case tagBMP:
+		return len(c)%2 == 0
+	case tagUniversal:
+		return len(c)%4 == 0
 	}
 	return true
 }

@@ -3,6 +3,8 @@ package tls
 import (
 	"bytes"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 )
 
 // generalName is one decoded GeneralName.
@@ -39,7 +41,9 @@ func parseGeneralName(e elem) (generalName, bool) {
 	}
 	switch e.tag {
 	case 1, 2, 6, 7: // IA5 strings, IP address
-		return g, !e.cons
+		c, ok := collect(e)
+		g.body = c
+		return g, ok
 	case 8:
 		return g, !e.cons && validOID(e.body)
 	case 0:
@@ -64,14 +68,44 @@ func parseGeneralName(e elem) (generalName, bool) {
 		if !e.cons {
 			return g, false
 		}
-		name, r, ok := seq(e.body)
+		name, r, ok := seqOf(e.body)
 		if !ok || len(r) != 0 {
 			return g, false
 		}
 		g.dir, ok = parseName(name)
 		return g, ok
+	case 5:
+		return g, e.cons && ediPartyOK(e.body)
 	}
-	return g, e.cons // x400Address, ediPartyName
+	return g, e.cons // x400Address
+}
+
+// ediPartyOK checks an EDIPartyName: an optional [0] and a mandatory [1],
+// each explicitly wrapping one DirectoryString.
+func ediPartyOK(b []byte) bool {
+	for tag := uint32(0); tag < 2; tag++ {
+		e, rest, ok := next(b)
+		if !ok || !e.is(classContext, tag, true) {
+			if tag == 0 {
+				continue
+			}
+			return false
+		}
+		s, r, ok := next(e.body)
+		if !ok || len(r) != 0 || s.class != classUniversal {
+			return false
+		}
+		switch s.tag {
+		case tagPrintable, tagT61, tagBMP, tagUniversal, tagUTF8:
+		default:
+			return false
+		}
+		if !checkUniversal(s) {
+			return false
+		}
+		b = rest
+	}
+	return len(b) == 0
 }
 
 // gensValues is OpenSSL's i2v_GENERAL_NAME for each name, appended to
@@ -204,13 +238,13 @@ func ipString(p []byte) string {
 }
 
 // nameOneline is OpenSSL's X509_NAME_oneline into a 256-byte buffer:
-// "/C=US/O=Example", non-printable bytes as \xHH; entries that do not fit
-// are dropped.
+// "/C=US/O=Example" ("+" between entries of one set), non-printable
+// bytes as \xHH, "/" and "+" escaped; entries that do not fit are dropped.
 func nameOneline(dst []byte, entries []nameEntry) []byte {
 	const hex = "0123456789ABCDEF"
 	const limit = 255
 	l := 0
-	for _, e := range entries {
+	for i, e := range entries {
 		sn := oidShortName(e.oid)
 		if _, known := lookupOID(e.oid); !known {
 			sn = cut(sn, 79)
@@ -236,7 +270,9 @@ func nameOneline(dst []byte, entries []nameEntry) []byte {
 				continue
 			}
 			l2++
-			if c < ' ' || c > '~' {
+			if c == '/' || c == '+' {
+				l2++
+			} else if c < ' ' || c > '~' {
 				l2 += 3
 			}
 		}
@@ -244,16 +280,23 @@ func nameOneline(dst []byte, entries []nameEntry) []byte {
 		if l > limit {
 			break
 		}
-		dst = append(dst, '/')
+		if i > 0 && e.set == entries[i-1].set {
+			dst = append(dst, '+')
+		} else {
+			dst = append(dst, '/')
+		}
 		dst = append(dst, sn...)
 		dst = append(dst, '=')
 		for j, c := range q {
 			if !doit[j&3] {
 				continue
 			}
-			if c < ' ' || c > '~' {
+			switch {
+			case c < ' ' || c > '~':
 				dst = append(dst, '\\', 'x', hex[c>>4], hex[c&15])
-			} else {
+			case c == '/' || c == '+':
+				dst = append(dst, '\\', c)
+			default:
 				dst = append(dst, c)
 			}
 		}
@@ -261,8 +304,12 @@ func nameOneline(dst []byte, entries []nameEntry) []byte {
 	return dst
 }
 
-// nameOneLineEx approximates X509_NAME_print_ex with XN_FLAG_ONELINE:
-// "C = US, O = Example", entries of one set joined by " + ".
+// nameOneLineEx is X509_NAME_print_ex with XN_FLAG_ONELINE: "C = US,
+// O = Example", entries of one set joined by " + ". Values are converted
+// to UTF-8; bytes above 0x7f and control characters print as \XX; a value
+// holding one of ,+"\<>; (or starting with a space or '#', or ending with
+// a space) is quoted, with " and \ escaped by a backslash; types OpenSSL does not print as text are dumped as
+// '#' and the hex of their encoding.
 func nameOneLineEx(dst []byte, entries []nameEntry) []byte {
 	const hex = "0123456789ABCDEF"
 	for i, e := range entries {
@@ -273,27 +320,82 @@ func nameOneLineEx(dst []byte, entries []nameEntry) []byte {
 				dst = append(dst, ", "...)
 			}
 		}
-		dst = append(dst, oidShortName(e.oid)...)
-		dst = append(dst, " = "...)
-		quote := bytes.ContainsAny(e.value, ",+\"\\<>;")
-		if quote {
-			dst = append(dst, '"')
+		if info, ok := lookupOID(e.oid); ok {
+			dst = append(dst, info.sn...)
+		} else {
+			dst = append(dst, cut(dottedOID(e.oid), 79)...)
 		}
-		for _, c := range e.value {
+		dst = append(dst, " = "...)
+		chars, known := nameChars(e.tag, e.value)
+		if !known {
+			dst = append(dst, '#')
+			for _, c := range e.raw {
+				dst = append(dst, hex[c>>4], hex[c&15])
+			}
+			continue
+		}
+		var text []byte
+		quote := false
+		for k, c := range chars {
+			if c > 0x7f {
+				var u [4]byte
+				n := utf8.EncodeRune(u[:], rune(c))
+				for _, x := range u[:n] {
+					text = append(text, '\\', hex[x>>4], hex[x&15])
+				}
+				continue
+			}
+			ch := byte(c)
 			switch {
-			case c < ' ' || c > '~':
-				dst = append(dst, '\\', hex[c>>4], hex[c&15])
-			case c == '"' || c == '\\':
-				dst = append(dst, '\\', c)
+			case ch == '"' || ch == '\\':
+				quote = true
+				text = append(text, '\\', ch)
+			case strings.IndexByte(",+<>;", ch) >= 0,
+				k == 0 && (ch == ' ' || ch == '#'),
+				k == len(chars)-1 && ch == ' ':
+				quote = true
+				text = append(text, ch)
+			case ch < ' ' || ch == 0x7f:
+				text = append(text, '\\', hex[ch>>4], hex[ch&15])
 			default:
-				dst = append(dst, c)
+				text = append(text, ch)
 			}
 		}
 		if quote {
 			dst = append(dst, '"')
 		}
+		dst = append(dst, text...)
+		if quote {
+			dst = append(dst, '"')
+		}
 	}
 	return dst
+}
+
+// nameChars decodes a string value into characters for nameOneLineEx;
+// known is false for types printed as a hex dump.
+func nameChars(tag uint32, v []byte) (chars []uint32, known bool) {
+	switch tag {
+	case tagBMP:
+		for i := 0; i+1 < len(v); i += 2 {
+			chars = append(chars, uint32(v[i])<<8|uint32(v[i+1]))
+		}
+	case tagUniversal:
+		for i := 0; i+3 < len(v); i += 4 {
+			chars = append(chars, uint32(v[i])<<24|uint32(v[i+1])<<16|uint32(v[i+2])<<8|uint32(v[i+3]))
+		}
+	case tagUTF8:
+		for _, r := range string(v) {
+			chars = append(chars, uint32(r))
+		}
+	case tagNumeric, tagPrintable, tagT61, tagIA5, tagUTCTime, tagGenTime, tagVisible:
+		for _, c := range v {
+			chars = append(chars, uint32(c))
+		}
+	default:
+		return nil, false
+	}
+	return chars, true
 }
 
 // parseNameEntries decodes a SET OF AttributeTypeAndValue content (a
@@ -310,14 +412,14 @@ func parseNameEntries(b []byte, set int) ([]nameEntry, bool) {
 			return nil, false
 		}
 		v, r, ok := next(r)
-		if !ok || len(r) != 0 || !nameValueOK(v) {
+		if !ok || len(r) != 0 {
 			return nil, false
 		}
-		value := v.body
-		if v.tag == tagSequence {
-			value = v.raw
+		value, ok := nameValue(v)
+		if !ok {
+			return nil, false
 		}
-		out = append(out, nameEntry{oid, set, v.tag, value})
+		out = append(out, nameEntry{oid, set, v.tag, value, v.raw})
 		b = rest
 	}
 	return out, true

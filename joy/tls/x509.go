@@ -1,7 +1,6 @@
 package tls
 
 import (
-	"crypto/ecdh"
 	"crypto/elliptic"
 	"math/big"
 	"strconv"
@@ -25,6 +24,7 @@ type nameEntry struct {
 	set   int
 	tag   uint32
 	value []byte
+	raw   []byte // the value's whole encoding
 }
 
 type certExtension struct {
@@ -149,7 +149,7 @@ func parseCertificate(der []byte) (c certificate, ok bool) {
 	if c.sigAlg, _, rest, ok = algorithm(rest); !ok {
 		return c, false
 	}
-	sig, rest, ok := prim(rest, tagBitString)
+	sig, rest, ok := stringOf(rest, tagBitString)
 	if !ok || len(rest) != 0 {
 		return c, false
 	}
@@ -187,7 +187,7 @@ func parseTBS(c *certificate, b []byte) bool {
 	if _, _, b, ok = algorithm(b); !ok {
 		return false
 	}
-	name, b, ok := seq(b)
+	name, b, ok := seqOf(b)
 	if !ok {
 		return false
 	}
@@ -204,7 +204,7 @@ func parseTBS(c *certificate, b []byte) bool {
 	if c.notAfter, validity, ok = asn1Time(validity); !ok || len(validity) != 0 {
 		return false
 	}
-	if name, b, ok = seq(b); !ok {
+	if name, b, ok = seqOf(b); !ok {
 		return false
 	}
 	if c.subject, ok = parseName(name); !ok {
@@ -217,7 +217,7 @@ func parseTBS(c *certificate, b []byte) bool {
 	if c.keyAlg, c.keyParams, spki, ok = algorithm(spki); !ok {
 		return false
 	}
-	key, spki, ok := prim(spki, tagBitString)
+	key, spki, ok := stringOf(spki, tagBitString)
 	if !ok || len(spki) != 0 {
 		return false
 	}
@@ -233,8 +233,12 @@ func parseTBS(c *certificate, b []byte) bool {
 		if !ok {
 			return false
 		}
-		if e.is(classContext, tag, false) {
-			if _, ok := bitString(e.body); !ok {
+		if e.class == classContext && e.tag == tag {
+			c, ok := collect(e)
+			if !ok {
+				return false
+			}
+			if _, ok := bitString(c); !ok {
 				return false
 			}
 			b = rest
@@ -247,7 +251,7 @@ func parseTBS(c *certificate, b []byte) bool {
 	if !ok || !e.is(classContext, 3, true) || len(rest) != 0 {
 		return false
 	}
-	list, r, ok := seq(e.body)
+	list, r, ok := seqOf(e.body)
 	if !ok || len(r) != 0 {
 		return false
 	}
@@ -266,7 +270,7 @@ func parseTBS(c *certificate, b []byte) bool {
 			}
 			r = r2
 		}
-		value, r, ok := prim(r, tagOctetString)
+		value, r, ok := stringOf(r, tagOctetString)
 		if !ok || len(r) != 0 {
 			return false
 		}
@@ -298,7 +302,10 @@ func algorithm(b []byte) (oid []byte, params *elem, rest []byte, ok bool) {
 
 func asn1Time(b []byte) (elem, []byte, bool) {
 	e, rest, ok := next(b)
-	if !ok || e.class != classUniversal || e.cons || (e.tag != tagUTCTime && e.tag != tagGenTime) {
+	if !ok || e.class != classUniversal || (e.tag != tagUTCTime && e.tag != tagGenTime) {
+		return e, nil, false
+	}
+	if e.body, ok = collect(e); !ok {
 		return e, nil, false
 	}
 	return e, rest, true
@@ -310,7 +317,7 @@ func parseName(b []byte) ([]nameEntry, bool) {
 	var out []nameEntry
 	for set := 0; len(b) > 0; set++ {
 		e, rest, ok := next(b)
-		if !ok || !e.is(classUniversal, tagSet, true) {
+		if !ok || !e.isList(classUniversal, tagSet) {
 			return nil, false
 		}
 		for s := e.body; len(s) > 0; {
@@ -323,37 +330,40 @@ func parseName(b []byte) ([]nameEntry, bool) {
 				return nil, false
 			}
 			v, r, ok := next(r)
-			if !ok || len(r) != 0 || !nameValueOK(v) {
+			if !ok || len(r) != 0 {
 				return nil, false
 			}
-			value := v.body
-			if v.tag == tagSequence {
-				value = v.raw
+			value, ok := nameValue(v)
+			if !ok {
+				return nil, false
 			}
-			out = append(out, nameEntry{oid, set, v.tag, value})
+			out = append(out, nameEntry{oid, set, v.tag, value, v.raw})
 		}
 		b = rest
 	}
 	return out, true
 }
 
-// nameValueOK checks an attribute value as OpenSSL's decoder does: one of
-// the "printable" string types (or a SEQUENCE), universal, with the
-// character checks its canonical-encoding step applies.
-func nameValueOK(v elem) bool {
-	if v.class != classUniversal || v.tag > 30 {
-		return false
+// nameValue checks an attribute value as OpenSSL's decoder does (one of
+// the string types its X.509 names accept, or a SEQUENCE, universal, with
+// the character checks of its canonical-encoding step) and returns the
+// bytes it stores: the string content, or the whole SEQUENCE encoding.
+func nameValue(v elem) ([]byte, bool) {
+	if v.class != classUniversal {
+		return nil, false
 	}
 	switch v.tag {
-	case 0, tagBoolean, tagInteger, tagBitString, tagOctetString, tagNull, tagOID, tagEnumerated, tagSet:
-		return false
 	case tagSequence:
-		return v.cons
+		return v.raw, v.cons
+	case 7, 8, 9, 11, tagUTF8, 13, 14, 15, tagNumeric, tagPrintable, tagT61, tagIA5, tagUniversal, 29, tagBMP:
+	default:
+		return nil, false
 	}
-	if v.cons {
-		return false
+	c, ok := collect(v)
+	if !ok || !stringContentOK(v.tag, c) {
+		return nil, false
 	}
-	return stringContentOK(v.tag, v.body)
+	return c, true
 }
 
 // stringContentOK applies OpenSSL's conversion checks to string content.
@@ -454,7 +464,7 @@ func publicKeyInfo(alg []byte, params *elem, key []byte) (name string, bits int,
 	case "1.3.101.111":
 		return rawKey("X448", 448, 56, params, key)
 	case "1.3.101.112":
-		return rawKey("ED25519", 253, 32, params, key)
+		return rawKey("ED25519", 256, 32, params, key)
 	case "1.3.101.113":
 		return rawKey("ED448", 456, 57, params, key)
 	}
@@ -505,18 +515,23 @@ func intOf(b []byte) ([]byte, []byte, bool) {
 	return c, rest, true
 }
 
-// ecPointOK checks that an EC public key decodes on its curve (for the
-// curves the Go library knows; others are accepted).
+// ecPointOK checks that an EC public key decodes on its curve, as
+// OpenSSL's point decoder does, for the curves this package knows the
+// equation of (P-224, P-256, P-384, P-521 and secp256k1); points on other
+// curves are accepted unchecked.
 func ecPointOK(curve string, p []byte) bool {
-	var c ecdh.Curve
-	var ec elliptic.Curve
+	var params *elliptic.CurveParams
 	switch curve {
+	case "1.3.132.0.33":
+		params = elliptic.P224().Params()
 	case "1.2.840.10045.3.1.7":
-		c, ec = ecdh.P256(), elliptic.P256()
+		params = elliptic.P256().Params()
 	case "1.3.132.0.34":
-		c, ec = ecdh.P384(), elliptic.P384()
+		params = elliptic.P384().Params()
 	case "1.3.132.0.35":
-		c, ec = ecdh.P521(), elliptic.P521()
+		params = elliptic.P521().Params()
+	case "1.3.132.0.10":
+		params = secp256k1()
 	default:
 		return len(p) > 0
 	}
@@ -526,14 +541,56 @@ func ecPointOK(curve string, p []byte) bool {
 	if len(p) == 0 {
 		return false
 	}
+	size := (params.BitSize + 7) / 8
 	switch p[0] {
 	case 2, 3:
-		x, _ := elliptic.UnmarshalCompressed(ec, p)
-		return x != nil
+		if len(p) != 1+size {
+			return false
+		}
+		x := new(big.Int).SetBytes(p[1:])
+		y := ecY(params, x)
+		return y != nil
 	case 4, 6, 7:
-		q := append([]byte{4}, p[1:]...)
-		_, err := c.NewPublicKey(q)
-		return err == nil
+		if len(p) != 1+2*size {
+			return false
+		}
+		x := new(big.Int).SetBytes(p[1 : 1+size])
+		y := new(big.Int).SetBytes(p[1+size:])
+		if x.Cmp(params.P) >= 0 || y.Cmp(params.P) >= 0 {
+			return false
+		}
+		y2 := ecRHS(params, x)
+		if new(big.Int).Exp(y, big.NewInt(2), params.P).Cmp(y2) != 0 {
+			return false
+		}
+		if p[0] != 4 && y.Bit(0) != uint(p[0]&1) {
+			return false
+		}
+		return true
 	}
 	return false
+}
+
+// ecRHS is x^3 + a*x + b mod p, with a = -3 for the NIST curves and a = 0
+// for secp256k1.
+func ecRHS(c *elliptic.CurveParams, x *big.Int) *big.Int {
+	r := new(big.Int).Exp(x, big.NewInt(3), c.P)
+	if c.Name != "secp256k1" {
+		r.Sub(r, new(big.Int).Mul(x, big.NewInt(3)))
+	}
+	r.Add(r, c.B)
+	return r.Mod(r, c.P)
+}
+
+// ecY returns a y for x on the curve, or nil.
+func ecY(c *elliptic.CurveParams, x *big.Int) *big.Int {
+	if x.Cmp(c.P) >= 0 {
+		return nil
+	}
+	return new(big.Int).ModSqrt(ecRHS(c, x), c.P)
+}
+
+func secp256k1() *elliptic.CurveParams {
+	p, _ := new(big.Int).SetString("fffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2f", 16)
+	return &elliptic.CurveParams{Name: "secp256k1", P: p, B: big.NewInt(7), BitSize: 256}
 }

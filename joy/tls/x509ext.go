@@ -16,8 +16,9 @@ import (
 type extKind uint8
 
 const (
-	extRaw extKind = iota // no OpenSSL printer: ASN1_STRING_print
-	extHex                // OpenSSL prints it; this package prints hex
+	extRaw    extKind = iota // no OpenSSL printer: ASN1_STRING_print
+	extHex                   // OpenSSL prints it; this package prints hex
+	extHexAny                // the same, for a value of any type
 	extSKID
 	extKeyUsage
 	extNSCertType
@@ -38,6 +39,9 @@ const (
 	extSCT
 	extPoison
 	extIA5
+	extCRLReason
+	extObject
+	extGenTime
 )
 
 var extKinds = func() map[string]extKind {
@@ -49,9 +53,9 @@ var extKinds = func() map[string]extKind {
 		"2.5.29.18":               extGeneralNames,
 		"2.5.29.19":               extBasicConstraints,
 		"2.5.29.20":               extInteger,
-		"2.5.29.21":               extHex,
-		"2.5.29.23":               extHex,
-		"2.5.29.24":               extHex,
+		"2.5.29.21":               extCRLReason,
+		"2.5.29.23":               extObject,
+		"2.5.29.24":               extGenTime,
 		"2.5.29.27":               extInteger,
 		"2.5.29.28":               extHex,
 		"2.5.29.29":               extGeneralNames,
@@ -64,13 +68,20 @@ var extKinds = func() map[string]extKind {
 		"2.5.29.37":               extEKU,
 		"2.5.29.46":               extCRLDP,
 		"2.5.29.54":               extInteger,
-		"2.5.29.55":               extHex,
-		"2.5.29.56":               extHex,
 		"1.3.6.1.5.5.7.1.1":       extInfoAccess,
 		"1.3.6.1.5.5.7.1.7":       extHex,
 		"1.3.6.1.5.5.7.1.8":       extHex,
 		"1.3.6.1.5.5.7.1.11":      extInfoAccess,
 		"1.3.6.1.5.5.7.1.14":      extHex,
+		"1.3.101.1.4.1":           extHex,
+		"1.3.6.1.5.5.7.48.1.2":    extHexAny,
+		"1.3.6.1.5.5.7.48.1.3":    extHex,
+		"1.3.6.1.5.5.7.48.1.4":    extHex,
+		"1.3.6.1.5.5.7.48.1.6":    extGenTime,
+		"1.3.6.1.5.5.7.48.1.7":    extHex,
+		"1.2.643.100.111":         extHex,
+		"1.2.643.100.112":         extHex,
+		"1.3.36.8.3.3":            extHex,
 		"1.3.6.1.5.5.7.1.24":      extTLSFeature,
 		"1.3.6.1.5.5.7.48.1.5":    extNoCheck,
 		"1.3.6.1.4.1.11129.2.4.2": extSCT,
@@ -101,7 +112,15 @@ func extensionText(dst []byte, oid, value []byte) []byte {
 	switch kind {
 	case extRaw:
 		return asn1StringPrint(dst, value)
-	case extHex:
+	case extHex, extHexAny:
+		// OpenSSL would decode these (all but the OCSP nonce are
+		// SEQUENCEs) and print them with printers this package does not
+		// have; undecodable values still take the raw print.
+		if kind == extHex {
+			if e, _, ok := next(value); !ok || !e.is(classUniversal, tagSequence, true) {
+				return asn1StringPrint(dst, value)
+			}
+		}
 		const digits = "0123456789abcdef"
 		for _, c := range value {
 			dst = append(dst, digits[c>>4], digits[c&15])
@@ -109,7 +128,7 @@ func extensionText(dst []byte, oid, value []byte) []byte {
 		return dst
 	case extSKID:
 		var c []byte
-		if c, _, ok = prim(value, tagOctetString); ok {
+		if c, _, ok = stringOf(value, tagOctetString); ok {
 			out = hexColons(dst, c)
 		}
 	case extKeyUsage:
@@ -120,7 +139,7 @@ func extensionText(dst []byte, oid, value []byte) []byte {
 		out, ok = printPKUP(dst, value)
 	case extGeneralNames:
 		var body []byte
-		if body, _, ok = seq(value); ok {
+		if body, _, ok = seqOf(value); ok {
 			var gens []generalName
 			if gens, ok = parseGeneralNames(body); ok {
 				var vals []confValue
@@ -175,8 +194,34 @@ func extensionText(dst []byte, oid, value []byte) []byte {
 		}
 	case extIA5:
 		var c []byte
-		if c, _, ok = prim(value, tagIA5); ok {
+		// OpenSSL's printer refuses an empty string.
+		if c, _, ok = stringOf(value, tagIA5); ok && len(c) > 0 {
 			out = appendCString(dst, c)
+		} else {
+			ok = false
+		}
+	case extCRLReason:
+		var c []byte
+		if c, _, ok = prim(value, tagEnumerated); ok {
+			var s string
+			if s, ok = intString(c); ok {
+				if name, known := crlReasons[s]; known {
+					s = name
+				}
+				out = append(dst, s...)
+			}
+		}
+	case extObject:
+		var c []byte
+		if c, _, ok = prim(value, tagOID); ok && validOID(c) {
+			out = append(dst, oidLongName(c)...)
+		} else {
+			ok = false
+		}
+	case extGenTime:
+		var c []byte
+		if c, _, ok = stringOf(value, tagGenTime); ok {
+			out = appendASN1Time(dst, tagGenTime, c)
 		}
 	}
 	if !ok {
@@ -286,6 +331,12 @@ func valuesPrint(dst []byte, vals []confValue, multiline bool) []byte {
 	return dst
 }
 
+var crlReasons = map[string]string{
+	"0": "Unspecified", "1": "Key Compromise", "2": "CA Compromise", "3": "Affiliation Changed",
+	"4": "Superseded", "5": "Cessation Of Operation", "6": "Certificate Hold", "8": "Remove From CRL",
+	"9": "Privilege Withdrawn", "10": "AA Compromise",
+}
+
 var keyUsageNames = [...]string{
 	"Digital Signature", "Non Repudiation", "Key Encipherment", "Data Encipherment",
 	"Key Agreement", "Certificate Sign", "CRL Sign", "Encipher Only", "Decipher Only",
@@ -310,7 +361,7 @@ func bitSet(bits []byte, n int) bool {
 // OpenSSL fails (and the original falls back to the raw print) when none
 // is set.
 func printBits(dst, value []byte, names []string) ([]byte, bool) {
-	c, _, ok := prim(value, tagBitString)
+	c, _, ok := stringOf(value, tagBitString)
 	if !ok {
 		return nil, false
 	}
@@ -368,11 +419,17 @@ func printPKUP(dst, value []byte) ([]byte, bool) {
 	}
 	var before, after []byte
 	hasBefore, hasAfter := false, false
-	if e, rest, ok := next(body); ok && e.is(classContext, 0, false) {
-		before, hasBefore, body = e.body, true, rest
+	if e, rest, ok := next(body); ok && e.class == classContext && e.tag == 0 {
+		if before, ok = collect(e); !ok {
+			return nil, false
+		}
+		hasBefore, body = true, rest
 	}
-	if e, rest, ok := next(body); ok && e.is(classContext, 1, false) {
-		after, hasAfter, body = e.body, true, rest
+	if e, rest, ok := next(body); ok && e.class == classContext && e.tag == 1 {
+		if after, ok = collect(e); !ok {
+			return nil, false
+		}
+		hasAfter, body = true, rest
 	}
 	if len(body) != 0 {
 		return nil, false
@@ -399,10 +456,13 @@ func printAKID(dst, value []byte) ([]byte, bool) {
 	var keyid, serial []byte
 	var issuer []generalName
 	hasKeyid, hasIssuer, hasSerial := false, false, false
-	if e, rest, ok := next(body); ok && e.is(classContext, 0, false) {
-		keyid, hasKeyid, body = e.body, true, rest
+	if e, rest, ok := next(body); ok && e.class == classContext && e.tag == 0 {
+		if keyid, ok = collect(e); !ok {
+			return nil, false
+		}
+		hasKeyid, body = true, rest
 	}
-	if e, rest, ok := next(body); ok && e.is(classContext, 1, true) {
+	if e, rest, ok := next(body); ok && e.isList(classContext, 1) {
 		if issuer, ok = parseGeneralNames(e.body); !ok {
 			return nil, false
 		}
@@ -441,7 +501,7 @@ func printAKID(dst, value []byte) ([]byte, bool) {
 }
 
 func printEKU(dst, value []byte) ([]byte, bool) {
-	body, _, ok := seq(value)
+	body, _, ok := seqOf(value)
 	if !ok {
 		return nil, false
 	}
@@ -460,7 +520,7 @@ func printEKU(dst, value []byte) ([]byte, bool) {
 }
 
 func printPolicyMappings(dst, value []byte) ([]byte, bool) {
-	body, _, ok := seq(value)
+	body, _, ok := seqOf(value)
 	if !ok {
 		return nil, false
 	}
@@ -509,7 +569,7 @@ func printPolicyConstraints(dst, value []byte) ([]byte, bool) {
 }
 
 func printTLSFeature(dst, value []byte) ([]byte, bool) {
-	body, _, ok := seq(value)
+	body, _, ok := seqOf(value)
 	if !ok {
 		return nil, false
 	}
@@ -538,7 +598,7 @@ func printTLSFeature(dst, value []byte) ([]byte, bool) {
 }
 
 func printInfoAccess(dst, value []byte) ([]byte, bool) {
-	body, _, ok := seq(value)
+	body, _, ok := seqOf(value)
 	if !ok {
 		return nil, false
 	}
@@ -573,7 +633,7 @@ func printInfoAccess(dst, value []byte) ([]byte, bool) {
 
 // printCRLDP is OpenSSL's CRL distribution points printer.
 func printCRLDP(dst, value []byte) ([]byte, bool) {
-	body, _, ok := seq(value)
+	body, _, ok := seqOf(value)
 	if !ok {
 		return nil, false
 	}
@@ -593,7 +653,7 @@ func printCRLDP(dst, value []byte) ([]byte, bool) {
 				return nil, false
 			}
 			switch {
-			case inner.is(classContext, 0, true):
+			case inner.isList(classContext, 0):
 				gens, ok := parseGeneralNames(inner.body)
 				if !ok {
 					return nil, false
@@ -602,7 +662,7 @@ func printCRLDP(dst, value []byte) ([]byte, bool) {
 				if part, ok = printGens(part, gens); !ok {
 					return nil, false
 				}
-			case inner.is(classContext, 1, true):
+			case inner.isList(classContext, 1):
 				entries, ok := parseNameEntries(inner.body, 0)
 				if !ok {
 					return nil, false
@@ -615,8 +675,12 @@ func printCRLDP(dst, value []byte) ([]byte, bool) {
 			}
 			dp = rest
 		}
-		if e, rest, ok := next(dp); ok && e.is(classContext, 1, false) {
-			bits, ok := bitString(e.body)
+		if e, rest, ok := next(dp); ok && e.class == classContext && e.tag == 1 {
+			c, ok := collect(e)
+			if !ok {
+				return nil, false
+			}
+			bits, ok := bitString(c)
 			if !ok {
 				return nil, false
 			}
@@ -638,7 +702,7 @@ func printCRLDP(dst, value []byte) ([]byte, bool) {
 			}
 			dp = rest
 		}
-		if e, rest, ok := next(dp); ok && e.is(classContext, 2, true) {
+		if e, rest, ok := next(dp); ok && e.isList(classContext, 2) {
 			gens, ok := parseGeneralNames(e.body)
 			if !ok {
 				return nil, false
@@ -677,7 +741,7 @@ func printNameConstraints(dst, value []byte) ([]byte, bool) {
 	var present [2]bool
 	for i := 0; i < 2; i++ {
 		e, rest, ok := next(body)
-		if !ok || !e.is(classContext, uint32(i), true) {
+		if !ok || !e.isList(classContext, uint32(i)) {
 			continue
 		}
 		for s := e.body; len(s) > 0; {
@@ -748,7 +812,7 @@ func printNameConstraints(dst, value []byte) ([]byte, bool) {
 
 // printPolicies is OpenSSL's certificate policies printer.
 func printPolicies(dst, value []byte) ([]byte, bool) {
-	body, _, ok := seq(value)
+	body, _, ok := seqOf(value)
 	if !ok {
 		return nil, false
 	}
@@ -770,7 +834,7 @@ func printPolicies(dst, value []byte) ([]byte, bool) {
 		if len(r) == 0 {
 			continue
 		}
-		quals, r2, ok := seq(r)
+		quals, r2, ok := seqOf(r)
 		if !ok || len(r2) != 0 {
 			return nil, false
 		}
@@ -789,7 +853,7 @@ func printPolicies(dst, value []byte) ([]byte, bool) {
 			}
 			switch dottedOID(qid) {
 			case "1.3.6.1.5.5.7.2.1":
-				c, rest, ok := prim(qr, tagIA5)
+				c, rest, ok := stringOf(qr, tagIA5)
 				if !ok || len(rest) != 0 {
 					return nil, false
 				}
@@ -816,17 +880,28 @@ func printPolicies(dst, value []byte) ([]byte, bool) {
 
 func displayText(b []byte) (c, rest []byte, ok bool) {
 	e, rest, ok := next(b)
-	if !ok || e.class != classUniversal || e.cons {
+	if !ok || e.class != classUniversal {
 		return nil, nil, false
 	}
 	switch e.tag {
 	case tagIA5, tagVisible, tagBMP, tagUTF8:
-		if e.tag == tagBMP && len(e.body)%2 != 0 {
+		if c, ok = collect(e); !ok || (e.tag == tagBMP && len(c)%2 != 0) {
 			return nil, nil, false
 		}
-		return e.body, rest, true
+		return c, rest, true
 	}
 	return nil, nil, false
+}
+
+// stringOf decodes a universal string element with the given tag,
+// primitive or constructed.
+func stringOf(b []byte, tag uint32) (c, rest []byte, ok bool) {
+	e, rest, ok := next(b)
+	if !ok || e.class != classUniversal || e.tag != tag {
+		return nil, nil, false
+	}
+	c, ok = collect(e)
+	return c, rest, ok
 }
 
 func printUserNotice(out, b []byte) ([]byte, bool) {
@@ -844,7 +919,7 @@ func printUserNotice(out, b []byte) ([]byte, bool) {
 			return nil, false
 		}
 		org = c
-		list, r2, ok := seq(ref)
+		list, r2, ok := seqOf(ref)
 		if !ok || len(r2) != 0 {
 			return nil, false
 		}
@@ -899,7 +974,7 @@ func printUserNotice(out, b []byte) ([]byte, bool) {
 // printSCTList is OpenSSL's printer of embedded signed certificate
 // timestamps.
 func printSCTList(dst, value []byte) ([]byte, bool) {
-	list, _, ok := prim(value, tagOctetString)
+	list, _, ok := stringOf(value, tagOctetString)
 	if !ok || len(list) < 2 || int(list[0])<<8|int(list[1]) != len(list)-2 {
 		return nil, false
 	}
@@ -1009,7 +1084,13 @@ func hexBlock(out, d []byte) []byte {
 // appendSCTTime prints a millisecond timestamp as OpenSSL prints the
 // GeneralizedTime it builds from it.
 func appendSCTTime(out []byte, ms uint64) []byte {
-	t := time.Unix(int64(ms/1000), 0).UTC()
+	// OpenSSL adds int(ms/86400000) days and the remaining seconds to the
+	// epoch; it prints nothing when the year leaves 0-9999.
+	days := int32(ms / 86400000)
+	t := time.Unix(int64(days)*86400+int64(ms%86400000/1000), 0).UTC()
+	if t.Year() < 0 || t.Year() > 9999 {
+		return out
+	}
 	out = append(out, monthNames[t.Month()-1]...)
 	out = append(out, ' ')
 	if t.Day() < 10 {
