@@ -378,46 +378,72 @@ func TestConcurrentContexts(t *testing.T) {
 
 var fuzzLinks = []joy.LinkType{joy.LinkEthernet, joy.LinkNull, joy.LinkRaw, joy.LinkLoop, joy.LinkSLL, joy.LinkIPv4, joy.LinkIPv6, joy.LinkSLL2}
 
+// FuzzProcessPacket feeds one arbitrary frame, three times (the last past
+// both timeouts), to a fresh context and prints everything: nothing may
+// panic and every output line must be a JSON object. link picks the link
+// type from fuzzLinks (one context per input keeps the target fast); opts
+// switches bidir, zeros, retrans, preemptive timeout, and with 0x10 every
+// protocol module and byte feature, so their parsers see the payloads too.
 func FuzzProcessPacket(f *testing.F) {
 	ip4udp := tu.Serialize(tu.IPv4("192.0.2.1", "198.51.100.2", layers.IPProtocolUDP), tu.UDP(1111, 53), gopacket.Payload("query"))
 	syn := tu.TCP(40000, 443, 1, 0, "S", 1024)
 	syn.Options = []layers.TCPOption{{OptionType: 2, OptionData: []byte{5, 0xb4}}, {OptionType: 1}, {OptionType: 3, OptionData: []byte{7}}}
-	seeds := [][]byte{
-		udpFrame("10.0.0.1", "10.0.0.2", 1, 2, 10),
-		tu.EthTCP4("10.0.0.1", "10.0.0.2", syn, nil),
-		tu.EthTCP4("10.0.0.1", "10.0.0.2", tu.TCP(1, 443, 5, 6, "PA", 9), []byte("\x16\x03\x01\x00\x10\x01")),
-		tu.EthTCP4("10.0.0.1", "10.0.0.2", tu.TCP(1, 80, 5, 6, "PA", 9), []byte("GET / HTTP/1.1\r\n")),
-		tu.Serialize(tu.Ether(layers.EthernetTypeDot1Q), &layers.Dot1Q{Type: layers.EthernetTypeIPv4}, gopacket.Payload(ip4udp)),
-		tu.Serialize(tu.Ether(layers.EthernetTypeIPv6), tu.IPv6("2001:db8::1", "2001:db8::2", layers.IPProtocolIPv6HopByHop),
-			gopacket.Payload([]byte{58, 0, 1, 4, 0, 0, 0, 0, 128, 0, 0, 0, 0, 1, 0, 1})),
-		tu.SLL(layers.EthernetTypeIPv4, ip4udp),
-		tu.Null(2, ip4udp),
-		ip4udp,
+	linkIndex := func(l joy.LinkType) uint8 {
+		for i, x := range fuzzLinks {
+			if x == l {
+				return uint8(i)
+			}
+		}
+		return 0
+	}
+	seeds := []struct {
+		link  joy.LinkType
+		frame []byte
+	}{
+		{joy.LinkEthernet, udpFrame("10.0.0.1", "10.0.0.2", 1, 2, 10)},
+		{joy.LinkEthernet, tu.EthTCP4("10.0.0.1", "10.0.0.2", syn, nil)},
+		{joy.LinkEthernet, tu.EthTCP4("10.0.0.1", "10.0.0.2", tu.TCP(1, 443, 5, 6, "PA", 9), []byte("\x16\x03\x01\x00\x10\x01"))},
+		{joy.LinkEthernet, tu.EthTCP4("10.0.0.1", "10.0.0.2", tu.TCP(1, 80, 5, 6, "PA", 9), []byte("GET / HTTP/1.1\r\nHost: a\r\n\r\n"))},
+		{joy.LinkEthernet, tu.EthTCP4("10.0.0.1", "10.0.0.2", tu.TCP(1, 22, 5, 6, "PA", 9), []byte("SSH-2.0-OpenSSH_7.4\r\n"))},
+		{joy.LinkEthernet, tu.Serialize(tu.Ether(layers.EthernetTypeDot1Q), &layers.Dot1Q{Type: layers.EthernetTypeIPv4}, gopacket.Payload(ip4udp))},
+		{joy.LinkEthernet, tu.Serialize(tu.Ether(layers.EthernetTypeIPv6), tu.IPv6("2001:db8::1", "2001:db8::2", layers.IPProtocolIPv6HopByHop),
+			gopacket.Payload([]byte{58, 0, 1, 4, 0, 0, 0, 0, 128, 0, 0, 0, 0, 1, 0, 1}))},
+		{joy.LinkSLL, tu.SLL(layers.EthernetTypeIPv4, ip4udp)},
+		{joy.LinkNull, tu.Null(2, ip4udp)},
+		{joy.LinkRaw, ip4udp},
 	}
 	for _, s := range seeds {
-		f.Add(int64(T0), s, uint8(1))
+		f.Add(int64(T0), s.frame, linkIndex(s.link), uint8(0x11))
+		f.Add(int64(T0), s.frame, linkIndex(s.link), uint8(0x00))
 	}
-	for _, fr := range tu.SeedFrames(4, "joy-sample.pcap", "joy-tls12.pcap", "mercury-sll_tls.pcap", "ndpi-6in4tunnel.pcap",
-		"libpcap-ipv6_ext_headers.pcap", "mercury-ip_encapsulation.pcap", "malformed/mercury-bad_tcp.pcap", "malformed/zeek-tcp-truncated-header.pcap") {
-		f.Add(fr.TS, fr.Data, uint8(3))
+	for _, fr := range tu.SeedFrames(4, "joy-sample.pcap", "joy-tls12.pcap", "joy-dhcp.pcap", "joy-ikev2.pcap", "joy-ssh-gex-sha256.pcap",
+		"mercury-sll_tls.pcap", "ndpi-6in4tunnel.pcap", "libpcap-ipv6_ext_headers.pcap", "mercury-ip_encapsulation.pcap",
+		"malformed/mercury-bad_tcp.pcap", "malformed/zeek-tcp-truncated-header.pcap", "malformed/zeek-dns-dns-invalid-names.pcap") {
+		f.Add(fr.TS, fr.Data, linkIndex(joy.LinkType(fr.Link)), uint8(0x13))
 	}
-	f.Fuzz(func(t *testing.T, ts int64, frame []byte, opts uint8) {
+	f.Fuzz(func(t *testing.T, ts int64, frame []byte, link uint8, opts uint8) {
 		cfg := &joy.Config{Type: 1, Verbosity: 4, Bidir: opts&1 != 0, Zeros: opts&2 != 0, Retrans: opts&4 != 0, PreemptiveTimeout: opts&8 != 0}
-		for _, link := range fuzzLinks {
-			var out bytes.Buffer
-			ctx := joy.NewContext(cfg, &out, logx.New(&bytes.Buffer{}, 1))
-			ctx.SetLinkType(link)
-			ctx.ProcessPacket(ts, frame)
-			ctx.ProcessPacket(ts+1, frame)
-			ctx.ProcessPacket(ts+31_000_000, frame) // past both timeouts
-			n := ctx.PrintFlows(joy.ExpiredFlows)
-			n += ctx.PrintFlows(joy.AllFlows)
-			if ctx.Flows() != 0 {
-				t.Fatalf("link %d: %d records left after printing all", link, ctx.Flows())
-			}
-			if got := tu.CheckJSONLines(t, out.Bytes()); got != int(ctx.Stats().FlowsPrinted) || n > got {
-				t.Fatalf("link %d: %d lines, %d flows printed (%d by PrintFlows)", link, got, ctx.Stats().FlowsPrinted, n)
-			}
+		if opts&0x10 != 0 {
+			cfg.DNS, cfg.SSH, cfg.TLS, cfg.DHCP, cfg.HTTP, cfg.IKE = true, true, true, true, true, true
+			cfg.Dist, cfg.Entropy, cfg.WHT, cfg.Payload, cfg.HD = true, true, true, 32, 1
+		}
+		if opts&0x20 != 0 {
+			cfg.Type = 2 // SALT
+		}
+		lt := fuzzLinks[int(link)%len(fuzzLinks)]
+		var out bytes.Buffer
+		ctx := joy.NewContext(cfg, &out, logx.New(&bytes.Buffer{}, 1))
+		ctx.SetLinkType(lt)
+		ctx.ProcessPacket(ts, frame)
+		ctx.ProcessPacket(ts+1, frame)
+		ctx.ProcessPacket(ts+31_000_000, frame) // past both timeouts
+		n := ctx.PrintFlows(joy.ExpiredFlows)
+		n += ctx.PrintFlows(joy.AllFlows)
+		if ctx.Flows() != 0 {
+			t.Fatalf("link %d: %d records left after printing all", lt, ctx.Flows())
+		}
+		if got := tu.CheckJSONLines(t, out.Bytes()); got != int(ctx.Stats().FlowsPrinted) || n > got {
+			t.Fatalf("link %d: %d lines, %d flows printed (%d by PrintFlows)", lt, got, ctx.Stats().FlowsPrinted, n)
 		}
 	})
 }

@@ -746,8 +746,8 @@ func TestIdentify(t *testing.T) {
 		{"\x16\x03\x01\x00\x10\x01", 443, dirClient},
 		{"\x16\x03\x03\x7f\x7f\x02", 443, dirServer},
 		{"\x16\x03\x03\x00\x10\x0b", 0, dirUnknown},
-		{"\x16\x03\x00\x00\x10\x01", 0, dirUnknown}, // SSL 3.0 record version
-		{"\x16\x03\x04\x00\x10\x01", 0, dirUnknown}, // 0x0304
+		{"\x16\x03\x00\x00\x10\x01", 0, dirUnknown},  // SSL 3.0 record version
+		{"\x16\x03\x04\x00\x10\x01", 0, dirUnknown},  // 0x0304
 		{"\x16\x03\x01\x80\x10\x01", 443, dirClient}, // any byte at the record-length wildcards (corpus: a 0xc7 length)
 		{"\x16\x03\x01\x00\x10", 0, dirUnknown},
 		{"GET /", 80, dirClient}, {"POST /x", 80, dirClient}, {"OPTIONS *", 80, dirClient}, {"HEAD /", 80, dirClient},

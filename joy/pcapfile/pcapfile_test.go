@@ -309,6 +309,37 @@ func ngDeclaredSize(data []byte) uint32 {
 	return most
 }
 
+// A pcapng interface whose if_tsresol option is 2^-64 (0xc0; 10^-20 and
+// beyond do the same) makes gopacket's pcapgo divide by zero in
+// readInterfaceDescriptor (found by FuzzPcapReader): Next must return an
+// error, not panic.
+func TestPcapngTimestampResolutionPanic(t *testing.T) {
+	le := binary.LittleEndian
+	f := tu.Pcapng(nil) // section header only
+	var idb []byte
+	idb = le.AppendUint16(idb, 1) // Ethernet
+	idb = le.AppendUint16(idb, 0)
+	idb = le.AppendUint32(idb, 0)
+	idb = append(idb, 9, 0, 1, 0, 0xc0, 0, 0, 0) // if_tsresol = 2^-64
+	idb = append(idb, 0, 0, 0, 0)                // opt_endofopt
+	f = le.AppendUint32(f, 1)
+	f = le.AppendUint32(f, uint32(12+len(idb)))
+	f = append(f, idb...)
+	f = le.AppendUint32(f, uint32(12+len(idb)))
+	r, err := pcapfile.NewReader(bytes.NewReader(f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			t.Errorf("Next panicked: %v", v)
+		}
+	}()
+	if _, err := r.Next(); err == nil || errors.Is(err, io.EOF) {
+		t.Errorf("Next: %v, want an error for the corrupt interface", err)
+	}
+}
+
 // An 84-byte pcapng file whose interface declares a snap length of 4 GiB-1
 // makes the reader allocate 4 GiB: gopacket's pcapgo sizes its packet
 // buffer by the declared snap length (or captured length) unchecked. Known
