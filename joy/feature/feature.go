@@ -55,7 +55,40 @@ type Kind struct {
 	Accepts func(f Flow) bool
 	// New returns fresh state for one direction of a flow.
 	New func(cfg *config.Config) Module
+	// NewPool, if set, makes the Pool one flow table takes this module's
+	// states from; otherwise every state comes from New and is left to the
+	// garbage collector.
+	NewPool func(cfg *config.Config) Pool
 }
+
+// Pool hands out and takes back one module's states for one flow table.
+// A module whose state is large, or that can share work between flows
+// (a cache of parsed certificates, say), recycles it through its own Pool.
+// A table is used by one goroutine at a time, so a Pool needs no lock.
+type Pool interface {
+	// Get returns state for a new direction of a flow, as New would.
+	Get() Module
+	// Put takes back a state whose flow has been printed or discarded;
+	// nothing refers to it afterwards.
+	Put(Module)
+}
+
+// Pool returns the Pool a table should use for k.
+func (k *Kind) Pool(cfg *config.Config) Pool {
+	if k.NewPool != nil {
+		return k.NewPool(cfg)
+	}
+	return newOnly{k.New, cfg}
+}
+
+// newOnly is the Pool of modules without their own: it only calls New.
+type newOnly struct {
+	new func(cfg *config.Config) Module
+	cfg *config.Config
+}
+
+func (p newOnly) Get() Module { return p.new(p.cfg) }
+func (p newOnly) Put(Module)  {}
 
 // MaxModules bounds how many modules a record can carry.
 const MaxModules = 12

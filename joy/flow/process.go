@@ -161,7 +161,7 @@ func (t *Table) observeTCPModules(r *Record, seg []byte, ts int64) {
 			continue
 		}
 		if r.mods[i] == nil {
-			r.mods[i] = k.New(t.opts.Config)
+			r.mods[i] = t.pools[i].Get()
 		}
 		if o, ok := r.mods[i].(feature.TCPObserver); ok {
 			o.ObserveTCP(&t.seg)
@@ -182,7 +182,7 @@ func (t *Table) observeModules(r *Record, payload []byte, ts int64) {
 			continue
 		}
 		if r.mods[i] == nil {
-			r.mods[i] = k.New(t.opts.Config)
+			r.mods[i] = t.pools[i].Get()
 		}
 		r.mods[i].Observe(payload, ts)
 	}

@@ -84,6 +84,7 @@ type Table struct {
 	live int
 
 	hasTCPModules bool
+	pools         []feature.Pool     // one per module, indexed like Options.Modules
 	seg           feature.TCPSegment // reused for TCP modules
 
 	maxRecords int
@@ -100,8 +101,10 @@ func NewTable(opts Options, log Logger, emit func(*Record)) *Table {
 	if t.maxRecords == 0 {
 		t.maxRecords = DefaultMaxRecords
 	}
-	for _, k := range opts.Modules {
+	for i := range opts.Modules {
+		k := &opts.Modules[i]
 		t.hasTCPModules = t.hasTCPModules || k.TCP
+		t.pools = append(t.pools, k.Pool(opts.Config))
 	}
 	return t
 }
@@ -152,6 +155,12 @@ func (t *Table) alloc(k Key) *Record {
 func (t *Table) release(r *Record) {
 	delete(t.flows, r.Key)
 	r.twin = nil
+	for i, m := range r.mods {
+		if m != nil {
+			t.pools[i].Put(m)
+			r.mods[i] = nil
+		}
+	}
 	t.live--
 	if len(t.free) < 4096 {
 		t.free = append(t.free, r)

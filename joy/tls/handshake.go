@@ -332,12 +332,16 @@ func (s *State) certificates(off, bl int) {
 		s.numCerts++
 		d += 3
 		rem -= 3
-		der := make([]byte, cl)
-		s.copyOut(der, d)
 		if len(s.certs) != 0 {
 			s.certs = append(s.certs, ',')
 		}
-		s.certs = appendCertificate(s.certs, cl, der)
+		if s.pool != nil {
+			s.certs = s.pool.appendCertificate(s.certs, s, d, cl)
+		} else {
+			der := make([]byte, cl)
+			s.copyOut(der, d)
+			s.certs = appendCertificate(s.certs, cl, der)
+		}
 		d += int(cl)
 		rem -= cl
 	}

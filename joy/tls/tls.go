@@ -29,6 +29,7 @@ var Kind = feature.Kind{
 	Enabled: func(cfg *config.Config) bool { return cfg.TLS },
 	Accepts: func(f feature.Flow) bool { return f.App == 443 || f.Sp == 443 || f.Dp == 443 },
 	New:     func(cfg *config.Config) feature.Module { return new(State) },
+	NewPool: newPool,
 }
 
 // Limits of the original (spec §6.1).
@@ -108,6 +109,8 @@ type State struct {
 	cke      span
 	numCerts uint8
 	certs    []byte // the rendered JSON objects, comma separated
+
+	pool *pool // the table's pool this state came from, or nil
 }
 
 // Observe implements feature.Module: it walks the TLS records of one

@@ -29,9 +29,15 @@ func TestCertificateObject(t *testing.T) {
 // client and a server state.
 func handshakeFlow(t *testing.T) (c, s *State) {
 	t.Helper()
-	cr, sr := filled(32, 0x11), filled(32, 0x22)
-	cert := testCertificate(t, nil)
 	c, s = new(State), new(State)
+	runHandshake(t, c, s, testCertificate(t, nil))
+	return c, s
+}
+
+// runHandshake feeds the handshake of handshakeFlow to c and s.
+func runHandshake(t *testing.T, c, s *State, cert []byte) {
+	t.Helper()
+	cr, sr := filled(32, 0x11), filled(32, 0x22)
 	ts := int64(1502118721115234)
 	c.Observe(record(22, clientHello(0x0303, cr, []byte{0xaa, 0xbb}, []int{0xc02f, 0x002f, 0x00ff},
 		sniExt("www.example.com"), ext(11, []byte{1, 0}), ext(35, nil), ext(0x3374, []byte{9}))), ts)
@@ -42,7 +48,6 @@ func handshakeFlow(t *testing.T) (c, s *State) {
 		record(22, filled(40, 0))), ts+3000)
 	s.Observe(cat(record(20, []byte{1}), record(22, filled(40, 0x99))), ts+5500)
 	c.Observe(record(23, filled(30, 1)), ts+7000)
-	return c, s
 }
 
 func TestHandshake(t *testing.T) {
