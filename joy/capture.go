@@ -33,7 +33,7 @@ func (c *Context) ProcessCapture(path string) error {
 	if c.table.Len() == 0 {
 		c.table.ResetClock()
 	}
-	n := 0
+	n, ipv4 := 0, 0
 	for {
 		p, err := r.Next()
 		if err != nil {
@@ -48,8 +48,11 @@ func (c *Context) ProcessCapture(path string) error {
 		before := c.stats.IPv4Packets
 		c.ProcessPacket(p.TS, p.Data)
 		n++
-		if c.stats.IPv4Packets != before && c.stats.IPv4Packets%DispatchBatch == 0 {
-			c.PrintFlows(ExpiredFlows)
+		// The cadence restarts with each file, as the original's reads do.
+		if c.stats.IPv4Packets != before {
+			if ipv4++; ipv4%DispatchBatch == 0 {
+				c.PrintFlows(ExpiredFlows)
+			}
 		}
 	}
 	// Like the original, one more pass for expired flows before the rest.

@@ -45,6 +45,10 @@ var Kind = feature.Kind{
 		return f.Proto == 17 && (f.App == 68 || (f.Sp == 68 && f.Dp == 67) || (f.Sp == 67 && f.Dp == 68))
 	},
 	New: func(cfg *config.Config) feature.Module { return &State{addr: addrFormatter(cfg)} },
+	NewPool: func(cfg *config.Config) feature.Pool {
+		addr := addrFormatter(cfg)
+		return feature.FreeList(func() feature.Resetter { return &State{addr: addr} }, maxFreeStates)
+	},
 }
 
 // Limits of the module, as in the original.
@@ -79,6 +83,12 @@ func addrFormatter(cfg *config.Config) AddrFunc {
 		return cfg.AnonAddrs.AppendText(b, netip.AddrFrom4(a))
 	}
 }
+
+// maxFreeStates is how many states a table keeps for reuse.
+const maxFreeStates = 256
+
+// Reset implements feature.Resetter, keeping the buffer's capacity.
+func (s *State) Reset() { *s = State{data: feature.Reuse(s.data), addr: s.addr} }
 
 // State is the module's state for one direction of a flow: the kept
 // messages (at most maxKept bytes of each), back to back in data.

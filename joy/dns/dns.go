@@ -55,6 +55,10 @@ var Kind = feature.Kind{
 	Enabled: func(cfg *config.Config) bool { return cfg.DNS },
 	Accepts: func(f feature.Flow) bool { return f.Proto == 17 && (f.App == 53 || f.Sp == 53 || f.Dp == 53) },
 	New:     func(cfg *config.Config) feature.Module { return &State{addr: addrFormatter(cfg)} },
+	NewPool: func(cfg *config.Config) feature.Pool {
+		addr := addrFormatter(cfg)
+		return feature.FreeList(func() feature.Resetter { return &State{addr: addr} }, maxFreeStates)
+	},
 }
 
 // Limits of the module.
@@ -85,6 +89,12 @@ func addrFormatter(cfg *config.Config) AddrFunc {
 		return cfg.AnonAddrs.AppendText(b, netip.AddrFrom4(a))
 	}
 }
+
+// maxFreeStates is how many states a table keeps for reuse.
+const maxFreeStates = 256
+
+// Reset implements feature.Resetter, keeping the buffer's capacity.
+func (s *State) Reset() { *s = State{data: feature.Reuse(s.data), addr: s.addr} }
 
 // State is the module's state for one direction of a flow: the kept
 // payloads, back to back in data, payload i being data[end[i-1]:end[i]].

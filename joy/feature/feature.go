@@ -92,3 +92,53 @@ func (p newOnly) Put(Module)  {}
 
 // MaxModules bounds how many modules a record can carry.
 const MaxModules = 12
+
+// Resetter is module state that can be made fresh in place, keeping the
+// capacity of its buffers.
+type Resetter interface {
+	Module
+	Reset()
+}
+
+// FreeList returns a Pool that makes states with newState and keeps up to
+// max of those given back, reset, for later flows.
+func FreeList(newState func() Resetter, max int) Pool {
+	return &freeList{newState: newState, max: max}
+}
+
+type freeList struct {
+	newState func() Resetter
+	free     []Resetter
+	max      int
+}
+
+func (p *freeList) Get() Module {
+	if n := len(p.free); n > 0 {
+		s := p.free[n-1]
+		p.free = p.free[:n-1]
+		return s
+	}
+	return p.newState()
+}
+
+func (p *freeList) Put(m Module) {
+	s, ok := m.(Resetter)
+	if !ok || len(p.free) >= p.max {
+		return
+	}
+	s.Reset()
+	p.free = append(p.free, s)
+}
+
+// maxReused is the largest buffer a reset state keeps: a rare flow with a
+// big buffer should not pin it for good.
+const maxReused = 16 << 10
+
+// Reuse returns b emptied for reuse by a reset state, or nil when it is
+// too big to keep.
+func Reuse(b []byte) []byte {
+	if cap(b) > maxReused {
+		return nil
+	}
+	return b[:0]
+}

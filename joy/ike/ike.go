@@ -24,10 +24,19 @@ var Kind = feature.Kind{
 		return f.Proto == 17 && (f.App == 500 || f.Sp == 500 || f.Dp == 500 || f.Sp == 4500 || f.Dp == 4500)
 	},
 	New: func(cfg *config.Config) feature.Module { return new(State) },
+	NewPool: func(*config.Config) feature.Pool {
+		return feature.FreeList(func() feature.Resetter { return new(State) }, maxFreeStates)
+	},
 }
 
 // maxMessages is how many messages a direction keeps.
 const maxMessages = 20
+
+// maxFreeStates is how many states a table keeps for reuse.
+const maxFreeStates = 256
+
+// Reset implements feature.Resetter, keeping the buffers' capacity.
+func (s *State) Reset() { *s = State{buf: feature.Reuse(s.buf), msgs: feature.Reuse(s.msgs)} }
 
 // State is the module's state for one direction of a flow.
 type State struct {

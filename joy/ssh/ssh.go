@@ -31,6 +31,9 @@ var Kind = feature.Kind{
 	Enabled: func(cfg *config.Config) bool { return cfg.SSH },
 	Accepts: func(f feature.Flow) bool { return f.Proto == 6 && (f.App == 22 || f.Sp == 22 || f.Dp == 22) },
 	New:     func(cfg *config.Config) feature.Module { return new(State) },
+	NewPool: func(*config.Config) feature.Pool {
+		return feature.FreeList(func() feature.Resetter { return new(State) }, maxFreeStates)
+	},
 }
 
 const (
@@ -89,6 +92,21 @@ type State struct {
 	tailLen int
 	// buf holds the bytes of an incomplete packet.
 	buf []byte
+}
+
+// maxFreeStates is how many states a table keeps for reuse.
+const maxFreeStates = 256
+
+// Reset implements feature.Resetter, keeping the buffers' capacity.
+func (s *State) Reset() {
+	old := *s
+	*s = State{buf: feature.Reuse(old.buf)}
+	for i := range old.lists {
+		s.lists[i] = feature.Reuse(old.lists[i])
+	}
+	for i := range old.kex {
+		s.kex[i].data = feature.Reuse(old.kex[i].data)
+	}
 }
 
 // Observe implements feature.Module.
@@ -234,7 +252,8 @@ func (s *State) packets() {
 			s.newkeys = true
 		case code >= 30 && code <= 49:
 			if s.numKex < maxKexMsgs {
-				s.kex[s.numKex] = kexMsg{code: code, data: bytes.Clone(body)}
+				k := &s.kex[s.numKex]
+				k.code, k.data = code, append(k.data[:0], body...)
 				s.numKex++
 			}
 		}

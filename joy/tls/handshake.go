@@ -335,8 +335,8 @@ func (s *State) certificates(off, bl int) {
 		if len(s.certs) != 0 {
 			s.certs = append(s.certs, ',')
 		}
-		if s.pool != nil {
-			s.certs = s.pool.appendCertificate(s.certs, s, d, cl)
+		if s.cache != nil {
+			s.certs = s.cache.appendCertificate(s.certs, s, d, cl)
 		} else {
 			der := make([]byte, cl)
 			s.copyOut(der, d)

@@ -57,16 +57,16 @@ func TestPoolReuse(t *testing.T) {
 func TestCertificateCacheCollision(t *testing.T) {
 	certA := testCertificate(t, nil)
 	certB := testCertificate(t, func(c *x509.Certificate) { c.Subject.CommonName = "other.example" })
-	p := newPool(nil).(*pool)
-	slot := &p.certs[maphash.Bytes(p.seed, certA)%certCacheSlots]
+	c := &certCache{seed: maphash.MakeSeed()}
+	slot := &c.slots[maphash.Bytes(c.seed, certA)%certCacheSlots]
 	slot.der, slot.json = certB, []byte(`{"wrong":1}`)
-	s := &State{pool: p, hs: certA}
-	got := string(p.appendCertificate(nil, s, 0, uint16(len(certA))))
+	s := &State{cache: c, hs: certA}
+	got := string(c.appendCertificate(nil, s, 0, uint16(len(certA))))
 	if want := string(appendCertificate(nil, uint16(len(certA)), certA)); got != want {
 		t.Fatalf("collision: got %s, want %s", got, want)
 	}
 	// The slot now holds certA, and a hit returns the same text.
-	if again := string(p.appendCertificate(nil, s, 0, uint16(len(certA)))); again != got || !bytes.Equal(slot.der, certA) {
+	if again := string(c.appendCertificate(nil, s, 0, uint16(len(certA)))); again != got || !bytes.Equal(slot.der, certA) {
 		t.Fatalf("hit: got %s", again)
 	}
 }

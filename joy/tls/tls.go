@@ -110,7 +110,7 @@ type State struct {
 	numCerts uint8
 	certs    []byte // the rendered JSON objects, comma separated
 
-	pool *pool // the table's pool this state came from, or nil
+	cache *certCache // the table's certificate cache, or nil
 }
 
 // Observe implements feature.Module: it walks the TLS records of one
