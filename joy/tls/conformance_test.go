@@ -13,35 +13,13 @@ import (
 	"testing"
 
 	"github.com/gojoy/libjoy/joy"
+	tu "github.com/gojoy/libjoy/tests/go/testutil"
 )
 
 // The conformance tests run captures through the whole library with the
 // options of the reference folder c_allproto (bidir=1 tls=1 http=1 dns=1
 // ssh=1 dhcp=1 ike=1) and compare the "tls" member of every flow with the
 // original's output in JOY_SHARED/ref/697dc5a, after json.Unmarshal.
-
-// sharedDir returns $JOY_SHARED, or ../shared next to the repository root,
-// and skips the test when the reference material is not there.
-func sharedDir(tb testing.TB) string {
-	tb.Helper()
-	dir := os.Getenv("JOY_SHARED")
-	if dir == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			tb.Skip("cannot get the working directory")
-		}
-		for d := wd; filepath.Dir(d) != d; d = filepath.Dir(d) {
-			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-				dir = filepath.Join(d, "..", "shared")
-				break
-			}
-		}
-	}
-	if st, err := os.Stat(filepath.Join(dir, "ref", "697dc5a")); err != nil || !st.IsDir() {
-		tb.Skipf("reference material not found at %q (set JOY_SHARED to the directory holding ref/ and pcaps/)", dir)
-	}
-	return dir
-}
 
 func runCapture(tb testing.TB, path string) []byte {
 	tb.Helper()
@@ -208,7 +186,7 @@ func (c *tally) report(t *testing.T) {
 // member): every member must equal the reference (srlt of the
 // KNOWN_UNSTABLE flow compared up to index 21 only).
 func TestConformanceRepoCaptures(t *testing.T) {
-	dir := sharedDir(t)
+	dir := tu.NeedShared(t)
 	files, _ := filepath.Glob(filepath.Join(dir, "pcaps", "joy-*.pcap"))
 	if len(files) == 0 {
 		t.Skip("no joy-*.pcap captures")
@@ -236,7 +214,7 @@ func TestConformanceCorpus(t *testing.T) {
 	if testing.Short() {
 		t.Skip("corpus run skipped in -short mode")
 	}
-	dir := sharedDir(t)
+	dir := tu.NeedShared(t)
 	refDir := filepath.Join(dir, "ref", "697dc5a", "corpus_c")
 	pcaps := map[string]string{}
 	root := filepath.Join(dir, "pcaps")

@@ -30,6 +30,7 @@ import (
 	"testing"
 
 	"github.com/gojoy/libjoy/joy"
+	tu "github.com/gojoy/libjoy/tests/go/testutil"
 )
 
 // knownKeys are the members looked for in lines that are not valid JSON.
@@ -45,32 +46,6 @@ var ordered = []string{"ip", "tcp", "wht", "payload", "oseq", "oack", "iseq", "i
 func testConfig() *joy.Config {
 	return &joy.Config{Type: 1, Verbosity: 4, Bidir: true, Zeros: true, Retrans: true, Dist: true,
 		WHT: true, Payload: 1, Salt: true, PPI: true}
-}
-
-// sharedDir returns $JOY_SHARED or ../shared next to the repository root,
-// skipping the test when the reference material is absent.
-func sharedDir(tb testing.TB) string {
-	tb.Helper()
-	dir := os.Getenv("JOY_SHARED")
-	if dir == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			tb.Skipf("no working directory: %v", err)
-		}
-		for d := wd; ; d = filepath.Dir(d) {
-			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-				dir = filepath.Join(d, "..", "shared")
-				break
-			}
-			if filepath.Dir(d) == d {
-				break
-			}
-		}
-	}
-	if st, err := os.Stat(filepath.Join(dir, "ref", "697dc5a")); err != nil || !st.IsDir() {
-		tb.Skipf("shared reference material not found at %q: set JOY_SHARED to the directory holding ref/697dc5a and pcaps/", dir)
-	}
-	return dir
 }
 
 var keyRE = regexp.MustCompile(`^\{"sa":"([^"]*)","da":"([^"]*)","pr":(\d+),"sp":(\w+),"dp":(\w+),.*?"time_start":([0-9.]+)`)
@@ -244,7 +219,7 @@ func (t *tally) report(tb testing.TB, what string) {
 // AllFeatures compares members over the 14 Joy captures with
 // ref/697dc5a/x_all_features; any difference fails.
 func AllFeatures(t *testing.T, members []string) {
-	shared := sharedDir(t)
+	shared := tu.NeedShared(t)
 	pcaps, err := filepath.Glob(filepath.Join(shared, "pcaps", "joy-*.pcap"))
 	if err != nil || len(pcaps) == 0 {
 		t.Skipf("no joy-*.pcap under %s/pcaps", shared)
@@ -272,7 +247,7 @@ func Corpus(t *testing.T, members []string) {
 	if testing.Short() {
 		t.Skip("-short: the corpus run takes minutes under -race")
 	}
-	shared := sharedDir(t)
+	shared := tu.NeedShared(t)
 	refDir := filepath.Join(shared, "ref", "697dc5a", "corpus_x")
 	root := filepath.Join(shared, "pcaps")
 	tl := newTally(members)

@@ -16,35 +16,13 @@ import (
 	"testing"
 
 	"github.com/gojoy/libjoy/joy"
+	tu "github.com/gojoy/libjoy/tests/go/testutil"
 )
 
 // The conformance tests run captures through the whole library with the
 // options of the reference folder c_allproto (bidir=1 tls=1 http=1 dns=1
 // ssh=1 dhcp=1 ike=1) and compare the module's member of every flow with
 // the original's output in JOY_SHARED/ref/697dc5a.
-
-// sharedDir returns $JOY_SHARED, or ../shared next to the repository root,
-// and skips the test when the reference material is not there.
-func sharedDir(tb testing.TB) string {
-	tb.Helper()
-	dir := os.Getenv("JOY_SHARED")
-	if dir == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			tb.Skip("cannot get the working directory")
-		}
-		for d := wd; filepath.Dir(d) != d; d = filepath.Dir(d) {
-			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-				dir = filepath.Join(d, "..", "shared")
-				break
-			}
-		}
-	}
-	if st, err := os.Stat(filepath.Join(dir, "ref", "697dc5a")); err != nil || !st.IsDir() {
-		tb.Skipf("reference material not found at %q (set JOY_SHARED to the directory holding ref/ and pcaps/)", dir)
-	}
-	return dir
-}
 
 func allProto() *joy.Config {
 	return &joy.Config{Type: 1, Verbosity: 4, Bidir: true, TLS: true, HTTP: true, DNS: true, SSH: true, DHCP: true, IKE: true}
@@ -193,7 +171,7 @@ var fourteen = []string{"dhcp", "firefox58", "ikev1", "ikev2", "kali-normal-ssh"
 // member must be identical for every flow (no allowed differences).
 // AllProto compares member over the 14 Joy captures (c_allproto).
 func AllProto(t *testing.T, member string) {
-	dir := sharedDir(t)
+	dir := tu.NeedShared(t)
 	same := 0
 	for _, stem := range fourteen {
 		ref, err := os.ReadFile(filepath.Join(dir, "ref", "697dc5a", "c_allproto", stem+".json"))
@@ -261,7 +239,7 @@ func CorpusAllFeatures(t *testing.T, member string) {
 }
 
 func corpusTest(t *testing.T, member, folder string, cfg *joy.Config) {
-	dir := sharedDir(t)
+	dir := tu.NeedShared(t)
 	stems, pcaps := corpus(t, dir, folder)
 	if testing.Short() {
 		t.Skip("corpus comparison skipped in short mode")
