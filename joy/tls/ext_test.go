@@ -65,9 +65,24 @@ var extensionCases = []struct {
 		l := cat(u16(len(sct)), sct)
 		return cat(u16(len(l)), l)
 	}()), "Signed Certificate Timestamp:\n    Version   : v1 (0x0)\n    Log ID    : AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:\n                AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB\n    Timestamp : Aug  3 07:32:24.816 2020 GMT\n    Extensions: none\n    Signature : ecdsa-with-SHA256\n                01:02:03"},
+	{"subject alternative names: other names", []int{2, 5, 29, 17}, seqOfParts(
+		otherName([]int{1, 3, 6, 1, 4, 1, 311, 20, 2, 3}, raw(0, 12, false, []byte("u@x"))),
+		otherName([]int{1, 3, 6, 1, 5, 5, 7, 8, 7}, raw(0, 22, false, []byte("_ldap.x"))),
+		otherName([]int{1, 2, 3}, raw(0, 12, false, []byte("v")))),
+		"othername: UPN::u@x, othername: SRVName::_ldap.x, othername: 1.2.3::v"},
+	{"name constraints: other names", []int{2, 5, 29, 30}, seqOfParts(raw(2, 0, true, cat(
+		seqOfParts(otherName([]int{1, 3, 6, 1, 5, 5, 7, 8, 9}, raw(0, 12, false, []byte("m@x")))),
+		seqOfParts(otherName([]int{1, 3, 6, 1, 5, 5, 7, 8, 5}, raw(0, 22, false, []byte("wrong type")))),
+		seqOfParts(otherName([]int{1, 2, 3}, raw(0, 12, false, []byte("v"))))))),
+		"Permitted:\n  othername:SmtpUTF8Mailbox:m@x\n  othername:<unsupported>\n  othername:<unsupported>"},
 	{"unknown extension", []int{1, 2, 3, 4}, []byte("a\x00b\n\r\x7f"), "a.b\n\r."},
 	// OpenSSL prints "Indirect CRL\n" here: a documented difference.
 	{"extension OpenSSL prints but this package does not: hex", []int{2, 5, 29, 28}, seqOfParts(raw(2, 4, false, []byte{0xff})), "30038401ff"},
+}
+
+// otherName is a GeneralName of the otherName choice.
+func otherName(oid []int, value []byte) []byte {
+	return raw(2, 0, true, cat(oidDER(oid...), raw(2, 0, true, value)))
 }
 
 func TestExtensionText(t *testing.T) {

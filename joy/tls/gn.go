@@ -139,6 +139,19 @@ func gensValues(vals []confValue, gens []generalName) ([]confValue, bool) {
 	return vals, true
 }
 
+// knownOtherNames are the otherName types OpenSSL prints by name, with
+// the string type their value must have.
+var knownOtherNames = map[string]struct {
+	name string
+	tag  uint32
+}{
+	"1.3.6.1.5.5.7.8.9":      {"SmtpUTF8Mailbox", tagUTF8},
+	"1.3.6.1.5.5.7.8.5":      {"XmppAddr", tagUTF8},
+	"1.3.6.1.5.5.7.8.7":      {"SRVName", tagIA5},
+	"1.3.6.1.4.1.311.20.2.3": {"UPN", tagUTF8},
+	"1.3.6.1.5.5.7.8.8":      {"NAIRealm", tagUTF8},
+}
+
 func otherNameValue(g generalName) (confValue, bool) {
 	str := func(name string, tag uint32) (confValue, bool) {
 		if !g.other.is(classUniversal, tag, false) || bytes.IndexByte(g.other.body, 0) >= 0 {
@@ -146,17 +159,8 @@ func otherNameValue(g generalName) (confValue, bool) {
 		}
 		return nv(name, string(g.other.body)), true
 	}
-	switch dottedOID(g.otherOID) {
-	case "1.3.6.1.5.5.7.8.9":
-		return str("othername: SmtpUTF8Mailbox:", tagUTF8)
-	case "1.3.6.1.5.5.7.8.5":
-		return str("othername: XmppAddr:", tagUTF8)
-	case "1.3.6.1.5.5.7.8.7":
-		return str("othername: SRVName:", tagIA5)
-	case "1.3.6.1.4.1.311.20.2.3":
-		return str("othername: UPN:", tagUTF8)
-	case "1.3.6.1.5.5.7.8.8":
-		return str("othername: NAIRealm:", tagUTF8)
+	if k, ok := knownOtherNames[dottedOID(g.otherOID)]; ok {
+		return str("othername: "+k.name+":", k.tag)
 	}
 	name := "othername: " + cut(oidLongName(g.otherOID), 255) + ":"
 	if g.other.is(classUniversal, tagIA5, false) || g.other.is(classUniversal, tagUTF8, false) {
@@ -178,17 +182,8 @@ func generalNamePrint(dst []byte, g generalName) []byte {
 			dst = append(dst, label...)
 			return appendCString(dst, g.other.body)
 		}
-		switch dottedOID(g.otherOID) {
-		case "1.3.6.1.5.5.7.8.9":
-			return str("othername:SmtpUTF8Mailbox:", tagUTF8)
-		case "1.3.6.1.5.5.7.8.5":
-			return str("othername:XmppAddr:", tagUTF8)
-		case "1.3.6.1.5.5.7.8.7":
-			return str("othername:SRVName:", tagIA5)
-		case "1.3.6.1.4.1.311.20.2.3":
-			return str("othername:UPN:", tagUTF8)
-		case "1.3.6.1.5.5.7.8.8":
-			return str("othername:NAIRealm:", tagUTF8)
+		if k, ok := knownOtherNames[dottedOID(g.otherOID)]; ok {
+			return str("othername:"+k.name+":", k.tag)
 		}
 		return append(dst, "othername:<unsupported>"...)
 	case 1:

@@ -500,50 +500,55 @@ func printAKID(dst, value []byte) ([]byte, bool) {
 	return valuesPrint(dst, vals, true), true
 }
 
-func printEKU(dst, value []byte) ([]byte, bool) {
+// printList prints a SEQUENCE OF whose elements each give one value:
+// item reads the element at the start of body and returns its value and
+// what follows. A bad element fails the whole list, and so does an empty
+// one unless emptyOK.
+func printList(dst, value []byte, multiline, emptyOK bool, item func(body []byte) (confValue, []byte, bool)) ([]byte, bool) {
 	body, _, ok := seqOf(value)
 	if !ok {
 		return nil, false
 	}
 	var vals []confValue
 	for len(body) > 0 {
-		var c []byte
-		if c, body, ok = prim(body, tagOID); !ok || !validOID(c) {
+		var v confValue
+		if v, body, ok = item(body); !ok {
 			return nil, false
 		}
-		vals = append(vals, vOnly(cut(oidLongName(c), 79)))
+		vals = append(vals, v)
 	}
-	if len(vals) == 0 {
+	if len(vals) == 0 && !emptyOK {
 		return nil, false
 	}
-	return valuesPrint(dst, vals, false), true
+	return valuesPrint(dst, vals, multiline), true
+}
+
+func printEKU(dst, value []byte) ([]byte, bool) {
+	return printList(dst, value, false, false, func(body []byte) (confValue, []byte, bool) {
+		c, rest, ok := prim(body, tagOID)
+		if !ok || !validOID(c) {
+			return confValue{}, nil, false
+		}
+		return vOnly(cut(oidLongName(c), 79)), rest, true
+	})
 }
 
 func printPolicyMappings(dst, value []byte) ([]byte, bool) {
-	body, _, ok := seqOf(value)
-	if !ok {
-		return nil, false
-	}
-	var vals []confValue
-	for len(body) > 0 {
-		var m []byte
-		if m, body, ok = seq(body); !ok {
-			return nil, false
+	return printList(dst, value, false, false, func(body []byte) (confValue, []byte, bool) {
+		m, rest, ok := seq(body)
+		if !ok {
+			return confValue{}, nil, false
 		}
 		a, r, ok := prim(m, tagOID)
 		if !ok || !validOID(a) {
-			return nil, false
+			return confValue{}, nil, false
 		}
 		b, r, ok := prim(r, tagOID)
 		if !ok || !validOID(b) || len(r) != 0 {
-			return nil, false
+			return confValue{}, nil, false
 		}
-		vals = append(vals, nv(cut(oidLongName(a), 79), cut(oidLongName(b), 79)))
-	}
-	if len(vals) == 0 {
-		return nil, false
-	}
-	return valuesPrint(dst, vals, false), true
+		return nv(cut(oidLongName(a), 79), cut(oidLongName(b), 79)), rest, true
+	})
 }
 
 func printPolicyConstraints(dst, value []byte) ([]byte, bool) {
@@ -569,19 +574,14 @@ func printPolicyConstraints(dst, value []byte) ([]byte, bool) {
 }
 
 func printTLSFeature(dst, value []byte) ([]byte, bool) {
-	body, _, ok := seqOf(value)
-	if !ok {
-		return nil, false
-	}
-	var vals []confValue
-	for len(body) > 0 {
-		var c []byte
-		if c, body, ok = prim(body, tagInteger); !ok {
-			return nil, false
+	return printList(dst, value, false, false, func(body []byte) (confValue, []byte, bool) {
+		c, rest, ok := prim(body, tagInteger)
+		if !ok {
+			return confValue{}, nil, false
 		}
 		s, ok := intString(c)
 		if !ok {
-			return nil, false
+			return confValue{}, nil, false
 		}
 		switch s {
 		case "5":
@@ -589,46 +589,36 @@ func printTLSFeature(dst, value []byte) ([]byte, bool) {
 		case "17":
 			s = "status_request_v2"
 		}
-		vals = append(vals, vOnly(s))
-	}
-	if len(vals) == 0 {
-		return nil, false
-	}
-	return valuesPrint(dst, vals, false), true
+		return vOnly(s), rest, true
+	})
 }
 
 func printInfoAccess(dst, value []byte) ([]byte, bool) {
-	body, _, ok := seqOf(value)
-	if !ok {
-		return nil, false
-	}
-	var vals []confValue
-	for len(body) > 0 {
-		var ad []byte
-		if ad, body, ok = seq(body); !ok {
-			return nil, false
+	return printList(dst, value, true, true, func(body []byte) (confValue, []byte, bool) {
+		ad, rest, ok := seq(body)
+		if !ok {
+			return confValue{}, nil, false
 		}
 		method, r, ok := prim(ad, tagOID)
 		if !ok || !validOID(method) {
-			return nil, false
+			return confValue{}, nil, false
 		}
 		e, r, ok := next(r)
 		if !ok || len(r) != 0 {
-			return nil, false
+			return confValue{}, nil, false
 		}
 		gn, ok := parseGeneralName(e)
 		if !ok {
-			return nil, false
+			return confValue{}, nil, false
 		}
 		one, ok := gensValues(nil, []generalName{gn})
 		if !ok {
-			return nil, false
+			return confValue{}, nil, false
 		}
 		v := one[0]
 		v.name = cut(oidLongName(method), 79) + " - " + v.name
-		vals = append(vals, v)
-	}
-	return valuesPrint(dst, vals, true), true
+		return v, rest, true
+	})
 }
 
 // printCRLDP is OpenSSL's CRL distribution points printer.
