@@ -20,18 +20,9 @@
 #include <unistd.h>
 #include <pcap.h>
 #include "joy_api.h"
+#include "check.h"
 
-static int checks, failures;
 static char tmpdir[] = "/tmp/joy_misuse.XXXXXX";
-
-#define CHECK(cond, what)                                                      \
-    do {                                                                       \
-        checks++;                                                              \
-        if (!(cond)) {                                                         \
-            failures++;                                                        \
-            fprintf(stderr, "FAIL line %d: %s (%s)\n", __LINE__, what, #cond); \
-        }                                                                      \
-    } while (0)
 
 /* ---- frame builders -------------------------------------------------- */
 

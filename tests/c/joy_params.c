@@ -21,21 +21,12 @@
 #include <unistd.h>
 #include <pcap.h>
 #include "joy_api.h"
+#include "check.h"
 
 #define NUM_SPLT 208 /* bias, 7 flow values, two 10x10 Markov chains */
 #define NUM_BD 464   /* the SPLT values and 256 byte frequencies */
 
-static int checks, failures;
 static char tmpdir[] = "/tmp/joy_params.XXXXXX";
-
-#define CHECK(cond, what)                                                      \
-    do {                                                                       \
-        checks++;                                                              \
-        if (!(cond)) {                                                         \
-            failures++;                                                        \
-            fprintf(stderr, "FAIL line %d: %s (%s)\n", __LINE__, what, #cond); \
-        }                                                                      \
-    } while (0)
 
 static void put16(uint8_t *p, unsigned v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
 
