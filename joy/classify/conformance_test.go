@@ -24,31 +24,8 @@ import (
 
 	"github.com/gojoy/libjoy/joy/decode"
 	"github.com/gojoy/libjoy/joy/pcapfile"
+	tu "github.com/gojoy/libjoy/tests/go/testutil"
 )
-
-// sharedDir returns $JOY_SHARED or ../shared next to the repository root,
-// skipping the test when that material is absent.
-func sharedDir(tb testing.TB) string {
-	tb.Helper()
-	dir := os.Getenv("JOY_SHARED")
-	if dir == "" {
-		if wd, err := os.Getwd(); err == nil {
-			for d := wd; ; d = filepath.Dir(d) {
-				if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-					dir = filepath.Join(d, "..", "shared")
-					break
-				}
-				if filepath.Dir(d) == d {
-					break
-				}
-			}
-		}
-	}
-	if st, err := os.Stat(filepath.Join(dir, "data")); err != nil || !st.IsDir() {
-		tb.Skipf("shared material not found at %q: set JOY_SHARED to the directory holding data/, pcaps/ and ref/", dir)
-	}
-	return dir
-}
 
 type tuple struct {
 	sa, da [4]byte
@@ -182,7 +159,7 @@ func addr4(s string) (a [4]byte) {
 }
 
 func TestConformance(t *testing.T) {
-	shared := sharedDir(t)
+	shared := tu.NeedShared(t)
 	ref := filepath.Join(shared, "ref", "697dc5a")
 	data := filepath.Join(shared, "data")
 	scaled := Default()

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	tu "github.com/gojoy/libjoy/tests/go/testutil"
 )
 
 // paramFile writes vals one per line in the "%.18e" format of model.py.
@@ -169,7 +171,7 @@ func (errReader) Read([]byte) (int, error) { return 0, errors.New("disk on fire"
 
 // The parameter files shipped with the original load.
 func TestLoadSharedParameterFiles(t *testing.T) {
-	dir := filepath.Join(sharedDir(t), "data")
+	dir := filepath.Join(tu.NeedShared(t), "data")
 	m := Default()
 	if err := m.LoadFiles(filepath.Join(dir, "logreg_parameters.txt"), filepath.Join(dir, "logreg_parameters_bd.txt")); err != nil {
 		t.Fatal(err)

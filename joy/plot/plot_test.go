@@ -10,31 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-)
 
-// sharedDir returns $JOY_SHARED or ../shared next to the repository root,
-// skipping the test when that material is absent.
-func sharedDir(tb testing.TB) string {
-	tb.Helper()
-	dir := os.Getenv("JOY_SHARED")
-	if dir == "" {
-		if wd, err := os.Getwd(); err == nil {
-			for d := wd; ; d = filepath.Dir(d) {
-				if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-					dir = filepath.Join(d, "..", "shared")
-					break
-				}
-				if filepath.Dir(d) == d {
-					break
-				}
-			}
-		}
-	}
-	if st, err := os.Stat(filepath.Join(dir, "ref", "697dc5a")); err != nil || !st.IsDir() {
-		tb.Skipf("shared reference material not found at %q: set JOY_SHARED to the directory holding ref/697dc5a", dir)
-	}
-	return dir
-}
+	tu "github.com/gojoy/libjoy/tests/go/testutil"
+)
 
 // elem is a parsed SVG element with the context of its enclosing <g id>.
 type elem struct {
@@ -243,7 +221,7 @@ func TestSVGEdgeCases(t *testing.T) {
 // TestMainOnReference selects flows of the original's records by --where
 // and --index and checks the bars against each record.
 func TestMainOnReference(t *testing.T) {
-	dir := filepath.Join(sharedDir(t), "ref", "697dc5a")
+	dir := filepath.Join(tu.NeedShared(t), "ref", "697dc5a")
 	input := filepath.Join(dir, "b_bidir", "firefox58.json")
 	out := filepath.Join(t.TempDir(), "flow.svg")
 	for _, tc := range []struct {

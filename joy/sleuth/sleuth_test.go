@@ -12,37 +12,15 @@ import (
 	"sort"
 	"strings"
 	"testing"
-)
 
-// sharedDir returns $JOY_SHARED or ../shared next to the repository root,
-// skipping the test when that material is absent.
-func sharedDir(tb testing.TB) string {
-	tb.Helper()
-	dir := os.Getenv("JOY_SHARED")
-	if dir == "" {
-		if wd, err := os.Getwd(); err == nil {
-			for d := wd; ; d = filepath.Dir(d) {
-				if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-					dir = filepath.Join(d, "..", "shared")
-					break
-				}
-				if filepath.Dir(d) == d {
-					break
-				}
-			}
-		}
-	}
-	if st, err := os.Stat(filepath.Join(dir, "ref", "697dc5a")); err != nil || !st.IsDir() {
-		tb.Skipf("shared reference material not found at %q: set JOY_SHARED to the directory holding ref/697dc5a", dir)
-	}
-	return dir
-}
+	tu "github.com/gojoy/libjoy/tests/go/testutil"
+)
 
 // refRecords decodes every flow record of c_allproto by hand (plain
 // encoding/json, no sleuth code), in file order.
 func refRecords(t *testing.T) (files []string, recs []map[string]any) {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(sharedDir(t), "ref", "697dc5a", "c_allproto", "*.json"))
+	files, err := filepath.Glob(filepath.Join(tu.NeedShared(t), "ref", "697dc5a", "c_allproto", "*.json"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no c_allproto records: %v", err)
 	}

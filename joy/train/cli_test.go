@@ -9,12 +9,13 @@ import (
 
 	"github.com/gojoy/libjoy/joy"
 	"github.com/gojoy/libjoy/joy/classify"
+	tu "github.com/gojoy/libjoy/tests/go/testutil"
 )
 
 // TestMainWritesLoadableFiles runs "joy train" on record files (one plain,
 // one gzip-compressed, one folder) and loads what it writes.
 func TestMainWritesLoadableFiles(t *testing.T) {
-	sh := sharedDir(t)
+	sh := tu.NeedShared(t)
 	dir := t.TempDir()
 	ref := filepath.Join(sh, "ref", "697dc5a", "b_bidir")
 
@@ -108,7 +109,7 @@ func TestMainUsage(t *testing.T) {
 
 func TestMainDistWithoutByteDist(t *testing.T) {
 	// -d on records without byte distributions: a data error, explained
-	sh := sharedDir(t)
+	sh := tu.NeedShared(t)
 	ref := filepath.Join(sh, "ref", "697dc5a", "b_bidir")
 	var stdout, stderr bytes.Buffer
 	code := Main([]string{"-p", filepath.Join(ref, "kali-password-attack_hydra.json"), "-n", filepath.Join(ref, "kali-normal-ssh.json"),

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gojoy/libjoy/joy/classify"
 	"github.com/gojoy/libjoy/joy/sleuth"
+	tu "github.com/gojoy/libjoy/tests/go/testutil"
 )
 
 // agreement scores every record of files with m after rebuilding its sides
@@ -80,7 +81,7 @@ func scoreAgreement(t *testing.T, m *classify.Model, useBD bool, files ...string
 }
 
 func TestReferenceScoreAgreement(t *testing.T) {
-	sh := sharedDir(t)
+	sh := tu.NeedShared(t)
 	ref := filepath.Join(sh, "ref", "697dc5a")
 	a := scoreAgreement(t, classify.Default(), false, filepath.Join(ref, "e_classify"))
 	t.Logf("e_classify (SPLT model, default weights): %v", a)
@@ -105,7 +106,7 @@ func (a *agreement) check(t *testing.T, name string) {
 }
 
 func TestReferenceScoreAgreementModels(t *testing.T) {
-	sh := sharedDir(t)
+	sh := tu.NeedShared(t)
 	ref := filepath.Join(sh, "ref", "697dc5a")
 	scaled := classify.Default()
 	if err := scaled.LoadFiles(filepath.Join(sh, "data", "logreg_scaled_splt.txt"), filepath.Join(sh, "data", "logreg_scaled_bd.txt")); err != nil {
@@ -130,7 +131,7 @@ func TestCorpusScoreAgreement(t *testing.T) {
 	if testing.Short() {
 		t.Skip("corpus: skipped in -short mode")
 	}
-	sh := sharedDir(t)
+	sh := tu.NeedShared(t)
 	a := scoreAgreement(t, classify.Default(), true, filepath.Join(sh, "ref", "697dc5a", "corpus_x"))
 	t.Logf("corpus_x (every capture, dist=1 zeros=1, default weights): %v", a)
 	a.check(t, "corpus_x")

@@ -15,6 +15,7 @@ import (
 	"github.com/gojoy/libjoy/joy"
 	"github.com/gojoy/libjoy/joy/classify"
 	"github.com/gojoy/libjoy/joy/sleuth"
+	tu "github.com/gojoy/libjoy/tests/go/testutil"
 )
 
 // sshOnly keeps the SSH connections of a capture (its mDNS and other
@@ -60,7 +61,7 @@ func examples(t *testing.T, src string, data []byte) []Example {
 // distributions) of those and of other SSH captures. Several records of
 // one connection share its Group, so a split by Group is a split by flow.
 func sshData(t *testing.T) (pos, neg []Example) {
-	sh := sharedDir(t)
+	sh := tu.NeedShared(t)
 	ref := filepath.Join(sh, "ref", "697dc5a", "b_bidir")
 	pcaps := filepath.Join(sh, "pcaps")
 	load := func(label string, refs, caps []string) []Example {
@@ -155,7 +156,7 @@ func countValues(t *testing.T, path string, n int) {
 }
 
 func TestTrainSSHAttack(t *testing.T) {
-	sh := sharedDir(t)
+	sh := tu.NeedShared(t)
 	pos, neg := sshData(t)
 	t.Logf("examples: %d attack records (%d flows), %d normal records (%d flows)",
 		len(pos), len(groups(pos)), len(neg), len(groups(neg)))
