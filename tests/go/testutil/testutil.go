@@ -456,3 +456,49 @@ func SeedFiles(max int, names ...string) [][]byte {
 	}
 	return out
 }
+
+// ---------------------------------------------------------------------------
+// Fuzz inputs of two-direction modules
+
+// FuzzChunks splits fuzz input into payloads for two directions: each
+// payload is a header byte (bit 0: direction, bits 1–7: length, 127 meaning
+// that a two-byte length follows) and then its bytes.
+func FuzzChunks(data []byte) (dirs [2][][]byte) {
+	for len(data) > 0 {
+		h := data[0]
+		data = data[1:]
+		n := int(h >> 1)
+		if n == 127 && len(data) >= 2 {
+			n = int(data[0])<<8 | int(data[1])
+			data = data[2:]
+		}
+		n = min(n, len(data))
+		dirs[h&1] = append(dirs[h&1], data[:n])
+		data = data[n:]
+	}
+	return dirs
+}
+
+// EncodeChunks is the inverse of FuzzChunks, for seeds: payloads of one
+// direction (0 or 1).
+func EncodeChunks(dir int, payloads ...string) []byte {
+	var b []byte
+	for _, p := range payloads {
+		if len(p) < 127 {
+			b = append(b, byte(len(p)<<1|dir))
+		} else {
+			b = append(b, 127<<1|byte(dir), byte(len(p)>>8), byte(len(p)))
+		}
+		b = append(b, p...)
+	}
+	return b
+}
+
+// ValidMember fails the test unless a module's member (with its leading
+// comma) makes a valid JSON object.
+func ValidMember(tb testing.TB, member []byte) {
+	tb.Helper()
+	if rec := append(append([]byte(`{"x":1`), member...), '}'); !json.Valid(rec) {
+		tb.Fatalf("invalid JSON: %q", rec)
+	}
+}
