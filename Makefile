@@ -2,6 +2,8 @@
 #
 #   make            build/libjoy.so (+ build/libjoy.h from cgo) and build/joy
 #                   (first installs libpcap-dev, cmake, python3 if missing)
+#   make paniktest  build/libjoy_paniktest.so: the library with the
+#                   joytestpanic tag, for tests/c/joy_panic.c only
 #   make test       go test ./... then the C embedding tests (CMake + CTest)
 #   make demo       write build/demo.pcap and run the C example program on it
 #   make bench      throughput against the libpcap floor (tests/bench/run.sh;
@@ -25,7 +27,7 @@ export CTEST_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
 # -O2 -g are go's defaults for cgo code, kept when adding the include path.
 LIB_CGO_CFLAGS := -O2 -g -I$(CURDIR)/include
 
-.PHONY: all deps lib cli test ctest cmake-build demo bench fuzz valgrind clean
+.PHONY: all deps lib paniktest cli test ctest cmake-build demo bench fuzz valgrind clean
 
 all: deps lib cli
 
@@ -50,6 +52,12 @@ deps:
 lib:
 	@mkdir -p $(BUILD)
 	CGO_CFLAGS="$(LIB_CGO_CFLAGS)" $(GO) build -buildmode=c-shared -o $(BUILD)/libjoy.so ./capi
+
+# Never installed or shipped: a magic payload makes it panic.
+paniktest:
+	@mkdir -p $(BUILD)
+	CGO_CFLAGS="$(LIB_CGO_CFLAGS)" $(GO) build -tags joytestpanic -buildmode=c-shared \
+		-ldflags=-extldflags=-Wl,-soname,libjoy_paniktest.so -o $(BUILD)/libjoy_paniktest.so ./capi
 
 cli:
 	@mkdir -p $(BUILD)
