@@ -21,6 +21,7 @@ import "C"
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"os"
 	"runtime/debug"
@@ -54,6 +55,8 @@ func init() {
 // re-initialization; each context inside is used by one thread at a time.
 type library struct {
 	cfg      config.Config
+	outWatch *joy.RemovalWatch // notices a removed output file
+	outErr   atomic.Bool       // the output's failure has been logged
 	log      *logx.Logger
 	out      *C.FILE
 	outOwned bool
@@ -62,30 +65,45 @@ type library struct {
 	ctx      [joy.MaxContexts]*joy.Context
 }
 
+var current atomic.Pointer[library]
+
+// Internal errors (recovered panics) per context, and the packets they
+// cost; they outlive re-initialization like the host's process does.
 var (
-	current atomic.Pointer[library]
-	panics  atomic.Uint64
+	panics        [joy.MaxContexts]atomic.Uint64
+	panicPackets  [joy.MaxContexts]atomic.Uint64
+	panicsOutside atomic.Uint64 // in calls not tied to a context
 )
 
 // cFile writes through a C stdio stream, so records interleave correctly
 // with the host's own output and are flushed by the C runtime at exit.
 type cFile struct {
 	f     *C.FILE
-	flush bool // flush after each write (the log)
+	flush bool              // flush after each write (the log)
+	watch *joy.RemovalWatch // nil: not checked for removal
 }
 
+// Write reports a failure of the stream (full disk, closed descriptor) as
+// an error with nothing written: stdio may have kept part of p in its
+// buffer, or lost part of an earlier write, so "which lines" cannot be
+// told exactly; the lines of p are what gets counted.
 func (w cFile) Write(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	n := int(C.fwrite(unsafe.Pointer(&p[0]), 1, C.size_t(len(p)), w.f))
+	n, errno := C.fwrite(unsafe.Pointer(&p[0]), 1, C.size_t(len(p)), w.f)
 	if w.flush {
 		C.fflush(w.f)
 	}
-	if n < len(p) {
-		return n, errors.New("short write on output stream")
+	if int(n) < len(p) || C.ferror(w.f) != 0 {
+		// Cleared so that the next failure is seen as one too.
+		C.clearerr(w.f)
+		return 0, fmt.Errorf("writing to the output stream: %s", errnoText(errno))
 	}
-	return n, nil
+	if w.watch.Removed(false) {
+		return int(n), joy.ErrOutputRemoved
+	}
+	return int(n), nil
 }
 
 // stderrLog is where complaints go when there is no library yet.
@@ -111,16 +129,26 @@ func (l *library) context(index uint) *joy.Context {
 	return l.ctx[index]
 }
 
-// recoverPanic keeps a Go panic from crossing into the C host.
+// recoverPanic keeps a Go panic from crossing into the C host: the call
+// is abandoned, logged with its context and counted, and the context stays
+// usable.
 func recoverPanic(what string, index int) {
 	if r := recover(); r != nil {
-		panics.Add(1)
-		log := stderrLog()
-		if l := current.Load(); l != nil {
-			log = l.log
-		}
-		log.Logf(logx.Crit, "internal error in %s (context %d), call abandoned: %v", what, index, r)
+		notePanic(what, index, r, "call abandoned")
 	}
+}
+
+func notePanic(what string, index int, r any, outcome string) {
+	if index >= 0 && index < joy.MaxContexts {
+		panics[index].Add(1)
+	} else {
+		panicsOutside.Add(1)
+	}
+	log := stderrLog()
+	if l := current.Load(); l != nil {
+		log = l.log
+	}
+	log.Logf(logx.Crit, "internal error in %s (context %d), %s: %v", what, index, outcome, r)
 }
 
 //export goJoyInitialize
@@ -206,8 +234,11 @@ func goJoyInitialize(data *C.struct_joy_init, outputDir, outputFile, logfile *C.
 			cfg.IPFIXPort = uint(data.ipfix_port)
 		}
 	}
+	l.outWatch = joy.NewRemovalWatch(int(C.fileno(l.out)))
 	for i := range l.ctx {
-		l.ctx[i] = joy.NewContext(cfg, cFile{f: l.out}, l.log)
+		l.ctx[i] = joy.NewContext(cfg, cFile{f: l.out, watch: l.outWatch}, l.log)
+		// The contexts share one output: its failure is one log line.
+		l.ctx[i].ShareOutputErrorLog(&l.outErr)
 	}
 
 	// Replace any earlier library: its flows are dropped unprinted, as the
@@ -495,14 +526,13 @@ func goJoyBadPacket(index C.uintptr_t, nullHeader, nullPacket C.int) {
 
 //export goJoyProcessPacket
 func goJoyProcessPacket(index C.uint, sec, usec C.int64_t, data *C.uchar, caplen C.uint32_t) {
-	defer recoverPanic("joy_process_packet", int(index))
 	l := current.Load()
-	if l == nil {
+	if l == nil || uint(index) >= joy.MaxContexts {
 		lib() // logs
 		return
 	}
 	frame := unsafe.Slice((*byte)(unsafe.Pointer(data)), int(caplen))
-	l.ctx[index].ProcessPacket(int64(sec)*1e6+int64(usec), frame)
+	processOne(l.ctx[index], int(index), int64(sec)*1e6+int64(usec), frame)
 }
 
 //export goJoyProcessBatch
@@ -525,7 +555,12 @@ func goJoyProcessBatch(index, count C.uint, ts *C.int64_t, caplens *C.uint32_t, 
 
 // processOne handles one packet; a panic drops only that packet.
 func processOne(c *joy.Context, index int, ts int64, frame []byte) {
-	defer recoverPanic("joy_process_packet", index)
+	defer func() {
+		if r := recover(); r != nil {
+			panicPackets[index].Add(1)
+			notePanic("joy_process_packet", index, r, "packet dropped")
+		}
+	}()
 	c.ProcessPacket(ts, frame)
 }
 
@@ -576,8 +611,40 @@ func goJoyCleanup(index C.uint) {
 	if c := l.context(uint(index)); c != nil {
 		c.CloseExport()
 		c.Discard()
-		C.fflush(l.out)
+		// What stdio still held is written now; if that fails, or the
+		// output file is gone, the host hears of it here.
+		if rc, errno := C.fflush(l.out); rc != 0 {
+			C.clearerr(l.out)
+			c.OutputFailed(fmt.Errorf("flushing the output stream: %s", errnoText(errno)), 0)
+		} else if !l.outErr.Load() && l.outWatch.Removed(true) {
+			c.OutputFailed(joy.ErrOutputRemoved, 0)
+		}
 	}
+}
+
+//export goJoyGetCounters
+func goJoyGetCounters(index C.uint, out *C.struct_joy_counters) C.int {
+	defer recoverPanic("joy_get_counters", int(index))
+	l := lib()
+	if l == nil {
+		return 1
+	}
+	c := l.context(uint(index))
+	if c == nil {
+		return 1
+	}
+	if out == nil {
+		l.log.Logf(logx.Err, "joy_get_counters: counters is NULL")
+		return 1
+	}
+	s := c.Stats()
+	out.packets = C.uint64_t(s.Packets)
+	out.flows_printed = C.uint64_t(s.FlowsPrinted)
+	out.output_errors = C.uint64_t(s.WriteErrors)
+	out.records_lost = C.uint64_t(s.RecordsLost)
+	out.internal_errors = C.uint64_t(panics[index].Load())
+	out.packets_dropped = C.uint64_t(panicPackets[index].Load())
+	return 0
 }
 
 //export goJoySetLinkType

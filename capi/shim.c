@@ -128,3 +128,8 @@ int joy_set_link_type(unsigned int index, int dlt) {
     flush_batch(index);
     return goJoySetLinkType(index, dlt);
 }
+
+int joy_get_counters(unsigned int index, struct joy_counters *counters) {
+    flush_batch(index);
+    return goJoyGetCounters(index, counters);
+}

@@ -135,6 +135,25 @@ extern void joy_cleanup(unsigned int index);
  * Returns 0 on success, 1 on failure. */
 extern int joy_set_link_type(unsigned int index, int dlt);
 
+/* A context's counters, for a host that wants to know what went wrong
+ * without parsing the log. */
+struct joy_counters {
+    uint64_t packets;         /* packets given to the context */
+    uint64_t flows_printed;   /* flow records drained for output, written or lost */
+    uint64_t output_errors;   /* writes of records to the output that failed */
+    uint64_t records_lost;    /* output lines in those writes (the output
+                                 stream's own buffer can hide a few more) */
+    uint64_t internal_errors; /* internal errors caught in the context's calls */
+    uint64_t packets_dropped; /* packets abandoned by those errors */
+};
+
+/* Fill *counters for context index (its pending packets are processed
+ * first). Call it from the thread that drives the context. Output errors
+ * and internal errors never stop processing: they are logged once (output)
+ * or each time (internal, with the context index) and counted here.
+ * Returns 0 on success, 1 on failure (not initialized, bad index, NULL). */
+extern int joy_get_counters(unsigned int index, struct joy_counters *counters);
+
 #ifdef __cplusplus
 }
 #endif

@@ -13,7 +13,10 @@
 package joy
 
 import (
+	"bytes"
+	"errors"
 	"io"
+	"sync/atomic"
 
 	"github.com/gojoy/libjoy/joy/anon"
 	"github.com/gojoy/libjoy/joy/bytestats"
@@ -87,8 +90,9 @@ type Stats struct {
 	IPv4Packets  uint64 // of which IPv4
 	Ignored      uint64 // not IP, or shorter than their IP length
 	BadHeaders   uint64 // IPv4 header length errors
-	FlowsPrinted uint64
-	WriteErrors  uint64
+	FlowsPrinted uint64 // records drained for output (written or lost)
+	WriteErrors  uint64 // writes to the output that failed
+	RecordsLost  uint64 // lines (records, the configuration line) in failed writes
 }
 
 // Context is one flow table and its output. It is not safe for concurrent
@@ -103,12 +107,19 @@ type Context struct {
 	buf    []byte
 	stats  Stats
 	export exportState
+
+	// flushAt is how much output is gathered before a write; 0 writes at
+	// the end of every PrintFlows (the C library's contract).
+	flushAt int
+	// errLogged makes the first failed write log one line and the rest
+	// only count; contexts sharing an output can share it.
+	errLogged *atomic.Bool
 }
 
 // NewContext returns a context writing flow records to out and
 // diagnostics to log (nil: none). cfg must not change while it is in use.
 func NewContext(cfg *Config, out io.Writer, log *logx.Logger) *Context {
-	c := &Context{cfg: cfg, log: log, out: out, buf: make([]byte, 0, 64<<10)}
+	c := &Context{cfg: cfg, log: log, out: out, buf: make([]byte, 0, 64<<10), errLogged: new(atomic.Bool)}
 	c.dec = decode.NewDecoder(decode.LinkEthernet)
 	opts := flow.Options{
 		Bidir:             cfg.Bidir,
@@ -230,14 +241,14 @@ func (c *Context) PrintFlows(all bool) int {
 	}
 	n := c.table.Drain(all, func(r *flow.Record) {
 		c.buf = c.table.AppendJSON(c.buf, r)
-		if len(c.buf) >= 48<<10 {
+		if len(c.buf) >= max(c.flushAt, 48<<10) {
 			c.flush()
 		}
 		if c.export.alsoPrint {
 			c.exportOne(e, r)
 		}
 	})
-	c.flush()
+	c.maybeFlush()
 	if c.export.alsoPrint {
 		c.flushExport(e)
 	}
@@ -249,7 +260,7 @@ func (c *Context) PrintFlows(all bool) int {
 func (c *Context) emitNow(r *flow.Record) {
 	c.buf = c.table.AppendJSON(c.buf, r)
 	c.stats.FlowsPrinted++
-	c.flush()
+	c.maybeFlush()
 	if c.export.alsoPrint {
 		e := c.exporter()
 		c.exportOne(e, r)
@@ -268,18 +279,58 @@ func (c *Context) WriteConfig(json bool) {
 	} else {
 		c.buf = c.cfg.AppendTerminal(c.buf, nil)
 	}
-	c.flush()
+	c.maybeFlush()
 }
 
+// SetOutputBuffer makes the context gather up to n bytes of records before
+// writing them, instead of writing at the end of every PrintFlows; Flush
+// writes the rest. The joy command uses it so that every write to its
+// output is one of whole records, and a failed write counts exactly the
+// records it lost.
+func (c *Context) SetOutputBuffer(n int) { c.flushAt = n }
+
+// ShareOutputErrorLog makes contexts writing to one output log its first
+// failed write once between them: pass the same flag to each.
+func (c *Context) ShareOutputErrorLog(logged *atomic.Bool) { c.errLogged = logged }
+
+// OutputFailed counts a failure of the output noticed outside the
+// context's own writes (for example when the stream is flushed at
+// cleanup), with the number of lines known to be lost.
+func (c *Context) OutputFailed(err error, lost uint64) {
+	c.stats.WriteErrors++
+	c.stats.RecordsLost += lost
+	c.logOutputError(err)
+}
+
+func (c *Context) logOutputError(err error) {
+	if !c.errLogged.Swap(true) {
+		c.log.Logf(logx.Err, "output: could not write flow records: %v (records are counted as lost and processing goes on; later write errors are not logged)", err)
+	}
+}
+
+// Flush writes the records gathered so far.
+func (c *Context) Flush() { c.flush() }
+
+func (c *Context) maybeFlush() {
+	if len(c.buf) >= c.flushAt {
+		c.flush()
+	}
+}
+
+// flush writes the gathered records. A failed write loses the records it
+// did not complete; they are counted, the first failure is logged, and
+// processing goes on (the output may come back, e.g. a disk with space
+// freed).
 func (c *Context) flush() {
 	if len(c.buf) == 0 {
 		return
 	}
-	if _, err := c.out.Write(c.buf); err != nil {
-		c.stats.WriteErrors++
-		if c.stats.WriteErrors == 1 {
-			c.log.Logf(logx.Err, "could not write flow records: %v", err)
+	n, err := c.out.Write(c.buf)
+	if err != nil {
+		if n < 0 || n > len(c.buf) || errors.Is(err, ErrOutputRemoved) {
+			n = 0
 		}
+		c.OutputFailed(err, uint64(bytes.Count(c.buf[n:], []byte{'\n'})))
 	}
 	c.buf = c.buf[:0]
 }

@@ -11,13 +11,16 @@ package main
 import (
 	"bufio"
 	"compress/gzip"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/gojoy/libjoy/joy"
 	"github.com/gojoy/libjoy/joy/anon"
@@ -76,6 +79,10 @@ func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
+	// A reader that goes away (joy ... | head) is a failed write like a
+	// full disk: logged once, counted, exit status 1, and the input is
+	// still read to the end, instead of a silent death by SIGPIPE.
+	signal.Ignore(syscall.SIGPIPE)
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -214,6 +221,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	ctx := joy.NewContext(&cfg, out, log)
+	ctx.SetOutputBuffer(256 << 10)
 	ctx.ExportWhilePrinting(cfg.IPFIXExport)
 	ctx.WriteConfig(true)
 	status := 0
@@ -223,6 +231,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			status = 1
 		}
 	}
+	ctx.Flush()
 	ctx.FlushExport()
 	st, dropped := ctx.ExportStats()
 	ctx.CloseExport()
@@ -230,12 +239,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "joy: IPFIX: %d records in %d messages sent, %d failed sends, %d flows not exported\n",
 			st.Records, st.Messages, st.Errors, dropped)
 	}
+	// Any record that did not reach the output makes the exit status 1,
+	// after every file has been processed.
+	s := ctx.Stats()
+	lines := s.FlowsPrinted + 1 // and the configuration line
 	if err := closeOut(); err != nil {
-		fmt.Fprintf(stderr, "joy: writing output: %v\n", err)
+		if errors.Is(err, joy.ErrOutputRemoved) {
+			if s.WriteErrors == 0 {
+				// Removed after the last write: nothing was counted yet.
+				log.Logf(logx.Err, "output: %v", err)
+			}
+			s.RecordsLost = lines
+		}
+		fmt.Fprintf(stderr, "joy: closing output: %v\n", err)
 		status = 1
 	}
-	if n := ctx.Stats().WriteErrors; n > 0 {
-		fmt.Fprintf(stderr, "joy: %d writes of flow records failed\n", n)
+	if s.WriteErrors > 0 || s.RecordsLost > 0 {
+		fmt.Fprintf(stderr, "joy: %d of %d output lines (records and the configuration line) were lost; %d writes failed\n",
+			s.RecordsLost, lines, s.WriteErrors)
 		status = 1
 	}
 	return status
@@ -335,26 +356,63 @@ func number(v string) (uint, error) {
 }
 
 // openOutput returns the record writer and a function that flushes and
-// closes it.
+// closes it. Plain outputs are written unbuffered: the context gathers
+// whole records (SetOutputBuffer), so a failed write loses exactly the
+// records it counts.
 func openOutput(stdout io.Writer, dir, name string) (io.Writer, func() error, error) {
 	if name == "" {
-		bw := bufio.NewWriterSize(stdout, 256<<10)
-		return bw, bw.Flush, nil
+		if f, ok := stdout.(*os.File); ok {
+			if stdoutClosed(f) {
+				return joy.FailedOutput(joy.ErrOutputClosed), func() error { return nil }, nil
+			}
+			return joy.NewFile(f), func() error { return nil }, nil
+		}
+		return stdout, func() error { return nil }, nil
 	}
 	f, err := os.Create(filepath.Join(dir, name))
 	if err != nil {
 		return nil, nil, err
 	}
-	bw := bufio.NewWriterSize(f, 256<<10)
+	out := joy.NewFile(f)
 	if !strings.HasSuffix(name, ".gz") {
-		return bw, func() error {
-			return firstErr(bw.Flush(), f.Close())
+		return out, func() error {
+			return firstErr(removed(out), f.Close())
 		}, nil
 	}
+	bw := bufio.NewWriterSize(out, 256<<10)
 	zw := gzip.NewWriter(bw)
 	return zw, func() error {
-		return firstErr(zw.Close(), bw.Flush(), f.Close())
+		return firstErr(zw.Close(), bw.Flush(), removed(out), f.Close())
 	}, nil
+}
+
+// removed is the last look at an output file: removed during the run
+// after the last write, its records are lost all the same.
+func removed(out *joy.File) error {
+	if out.Removed() {
+		return joy.ErrOutputRemoved
+	}
+	return nil
+}
+
+// stdoutClosed reports whether the process was started with standard
+// output closed. Go's runtime then puts /dev/null, opened read-write, on
+// descriptor 1, so the records would vanish without an error. A shell's
+// "> /dev/null" opens it write-only; to discard records on purpose with
+// the descriptor read-write, use output=/dev/null.
+func stdoutClosed(f *os.File) bool {
+	if f.Fd() != 1 {
+		return false
+	}
+	var st, null syscall.Stat_t
+	if syscall.Fstat(1, &st) != nil || syscall.Stat(os.DevNull, &null) != nil {
+		return false
+	}
+	if st.Mode&syscall.S_IFMT != syscall.S_IFCHR || st.Rdev != null.Rdev {
+		return false
+	}
+	fl, _, errno := syscall.Syscall(syscall.SYS_FCNTL, 1, syscall.F_GETFL, 0)
+	return errno == 0 && fl&syscall.O_ACCMODE == syscall.O_RDWR
 }
 
 func firstErr(errs ...error) error {

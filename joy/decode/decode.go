@@ -83,7 +83,6 @@ type Decoder struct {
 	parser  *gopacket.DecodingLayerParser
 	eth     layers.Ethernet
 	dot1q   layers.Dot1Q
-	sll     layers.LinuxSLL
 	loop    layers.Loopback
 	decoded []gopacket.LayerType
 	scratch []byte
@@ -95,14 +94,12 @@ func NewDecoder(t LinkType) *Decoder {
 	d := &Decoder{link: t, decoded: make([]gopacket.LayerType, 0, 8), scratch: make([]byte, 65536)}
 	var first gopacket.LayerType
 	switch t {
-	case LinkSLL:
-		first = layers.LayerTypeLinuxSLL
 	case LinkNull, LinkLoop:
 		first = layers.LayerTypeLoopback
 	default:
 		first = layers.LayerTypeEthernet
 	}
-	d.parser = gopacket.NewDecodingLayerParser(first, &d.eth, &d.dot1q, &d.sll, &d.loop)
+	d.parser = gopacket.NewDecodingLayerParser(first, &d.eth, &d.dot1q, &d.loop)
 	return d
 }
 
@@ -137,6 +134,14 @@ func (d *Decoder) network(frame []byte) ([]byte, int, error) {
 		return frame, 4, nil
 	case LinkIPv6:
 		return frame, 6, nil
+	case LinkSLL:
+		// 16-byte header, the protocol (an EtherType) last. Read here
+		// rather than by gopacket, whose decoder slices the address by the
+		// address-length field: past the frame when that field is over 10.
+		if len(frame) < 16 {
+			return nil, 0, ErrNotIP
+		}
+		return d.etherPayload(layers.EthernetType(binary.BigEndian.Uint16(frame[14:])), frame[16:])
 	case LinkSLL2:
 		// 20-byte header; the protocol (an EtherType) comes first.
 		if len(frame) < 20 {
@@ -174,8 +179,6 @@ func (d *Decoder) network(frame []byte) ([]byte, int, error) {
 		return d.etherPayload(d.eth.EthernetType, payload)
 	case layers.LayerTypeDot1Q:
 		return d.etherPayload(d.dot1q.Type, d.dot1q.Payload)
-	case layers.LayerTypeLinuxSLL:
-		return d.etherPayload(d.sll.EthernetType, d.sll.Payload)
 	case layers.LayerTypeLoopback:
 		switch d.loop.Family {
 		case layers.ProtocolFamilyIPv4:

@@ -136,6 +136,13 @@ func TestLinkTypes(t *testing.T) {
 			want{version: 6, src: "2001:db8::1", dst: "2001:db8::2", proto: 0, ttl: 64, trLen: 18}},
 		{"linux SLL v1 ipv4", LinkSLL, tu.SLL(layers.EthernetTypeIPv4, ip4udp), want4udp},
 		{"linux SLL v1 ipv6", LinkSLL, tu.SLL(layers.EthernetTypeIPv6, ip6udp), want6udp},
+		// The address field is 8 bytes whatever the address length says
+		// (gopacket sliced past the frame by it; ndpi-reasm_crash_anon).
+		{"linux SLL v1 address length 0xffff", LinkSLL, func() []byte {
+			f := tu.SLL(layers.EthernetTypeIPv4, ip4udp)
+			f[4], f[5] = 0xff, 0xff
+			return f[:len(f):len(f)]
+		}(), want4udp},
 		{"linux SLL v2 ipv4", LinkSLL2, tu.SLL2(layers.EthernetTypeIPv4, ip4udp), want4udp},
 		{"linux SLL v2 ipv6", LinkSLL2, tu.SLL2(layers.EthernetTypeIPv6, ip6udp), want6udp},
 		{"linux SLL v2 802.1Q", LinkSLL2, tu.SLL2(layers.EthernetTypeDot1Q, append([]byte{0, 10, 0x08, 0x00}, ip4udp...)), want4udp},

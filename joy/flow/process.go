@@ -11,6 +11,7 @@ import (
 // Observe updates the table with one decoded packet taken at ts (µs since
 // the epoch) and returns the record it landed in (nil if none).
 func (t *Table) Observe(p *decode.Packet, ts int64) *Record {
+	testPanic(p.Transport)
 	t.advance(ts)
 	k := Key{Proto: p.Proto, V6: p.Version == 6}
 	if k.V6 {

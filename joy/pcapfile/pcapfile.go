@@ -1,7 +1,8 @@
 // Package pcapfile reads capture files for the joy command and the tests:
-// classic pcap (either byte order, µs or ns timestamps) read here, and
-// pcapng through gopacket's pcapgo, chosen by the file's magic number, not
-// its name.
+// classic pcap (either byte order, µs or ns timestamps) and pcapng (either
+// byte order, several sections and interfaces with their own link types
+// and timestamp resolutions), chosen by the file's magic number, not its
+// name. Memory stays bounded whatever lengths a file declares.
 package pcapfile
 
 import (
@@ -11,10 +12,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-
-	"github.com/google/gopacket"
-	"github.com/google/gopacket/layers"
-	"github.com/google/gopacket/pcapgo"
 
 	"github.com/gojoy/libjoy/joy/decode"
 )
@@ -39,7 +36,7 @@ type Reader struct {
 	link   decode.LinkType
 	hdr    [16]byte
 	buf    []byte
-	ng     *pcapgo.NgReader
+	ng     *ngReader
 	closer io.Closer
 }
 
@@ -67,14 +64,10 @@ func NewReader(r io.Reader) (*Reader, error) {
 	}
 	rd := &Reader{br: br, buf: make([]byte, 65536)}
 	switch binary.LittleEndian.Uint32(magic) {
-	case 0x0a0d0d0a: // pcapng section header block (same in both orders)
-		var ng *pcapgo.NgReader
-		err := guard(func() (err error) {
-			ng, err = pcapgo.NewNgReader(br, pcapgo.NgReaderOptions{WantMixedLinkType: true})
-			return err
-		})
+	case ngSectionHeader: // the same in both byte orders
+		ng, err := newNgReader(br)
 		if err != nil {
-			return nil, fmt.Errorf("pcapng: %w", err)
+			return nil, err
 		}
 		rd.ng = ng
 		return rd, nil
@@ -107,26 +100,7 @@ func (r *Reader) LinkType() decode.LinkType { return r.link }
 // Next returns the next packet, or io.EOF at the end of the capture.
 func (r *Reader) Next() (Packet, error) {
 	if r.ng != nil {
-		var data []byte
-		var ci gopacket.CaptureInfo
-		err := guard(func() (err error) {
-			data, ci, err = r.ng.ZeroCopyReadPacketData()
-			return err
-		})
-		if err != nil {
-			return Packet{}, err
-		}
-		link := decode.LinkEthernet
-		if len(ci.AncillaryData) > 0 {
-			if lt, ok := ci.AncillaryData[0].(layers.LinkType); ok {
-				link = decode.LinkType(lt)
-			}
-		}
-		var ts int64
-		if !ci.Timestamp.IsZero() { // simple packet blocks carry no time: 0, as libpcap gives
-			ts = ci.Timestamp.UnixMicro()
-		}
-		return Packet{Data: data, TS: ts, Length: ci.Length, Link: link}, nil
+		return r.ng.next()
 	}
 	if _, err := io.ReadFull(r.br, r.hdr[:]); err != nil {
 		if err == io.ErrUnexpectedEOF {
@@ -144,7 +118,7 @@ func (r *Reader) Next() (Packet, error) {
 	if cap(r.buf) < caplen {
 		r.buf = make([]byte, caplen)
 	}
-	data := r.buf[:caplen]
+	data := r.buf[:caplen:caplen] // see ngReader.data
 	if _, err := io.ReadFull(r.br, data); err != nil {
 		return Packet{}, errors.New("truncated packet at end of file")
 	}
@@ -152,17 +126,6 @@ func (r *Reader) Next() (Packet, error) {
 		frac /= 1000
 	}
 	return Packet{Data: data, TS: sec*1e6 + frac, Length: wire, Link: r.link}, nil
-}
-
-// guard turns a panic of the pcapng reader on a corrupt file (gopacket
-// divides by a timestamp resolution read from the file) into an error.
-func guard(f func() error) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("corrupt pcapng file: %v", r)
-		}
-	}()
-	return f()
 }
 
 // Close closes the file opened by Open.
