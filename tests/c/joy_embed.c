@@ -2,7 +2,8 @@
  * joy_embed: drives libjoy the way an embedding product would, for
  * comparing the library path with the reference outputs.
  *
- *   joy_embed [-c] [-f FILTER] BITMASK FILE...
+ *   joy_embed [-c] [-f FILTER] [-i IDP] [-m SPLT:BD] [-b CDIST]
+ *             [-a ANON_FILE] [-u USER_FILE] [-l NAME:FILE] BITMASK FILE...
  *
  * BITMASK is a JOY_*_ON combination (strtoul base 0: 0x29, 1, ...). Type 1,
  * verbosity 4, output to stdout, log to stderr. The configuration line is
@@ -16,6 +17,10 @@
  * the host drains, so -c is what reproduces them through the library.
  * -f installs a BPF filter (pcap_compile syntax), as joy_two_ctx does with
  * "ip or vlan": filtered packets do not count towards a batch of 20.
+ * -i sets joy_init.idp; -m loads classifier parameters with
+ * joy_update_splt_bd_params; -b loads a compact byte-distribution map with
+ * joy_get_compact_bd; -a, -u and -l call joy_anon_subnets,
+ * joy_anon_http_usernames and joy_label_subnets(NAME, JOY_FILE_SUBNET, FILE).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -60,7 +65,8 @@ int main(int argc, char **argv) {
     char errbuf[PCAP_ERRBUF_SIZE];
     struct joy_init init;
     int cli = 0, first = 1, rc = 0;
-    const char *filter = NULL, *anon = NULL, *users = NULL, *label = NULL;
+    const char *filter = NULL, *anon = NULL, *users = NULL, *label = NULL, *model = NULL, *cdist = NULL;
+    int idp = 0;
     char *end;
 
     for (; first < argc && argv[first][0] == '-' && argv[first][1] != '\0'; first++) {
@@ -74,17 +80,25 @@ int main(int argc, char **argv) {
             users = argv[++first];
         } else if (strcmp(argv[first], "-l") == 0 && first + 1 < argc) {
             label = argv[++first];
+        } else if (strcmp(argv[first], "-i") == 0 && first + 1 < argc) {
+            idp = atoi(argv[++first]);
+        } else if (strcmp(argv[first], "-m") == 0 && first + 1 < argc) {
+            model = argv[++first];
+        } else if (strcmp(argv[first], "-b") == 0 && first + 1 < argc) {
+            cdist = argv[++first];
         } else {
             break;
         }
     }
     if (argc < first + 2) {
-        fprintf(stderr, "usage: %s [-c] [-f FILTER] [-a ANON_FILE] [-u USER_FILE] [-l NAME:FILE] BITMASK FILE...\n", argv[0]);
+        fprintf(stderr, "usage: %s [-c] [-f FILTER] [-a ANON_FILE] [-u USER_FILE] [-l NAME:FILE]\n"
+                "       [-i IDP] [-m SPLT:BD] [-b CDIST] BITMASK FILE...\n", argv[0]);
         return 2;
     }
     memset(&init, 0, sizeof init);
     init.type = 1;
     init.verbosity = 4;
+    init.idp = idp;
     init.bitmask = (uint32_t)strtoul(argv[first], &end, 0);
     if (*argv[first] == '\0' || *end != '\0') {
         fprintf(stderr, "%s: bad bitmask '%s'\n", argv[0], argv[first]);
@@ -113,6 +127,23 @@ int main(int argc, char **argv) {
         if (joy_label_subnets(name, JOY_FILE_SUBNET, (char *)colon + 1) != 0) {
             return 1;
         }
+    }
+    if (model != NULL) {
+        /* SPLT:BD, as the joy command's model= option. */
+        char splt[1024];
+        const char *colon = strchr(model, ':');
+        if (colon == NULL || (size_t)(colon - model) >= sizeof splt) {
+            fprintf(stderr, "%s: -m wants SPLT_FILE:BD_FILE\n", argv[0]);
+            return 2;
+        }
+        memcpy(splt, model, (size_t)(colon - model));
+        splt[colon - model] = '\0';
+        if (joy_update_splt_bd_params(splt, (char *)colon + 1) != 0) {
+            return 1;
+        }
+    }
+    if (cdist != NULL && joy_get_compact_bd((char *)cdist) != 0) {
+        return 1;
     }
     joy_print_config(JOY_JSON_FORMAT);
 
