@@ -12,7 +12,8 @@
  * last, empty one), followed by all remaining flows of that file.
  *
  * -c drains with the original joy command's cadence instead: expired flows
- * after every 5th IPv4 frame and once more at the end of the file. The reference
+ * after every 5th frame matching "ip or vlan" and once more at the end of
+ * the file. The reference
  * outputs were made by that command, and when flows expire depends on when
  * the host drains, so -c is what reproduces them through the library.
  * -f installs a BPF filter (pcap_compile syntax), as joy_two_ctx does with
@@ -35,28 +36,19 @@
 #define CLI_DRAIN_EVERY 5
 
 static int link_type;
-static unsigned long ipv4_frames;
+static unsigned long cli_frames;
 
-/* Whether the frame holds an IPv4 header the library will accept: the
- * original command counted only those. Ethernet (optionally one 802.1Q
- * tag) is all the reference captures use. */
-static int is_ipv4(const struct pcap_pkthdr *h, const u_char *p) {
-    size_t off = 14;
-    unsigned type;
-    if (link_type != DLT_EN10MB || h->caplen < 14) {
-        return 0;
-    }
-    type = (unsigned)p[12] << 8 | p[13];
-    if (type == 0x8100 && h->caplen >= 18) {
-        type = (unsigned)p[16] << 8 | p[17];
-        off = 18;
-    }
-    return type == 0x0800 && h->caplen >= off + 20 && (p[off] >> 4) == 4 && (p[off] & 0x0f) >= 5;
-}
+/* The original command read captures through libpcap with the filter
+ * "ip or vlan" and printed expired flows after every 5th frame that passed
+ * it (IPv4 EtherType, valid header or not, or any VLAN-tagged frame). The
+ * filter is only used to count here: every frame goes to the library.
+ * libpcap 1.10's "vlan" is EtherType 0x8100, 0x88a8 or 0x9100. */
+static struct bpf_program cli_filter;
+static int have_cli_filter;
 
 static void cli_cadence(u_char *user, const struct pcap_pkthdr *h, const u_char *p) {
     joy_process_packet(user, h, p);
-    if (is_ipv4(h, p) && ++ipv4_frames % CLI_DRAIN_EVERY == 0) {
+    if (have_cli_filter && pcap_offline_filter(&cli_filter, h, p) && ++cli_frames % CLI_DRAIN_EVERY == 0) {
         joy_print_flow_data((unsigned)(uintptr_t)user, JOY_EXPIRED_FLOWS);
     }
 }
@@ -170,13 +162,21 @@ int main(int argc, char **argv) {
             fprintf(stderr, "%s: %s: link type %d not supported\n", argv[0], argv[i], link_type);
         }
         if (cli) {
-            ipv4_frames = 0;
+            cli_frames = 0;
+            /* Link types without VLAN tags (which the original refused)
+             * count IPv4 frames. */
+            have_cli_filter = pcap_compile(handle, &cli_filter, "ip or vlan", 1, PCAP_NETMASK_UNKNOWN) == 0 ||
+                              pcap_compile(handle, &cli_filter, "ip", 1, PCAP_NETMASK_UNKNOWN) == 0;
             if (pcap_loop(handle, -1, cli_cadence, (u_char *)0) == -1) {
                 fprintf(stderr, "%s: %s: %s\n", argv[0], argv[i], pcap_geterr(handle));
                 rc = 1;
             }
             /* The command makes one more pass for expired flows at the end. */
             joy_print_flow_data(0, JOY_EXPIRED_FLOWS);
+            if (have_cli_filter) {
+                pcap_freecode(&cli_filter);
+                have_cli_filter = 0;
+            }
         } else {
             do {
                 more = pcap_dispatch(handle, NUM_PACKETS_IN_LOOP, joy_process_packet, (u_char *)0);
