@@ -9,15 +9,16 @@ import (
 	"github.com/gojoy/libjoy/joy/pcapfile"
 )
 
-// DispatchBatch is the original command line tool's cadence: it prints
-// expired flows after every 5th IPv4 packet. IPv6 packets (which the
-// original ignored) do not count, so IPv4 records of mixed captures come
-// out exactly as the original's.
+// DispatchBatch is the original command line tool's cadence: it printed
+// expired flows after every 5th frame its "ip or vlan" filter passed (see
+// ipOrVLAN). Frames the filter kept from it (IPv6, MPLS, PPPoE, ...) do not
+// count here either, so the IPv4 records of mixed captures are cut where
+// the original's were.
 const DispatchBatch = 5
 
 // ProcessCapture feeds every packet of a capture file to the context,
-// printing expired flows after every DispatchBatch IPv4 packets as the
-// original command line tool does, and all remaining flows at the end. A read error
+// printing expired flows after every DispatchBatch frames that pass "ip or
+// vlan", as the original command line tool does, and all remaining flows at the end. A read error
 // part-way is logged and ends the file; the flows seen so far are kept.
 func (c *Context) ProcessCapture(path string) error {
 	r, err := pcapfile.Open(path)
@@ -33,7 +34,7 @@ func (c *Context) ProcessCapture(path string) error {
 	if c.table.Len() == 0 {
 		c.table.ResetClock()
 	}
-	n, ipv4 := 0, 0
+	n, counted := 0, 0 // counted restarts with each file, as the original's reads do
 	for {
 		p, err := r.Next()
 		if err != nil {
@@ -48,9 +49,9 @@ func (c *Context) ProcessCapture(path string) error {
 		before := c.stats.IPv4Packets
 		c.ProcessPacket(p.TS, p.Data)
 		n++
-		// The cadence restarts with each file, as the original's reads do.
-		if c.stats.IPv4Packets != before {
-			if ipv4++; ipv4%DispatchBatch == 0 {
+		if ipOrVLAN(p.Link, p.Data, c.stats.IPv4Packets != before) {
+			counted++
+			if counted%DispatchBatch == 0 {
 				c.PrintFlows(ExpiredFlows)
 			}
 		}
@@ -59,4 +60,24 @@ func (c *Context) ProcessCapture(path string) error {
 	c.PrintFlows(ExpiredFlows)
 	c.PrintFlows(AllFlows)
 	return nil
+}
+
+// ipOrVLAN tells whether the original command would have handed a frame
+// to Joy: it read captures through libpcap with the filter "ip or vlan",
+// which on Ethernet passes any frame whose EtherType is IPv4 (valid IPv4
+// header or not) or a VLAN tag (0x8100, 0x88a8, 0x9100 in libpcap 1.10),
+// whatever the tag carries. Other link types (which the original refused)
+// count the frames decoded as IPv4.
+func ipOrVLAN(link decode.LinkType, frame []byte, ipv4 bool) bool {
+	if link != decode.LinkEthernet {
+		return ipv4
+	}
+	if len(frame) < 14 {
+		return false
+	}
+	switch uint16(frame[12])<<8 | uint16(frame[13]) {
+	case 0x0800, 0x8100, 0x88a8, 0x9100:
+		return true
+	}
+	return false
 }

@@ -212,6 +212,29 @@ func TestExpiryActive(t *testing.T) {
 	}
 }
 
+// The expiry test marks the chronological record; when the twin is printed
+// as "out" (its first packet is older, here because the capture's times go
+// backwards, or it wins a tie) the flow is drained as expired yet printed
+// without expire_type, as the original does (corpus_c ndpi-tls-appdata).
+func TestExpireTypeOfTheOutSide(t *testing.T) {
+	h := newHarness(t, Options{Bidir: true})
+	h.add(T0+5_000_000, udpFrame("10.0.0.1", "10.0.0.2", 1, 2, 5)) // chronological record
+	h.add(T0, udpFrame("10.0.0.2", "10.0.0.1", 2, 1, 5))           // twin, 5 s older
+	h.add(T0+16_000_000, udpFrame("10.0.0.3", "10.0.0.4", 3, 4, 5))
+	got := h.drain(false)
+	if len(got) != 1 || !strings.HasPrefix(got[0], `{"sa":"10.0.0.2"`) || strings.Contains(got[0], "expire_type") {
+		t.Fatalf("twin printed as out: want no expire_type, got %q", got)
+	}
+	// The same flow with the chronological record first keeps its mark.
+	h.add(T0+20_000_000, udpFrame("10.0.0.5", "10.0.0.6", 5, 6, 5))
+	h.add(T0+21_000_000, udpFrame("10.0.0.6", "10.0.0.5", 6, 5, 5))
+	h.add(T0+40_000_000, udpFrame("10.0.0.7", "10.0.0.8", 7, 8, 5))
+	got = h.drain(false)
+	if len(got) != 2 || !strings.HasPrefix(got[1], `{"sa":"10.0.0.5"`) || !strings.HasSuffix(got[1], `,"expire_type":"i"}`) {
+		t.Fatalf("chronological record printed as out: want expire_type i, got %q", got)
+	}
+}
+
 // The expired-only drain stops at the first chronological record that has
 // not expired, even when later ones have (QUIRK-20).
 func TestHeadOfLineBlocking(t *testing.T) {
@@ -778,5 +801,27 @@ func TestDiscardAndReuse(t *testing.T) {
 	got := h.drain(true)
 	if len(got) != 1 || !strings.Contains(got[0], `"bytes_out":18,"num_pkts_out":3,"bytes_in":100,"num_pkts_in":2,`) {
 		t.Errorf("after reuse: %q", got)
+	}
+}
+
+// The sequence mark (sm) of the header description: set on a byte whose
+// bits all vary (cm 00) when a payload has 1 there, and kept afterwards,
+// as the original's outputs show (corpus_x nfstream-instagram).
+func TestHeaderDescSequenceMark(t *testing.T) {
+	var h headerDesc
+	for _, first := range []byte{0x33, 0x3b, 0xf7, 0x01, 0x42, 0x01, 0xb0, 0xb8, 0x6e, 0xad} {
+		h.observe([]byte{first, 0})
+	}
+	got := string(appendHeaderDesc(nil, &h))
+	if want := `,"hd":{"n":10,"cm":"00ff","cv":"0000","sm":"ff00","i":"3300"}`; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	// Counting up by one without ever reaching 1 is no mark.
+	var u headerDesc
+	for _, first := range []byte{0x0f, 0xf0, 0x41, 0x42} {
+		u.observe([]byte{first})
+	}
+	if got, want := string(appendHeaderDesc(nil, &u)), `,"hd":{"n":4,"cm":"00","cv":"00","sm":"00","i":"0f"}`; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }

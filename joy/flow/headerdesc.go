@@ -7,13 +7,12 @@ const maxHeaderBytes = 32
 const headerNumPayloads = 10
 
 // headerDesc describes the first bytes of a direction's TCP payloads:
-// which bits stay constant (cm, with their value cv), which bytes count up
-// by one from payload to payload (sm), and the first payload's bytes (i).
+// which bits stay constant (cm, with their value cv), which bytes were
+// marked as sequence bytes (sm), and the first payload's bytes (i).
 type headerDesc struct {
 	n     int
 	width int
 	first [maxHeaderBytes]byte
-	last  [maxHeaderBytes]byte
 	mask  [maxHeaderBytes]byte
 	value [maxHeaderBytes]byte
 	seq   [maxHeaderBytes]byte
@@ -27,7 +26,7 @@ func (h *headerDesc) observe(p []byte) {
 	if h.n == 0 {
 		h.width = w
 		for i := 0; i < w; i++ {
-			h.first[i], h.last[i], h.value[i], h.mask[i] = p[i], p[i], p[i], 0xff
+			h.first[i], h.value[i], h.mask[i] = p[i], p[i], 0xff
 		}
 		h.n = 1
 		return
@@ -37,15 +36,14 @@ func (h *headerDesc) observe(p []byte) {
 		h.mask[i] &^= h.value[i] ^ p[i]
 		h.value[i] = h.mask[i] & p[i]
 	}
-	// A byte whose bits all vary but which goes up by exactly one from the
-	// previous payload is a sequence byte.
+	// The original's sequence test compares a byte with its constant
+	// value plus one, after the update: where no bit is constant any more
+	// (value 0) a payload byte of 1 marks it, and the mark stays for the
+	// later payloads (corpus_x nfstream-instagram, flow from port 80).
 	for i := w - 1; i >= 0; i-- {
-		if h.mask[i] == 0 && h.last[i]+1 == p[i] {
+		if h.mask[i] == 0 && h.value[i]+1 == p[i] {
 			h.seq[i] = 0xff
-		} else {
-			h.seq[i] = 0
 		}
-		h.last[i] = p[i]
 	}
 	h.n++
 }

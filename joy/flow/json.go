@@ -87,11 +87,24 @@ func appendRecord(b []byte, r *Record, o *Options) []byte {
 		b = appendIDP(b, rec, tw)
 	}
 	b = appendDebug(b, rec, tw)
-	if r.expType != 0 {
+	if e := printedExpType(r, rec); e != 0 {
 		b = append(b, `,"expire_type":"`...)
-		b = append(b, r.expType, '"')
+		b = append(b, e, '"')
 	}
 	return append(b, '}', '\n')
+}
+
+// printedExpType is the expire_type of the flow whose chronological record
+// is r and whose "out" side is rec. The expiry test marks the chronological
+// record only, and the original prints the mark of the out side: when the
+// twin is printed as out (it started first, or won a tie, QUIRK-21) an
+// expired flow has no expire_type. Eviction from a full table ('m', ours
+// alone) is always printed.
+func printedExpType(r, rec *Record) byte {
+	if r.expType == 'm' || rec == r {
+		return r.expType
+	}
+	return 0
 }
 
 // outSide picks the record printed as "out" (§5.2 of the behaviour spec):

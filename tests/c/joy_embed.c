@@ -2,7 +2,8 @@
  * joy_embed: drives libjoy the way an embedding product would, for
  * comparing the library path with the reference outputs.
  *
- *   joy_embed [-c] [-f FILTER] BITMASK FILE...
+ *   joy_embed [-c] [-f FILTER] [-i IDP] [-m SPLT:BD] [-b CDIST]
+ *             [-a ANON_FILE] [-u USER_FILE] [-l NAME:FILE] BITMASK FILE...
  *
  * BITMASK is a JOY_*_ON combination (strtoul base 0: 0x29, 1, ...). Type 1,
  * verbosity 4, output to stdout, log to stderr. The configuration line is
@@ -11,11 +12,16 @@
  * last, empty one), followed by all remaining flows of that file.
  *
  * -c drains with the original joy command's cadence instead: expired flows
- * after every 5th IPv4 frame and once more at the end of the file. The reference
+ * after every 5th frame matching "ip or vlan" and once more at the end of
+ * the file. The reference
  * outputs were made by that command, and when flows expire depends on when
  * the host drains, so -c is what reproduces them through the library.
  * -f installs a BPF filter (pcap_compile syntax), as joy_two_ctx does with
  * "ip or vlan": filtered packets do not count towards a batch of 20.
+ * -i sets joy_init.idp; -m loads classifier parameters with
+ * joy_update_splt_bd_params; -b loads a compact byte-distribution map with
+ * joy_get_compact_bd; -a, -u and -l call joy_anon_subnets,
+ * joy_anon_http_usernames and joy_label_subnets(NAME, JOY_FILE_SUBNET, FILE).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -30,28 +36,19 @@
 #define CLI_DRAIN_EVERY 5
 
 static int link_type;
-static unsigned long ipv4_frames;
+static unsigned long cli_frames;
 
-/* Whether the frame holds an IPv4 header the library will accept: the
- * original command counted only those. Ethernet (optionally one 802.1Q
- * tag) is all the reference captures use. */
-static int is_ipv4(const struct pcap_pkthdr *h, const u_char *p) {
-    size_t off = 14;
-    unsigned type;
-    if (link_type != DLT_EN10MB || h->caplen < 14) {
-        return 0;
-    }
-    type = (unsigned)p[12] << 8 | p[13];
-    if (type == 0x8100 && h->caplen >= 18) {
-        type = (unsigned)p[16] << 8 | p[17];
-        off = 18;
-    }
-    return type == 0x0800 && h->caplen >= off + 20 && (p[off] >> 4) == 4 && (p[off] & 0x0f) >= 5;
-}
+/* The original command read captures through libpcap with the filter
+ * "ip or vlan" and printed expired flows after every 5th frame that passed
+ * it (IPv4 EtherType, valid header or not, or any VLAN-tagged frame). The
+ * filter is only used to count here: every frame goes to the library.
+ * libpcap 1.10's "vlan" is EtherType 0x8100, 0x88a8 or 0x9100. */
+static struct bpf_program cli_filter;
+static int have_cli_filter;
 
 static void cli_cadence(u_char *user, const struct pcap_pkthdr *h, const u_char *p) {
     joy_process_packet(user, h, p);
-    if (is_ipv4(h, p) && ++ipv4_frames % CLI_DRAIN_EVERY == 0) {
+    if (have_cli_filter && pcap_offline_filter(&cli_filter, h, p) && ++cli_frames % CLI_DRAIN_EVERY == 0) {
         joy_print_flow_data((unsigned)(uintptr_t)user, JOY_EXPIRED_FLOWS);
     }
 }
@@ -60,7 +57,8 @@ int main(int argc, char **argv) {
     char errbuf[PCAP_ERRBUF_SIZE];
     struct joy_init init;
     int cli = 0, first = 1, rc = 0;
-    const char *filter = NULL, *anon = NULL, *users = NULL, *label = NULL;
+    const char *filter = NULL, *anon = NULL, *users = NULL, *label = NULL, *model = NULL, *cdist = NULL;
+    int idp = 0;
     char *end;
 
     for (; first < argc && argv[first][0] == '-' && argv[first][1] != '\0'; first++) {
@@ -74,17 +72,25 @@ int main(int argc, char **argv) {
             users = argv[++first];
         } else if (strcmp(argv[first], "-l") == 0 && first + 1 < argc) {
             label = argv[++first];
+        } else if (strcmp(argv[first], "-i") == 0 && first + 1 < argc) {
+            idp = atoi(argv[++first]);
+        } else if (strcmp(argv[first], "-m") == 0 && first + 1 < argc) {
+            model = argv[++first];
+        } else if (strcmp(argv[first], "-b") == 0 && first + 1 < argc) {
+            cdist = argv[++first];
         } else {
             break;
         }
     }
     if (argc < first + 2) {
-        fprintf(stderr, "usage: %s [-c] [-f FILTER] [-a ANON_FILE] [-u USER_FILE] [-l NAME:FILE] BITMASK FILE...\n", argv[0]);
+        fprintf(stderr, "usage: %s [-c] [-f FILTER] [-a ANON_FILE] [-u USER_FILE] [-l NAME:FILE]\n"
+                "       [-i IDP] [-m SPLT:BD] [-b CDIST] BITMASK FILE...\n", argv[0]);
         return 2;
     }
     memset(&init, 0, sizeof init);
     init.type = 1;
     init.verbosity = 4;
+    init.idp = idp;
     init.bitmask = (uint32_t)strtoul(argv[first], &end, 0);
     if (*argv[first] == '\0' || *end != '\0') {
         fprintf(stderr, "%s: bad bitmask '%s'\n", argv[0], argv[first]);
@@ -114,6 +120,23 @@ int main(int argc, char **argv) {
             return 1;
         }
     }
+    if (model != NULL) {
+        /* SPLT:BD, as the joy command's model= option. */
+        char splt[1024];
+        const char *colon = strchr(model, ':');
+        if (colon == NULL || (size_t)(colon - model) >= sizeof splt) {
+            fprintf(stderr, "%s: -m wants SPLT_FILE:BD_FILE\n", argv[0]);
+            return 2;
+        }
+        memcpy(splt, model, (size_t)(colon - model));
+        splt[colon - model] = '\0';
+        if (joy_update_splt_bd_params(splt, (char *)colon + 1) != 0) {
+            return 1;
+        }
+    }
+    if (cdist != NULL && joy_get_compact_bd((char *)cdist) != 0) {
+        return 1;
+    }
     joy_print_config(JOY_JSON_FORMAT);
 
     for (int i = first + 1; i < argc; i++) {
@@ -139,13 +162,21 @@ int main(int argc, char **argv) {
             fprintf(stderr, "%s: %s: link type %d not supported\n", argv[0], argv[i], link_type);
         }
         if (cli) {
-            ipv4_frames = 0;
+            cli_frames = 0;
+            /* Link types without VLAN tags (which the original refused)
+             * count IPv4 frames. */
+            have_cli_filter = pcap_compile(handle, &cli_filter, "ip or vlan", 1, PCAP_NETMASK_UNKNOWN) == 0 ||
+                              pcap_compile(handle, &cli_filter, "ip", 1, PCAP_NETMASK_UNKNOWN) == 0;
             if (pcap_loop(handle, -1, cli_cadence, (u_char *)0) == -1) {
                 fprintf(stderr, "%s: %s: %s\n", argv[0], argv[i], pcap_geterr(handle));
                 rc = 1;
             }
             /* The command makes one more pass for expired flows at the end. */
             joy_print_flow_data(0, JOY_EXPIRED_FLOWS);
+            if (have_cli_filter) {
+                pcap_freecode(&cli_filter);
+                have_cli_filter = 0;
+            }
         } else {
             do {
                 more = pcap_dispatch(handle, NUM_PACKETS_IN_LOOP, joy_process_packet, (u_char *)0);

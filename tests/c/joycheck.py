@@ -13,6 +13,9 @@
       span of SPAN's flows (first time_start .. last time_end)
   joycheck.py drop6 IN OUT
       write IN without the flows whose "sa" is an IPv6 address
+  joycheck.py strip IN OUT KEY...
+      write IN with the top-level members KEY... removed from every flow
+      line, as text (the rest of each line is kept byte for byte)
   joycheck.py clock A B
       exit 0 if every flow of B starts at or after the last packet of A
       (time_end) -- then a clock shared by two contexts fed A then B never
@@ -119,6 +122,79 @@ def cmd_drop6(inp, out):
     return 0
 
 
+def value_end(line, i):
+    """Index just past the JSON value that starts at line[i]."""
+    depth, in_str, esc = 0, False, False
+    j = i
+    while j < len(line):
+        c = line[j]
+        if in_str:
+            if esc:
+                esc = False
+            elif c == "\\":
+                esc = True
+            elif c == '"':
+                in_str = False
+                if depth == 0:
+                    return j + 1
+        elif c == '"':
+            in_str = True
+        elif c in "[{":
+            depth += 1
+        elif c in "]}":
+            if depth == 0:
+                return j
+            depth -= 1
+            if depth == 0:
+                return j + 1
+        elif c == "," and depth == 0:
+            return j
+        j += 1
+    return j
+
+
+def strip_members(line, keys):
+    """Remove the top-level members keys from one JSON object line."""
+    out, i, depth, in_str, esc = [], 0, 0, False, False
+    j = 0
+    while j < len(line):
+        c = line[j]
+        if in_str:
+            if esc:
+                esc = False
+            elif c == "\\":
+                esc = True
+            elif c == '"':
+                in_str = False
+        elif c == '"':
+            if depth == 1 and line[j - 1] in "{,":
+                k = line.index('"', j + 1)
+                if line[j + 1:k] in keys and line[k + 1] == ":":
+                    end = value_end(line, k + 2)
+                    start = j - 1 if line[j - 1] == "," else j
+                    if line[j - 1] == "{" and line[end] == ",":
+                        end += 1
+                    out.append(line[i:start])
+                    i = j = end
+                    continue
+            in_str = True
+        elif c in "[{":
+            depth += 1
+        elif c in "]}":
+            depth -= 1
+        j += 1
+    out.append(line[i:])
+    return "".join(out)
+
+
+def cmd_strip(inp, out, *keys):
+    keys = set(keys)
+    with open(out, "w") as f:
+        for l in read(inp):
+            f.write((l if is_config(l) else strip_members(l, keys)) + "\n")
+    return 0
+
+
 def cmd_clock(a, b):
     last_a = span(a)[1]
     first_b = span(b)[0]
@@ -130,7 +206,8 @@ def cmd_clock(a, b):
 
 def main(argv):
     cmds = {"order": (cmd_order, 2), "multiset": (cmd_multiset, -2), "json": (cmd_json, -1),
-            "within": (cmd_within, 3), "drop6": (cmd_drop6, 2), "clock": (cmd_clock, 2)}
+            "within": (cmd_within, 3), "drop6": (cmd_drop6, 2), "clock": (cmd_clock, 2),
+            "strip": (cmd_strip, -3)}
     if not argv or argv[0] not in cmds:
         print(__doc__)
         return 2
