@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 
@@ -64,6 +65,7 @@ options (0 = off, 1 = on):
   max_records=N      at most N flow records in memory; the oldest flows are printed early
                      with "expire_type":"m" (default 800000, about 1 GB)
   num_pkts=N, type=1|2  accepted and shown in the configuration record
+  cpuprofile=FILE    write a Go CPU profile of the run to FILE (go tool pprof)
 `
 
 // notYet lists the original's options whose features are not built yet:
@@ -89,6 +91,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var files []string
 	outdir := ""
 	var collectPort, collectIdle uint
+	cpuprofile := ""
 	for _, a := range args {
 		if a == "-h" || a == "--help" || a == "help" {
 			fmt.Fprint(stdout, usage)
@@ -190,6 +193,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		case "outdir":
 			outdir = value
 			cfg.OutputDir = value
+		case "cpuprofile":
+			cpuprofile = value
 		default:
 			fmt.Fprintf(stderr, "joy: unknown option %q\n%s", name, usage)
 			return 2
@@ -207,6 +212,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	log := logx.New(stderr, int(cfg.Verbosity))
+	if cpuprofile != "" {
+		stop, err := startProfile(cpuprofile)
+		if err != nil {
+			fmt.Fprintf(stderr, "joy: cpuprofile: %v\n", err)
+			return 1
+		}
+		defer stop()
+	}
 
 	out, closeOut, err := openOutput(stdout, outdir, cfg.Output)
 	if err != nil {
@@ -354,6 +367,23 @@ func openOutput(stdout io.Writer, dir, name string) (io.Writer, func() error, er
 	zw := gzip.NewWriter(bw)
 	return zw, func() error {
 		return firstErr(zw.Close(), bw.Flush(), f.Close())
+	}, nil
+}
+
+// startProfile starts a CPU profile written to path; the returned function
+// stops it and closes the file.
+func startProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
 	}, nil
 }
 
