@@ -239,7 +239,7 @@ func (c *Context) PrintFlows(all bool) int {
 	})
 	c.flush()
 	if c.export.alsoPrint {
-		c.flushExport(e)
+		c.settleExport(e, all)
 	}
 	c.stats.FlowsPrinted += uint64(n)
 	return n
@@ -253,7 +253,7 @@ func (c *Context) emitNow(r *flow.Record) {
 	if c.export.alsoPrint {
 		e := c.exporter()
 		c.exportOne(e, r)
-		c.flushExport(e)
+		c.settleExport(e, false)
 	}
 }
 

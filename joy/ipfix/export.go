@@ -54,7 +54,8 @@ type Exporter struct {
 	seq          uint32 // data records sent before the current message
 	lastTemplate time.Time
 	sentTemplate bool
-	scratch      []byte
+	opened       time.Time // when the pending message got its first record
+	recordLimit  int       // the largest record a message with templates holds
 	stats        Stats
 }
 
@@ -79,6 +80,7 @@ func NewExporter(w io.Writer, o Options) *Exporter {
 	e := &Exporter{w: w, domain: o.ObservationDomain, max: o.MaxMessage, refresh: o.TemplateRefresh,
 		templates: Templates(), setOff: -1, msg: make([]byte, 0, o.MaxMessage)}
 	e.templateSetData = appendTemplateSet(nil, e.templates)
+	e.recordLimit = e.max - headerLen - len(e.templateSetData) - setHeaderLen
 	return e
 }
 
@@ -123,11 +125,11 @@ func appendTemplateSet(b []byte, t map[uint16][]Field) []byte {
 
 // startMessage opens a message, with the templates when they are due.
 func (e *Exporter) startMessage() {
-	e.msg = e.msg[:0]
-	e.msg = append(e.msg, make([]byte, headerLen)...)
+	e.msg = append(e.msg[:0], make([]byte, headerLen)...)
 	e.setOff = -1
 	e.msgRecords = 0
 	t := now()
+	e.opened = t
 	if !e.sentTemplate || t.Sub(e.lastTemplate) >= e.refresh {
 		e.msg = append(e.msg, e.templateSetData...)
 		e.sentTemplate = true
@@ -135,49 +137,49 @@ func (e *Exporter) startMessage() {
 	}
 }
 
+// trimSteps are the fields a record too large for any message loses, in
+// this order, until it fits.
+var trimSteps = [...]func(*Record){
+	func(r *Record) { r.IDP = nil },
+	func(r *Record) { r.ByteDist = nil },
+	func(r *Record) { r.TLSCipherSuites, r.TLSRecordLengths, r.TLSRecordTimes = nil, nil, nil },
+	func(r *Record) { r.SPLTLengths, r.SPLTTimes = nil, nil },
+}
+
 // Add encodes r into the current message, sending the message first when
-// r does not fit. A record too large for any message loses its largest
-// fields (IDP, then byte distribution, then TLS arrays) and is counted in
-// Stats.Trimmed.
+// r does not fit. A record too large for any message (one that carries the
+// templates) loses its largest fields (IDP, then byte distribution, then
+// TLS arrays, then packet lengths and times) and is counted in
+// Stats.Trimmed. The record is encoded in place, without a copy.
 func (e *Exporter) Add(r *Record) error {
 	id := uint16(TemplateIPv4)
 	if r.V6 {
 		id = TemplateIPv6
 	}
-	e.scratch = encodeRecord(e.scratch[:0], r)
-	limit := e.max - headerLen - len(e.templateSetData) - setHeaderLen
-	if len(e.scratch) > limit {
+	size := recordSize(r)
+	if size > e.recordLimit {
 		trimmed := *r
-		for _, drop := range []func(*Record){
-			func(r *Record) { r.IDP = nil },
-			func(r *Record) { r.ByteDist = nil },
-			func(r *Record) { r.TLSCipherSuites, r.TLSRecordLengths, r.TLSRecordTimes = nil, nil, nil },
-			func(r *Record) { r.SPLTLengths, r.SPLTTimes = nil, nil },
-		} {
+		for _, drop := range trimSteps {
 			drop(&trimmed)
-			e.scratch = encodeRecord(e.scratch[:0], &trimmed)
-			if len(e.scratch) <= limit {
+			if size = recordSize(&trimmed); size <= e.recordLimit {
 				break
 			}
 		}
+		r = &trimmed
 		e.stats.Trimmed++
 	}
 	var err error
-	for attempt := 0; attempt < 2; attempt++ {
-		if len(e.msg) == 0 {
-			e.startMessage()
-		}
-		need := len(e.scratch)
+	if e.msgRecords > 0 {
+		need := size
 		if e.setOff < 0 || e.setID != id {
 			need += setHeaderLen
 		}
-		if len(e.msg)+need <= e.max {
-			break
+		if len(e.msg)+need > e.max {
+			err = e.Flush()
 		}
-		if e.msgRecords == 0 {
-			break // cannot happen after trimming; send what we have anyway
-		}
-		err = e.Flush()
+	}
+	if e.msgRecords == 0 {
+		e.startMessage()
 	}
 	if e.setOff < 0 || e.setID != id {
 		e.closeSet()
@@ -186,9 +188,25 @@ func (e *Exporter) Add(r *Record) error {
 		e.msg = binary.BigEndian.AppendUint16(e.msg, id)
 		e.msg = append(e.msg, 0, 0)
 	}
-	e.msg = append(e.msg, e.scratch...)
+	e.msg = encodeRecord(e.msg, r)
 	e.msgRecords++
 	return err
+}
+
+// Pending returns the number of records in the message not sent yet and
+// when that message was opened.
+func (e *Exporter) Pending() (int, time.Time) {
+	return int(e.msgRecords), e.opened
+}
+
+// FlushOlder sends the pending message when it was opened at least age
+// before t; a fuller message is sent by Add as soon as the next record
+// does not fit.
+func (e *Exporter) FlushOlder(t time.Time, age time.Duration) error {
+	if e.msgRecords == 0 || t.Sub(e.opened) < age {
+		return nil
+	}
+	return e.Flush()
 }
 
 func (e *Exporter) closeSet() {
@@ -230,6 +248,24 @@ func (e *Exporter) Flush() error {
 // ErrShort is returned for a message or set that ends early.
 var ErrShort = errors.New("ipfix: message too short")
 
+func varSize(n int) int {
+	if n < 255 {
+		return n + 1
+	}
+	return n + 3
+}
+
+// recordSize is the encoded size of r (encodeRecord).
+func recordSize(r *Record) int {
+	n := 4 + 4 + 2 + 2 + 1 + 8 + 8 + 8 + 8 + 8 + 8 + 1 + 2
+	if r.V6 {
+		n += 2 * 12
+	}
+	return n + varSize(len(r.IDP)) + varSize(2*len(r.SPLTLengths)) + varSize(2*len(r.SPLTTimes)) +
+		varSize(len(r.ByteDist)) + varSize(2*len(r.TLSCipherSuites)) + varSize(len(r.TLSSessionID)) +
+		varSize(len(r.TLSRandom)) + varSize(2*len(r.TLSRecordLengths)) + varSize(2*len(r.TLSRecordTimes))
+}
+
 func appendVar(b, v []byte) []byte {
 	if len(v) < 255 {
 		b = append(b, byte(len(v)))
@@ -268,6 +304,8 @@ func encodeRecord(b []byte, r *Record) []byte {
 	b = append(b, r.Proto)
 	b = binary.BigEndian.AppendUint64(b, r.Octets)
 	b = binary.BigEndian.AppendUint64(b, r.Packets)
+	b = binary.BigEndian.AppendUint64(b, millis(r.Start))
+	b = binary.BigEndian.AppendUint64(b, millis(r.End))
 	var t [8]byte
 	putNTPMicros(t[:], r.Start)
 	b = append(b, t[:]...)

@@ -144,3 +144,96 @@ func FuzzCollector(f *testing.F) {
 		_ = c.Decode(msg, func(r *Record) { _ = AppendJSON(nil, r) })
 	})
 }
+
+// recordSize, which decides where messages end and what is trimmed, is the
+// size encodeRecord writes.
+func TestRecordSize(t *testing.T) {
+	for i := 0; i < 6; i++ {
+		r := sample(i, i%2 == 1)
+		switch i {
+		case 2:
+			r.IDP = bytes.Repeat([]byte{1}, 254)
+		case 3:
+			r.IDP = bytes.Repeat([]byte{1}, 255)
+			r.ByteDist = bytes.Repeat([]byte{2}, 256)
+		case 4:
+			r = Record{}
+		case 5:
+			r.SPLTLengths = make([]uint16, 200)
+			r.SPLTTimes = make([]uint16, 200)
+		}
+		if got, want := recordSize(&r), len(encodeRecord(nil, &r)); got != want {
+			t.Errorf("record %d: recordSize %d, encoded %d bytes", i, got, want)
+		}
+	}
+}
+
+// Each record has its times in ms (IE 152/153, for nfdump) and then in µs
+// (IE 154/155); a collector reading a template with only the ms elements
+// gets the times to the ms.
+func TestMillisecondTimes(t *testing.T) {
+	r := sample(1, false)
+	b := encodeRecord(nil, &r)
+	off := 4 + 4 + 2 + 2 + 1 + 8 + 8
+	if got := binary.BigEndian.Uint64(b[off:]); got != uint64(r.Start/1000) {
+		t.Fatalf("flowStartMilliseconds %d, want %d", got, r.Start/1000)
+	}
+	if got := binary.BigEndian.Uint64(b[off+8:]); got != uint64(r.End/1000) {
+		t.Fatalf("flowEndMilliseconds %d, want %d", got, r.End/1000)
+	}
+	if millis(-1) != 1<<64-1 || millis(1999) != 1 {
+		t.Fatal("millis does not round down")
+	}
+	fields := []Field{{ieFlowStartMilliseconds, 8, 0}, {ieFlowEndMilliseconds, 8, 0}}
+	var got Record
+	if _, err := decodeRecord(b[off:off+16], fields, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Start != r.Start/1000*1000 || got.End != r.End/1000*1000 {
+		t.Fatalf("ms only: start %d end %d", got.Start, got.End)
+	}
+}
+
+// Messages fill up across calls: Add sends a message only when the next
+// record does not fit, and FlushOlder sends a partly filled one once it
+// has waited long enough.
+func TestMessagesFillUp(t *testing.T) {
+	clock := time.Unix(1_600_000_000, 0)
+	now = func() time.Time { return clock }
+	defer func() { now = time.Now }()
+	var s sink
+	e := NewExporter(&s, Options{})
+	for i := 0; i < 40; i++ {
+		r := sample(i, false)
+		if err := e.Add(&r); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.FlushOlder(clock, time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, _ := e.Pending()
+	if len(s.msgs) == 0 || n == 0 {
+		t.Fatalf("%d messages sent, %d records pending", len(s.msgs), n)
+	}
+	for i, m := range s.msgs {
+		if len(m) > DefaultMaxMessage {
+			t.Fatalf("message %d: %d bytes", i, len(m))
+		}
+		// A full message has no room for another sample record.
+		next := sample(0, false)
+		if len(m)+recordSize(&next) <= DefaultMaxMessage {
+			t.Fatalf("message %d: %d bytes, sent before it was full", i, len(m))
+		}
+	}
+	sent := len(s.msgs)
+	if err := e.FlushOlder(clock.Add(999*time.Millisecond), time.Second); err != nil || len(s.msgs) != sent {
+		t.Fatalf("sent a message younger than the delay: %v", err)
+	}
+	if err := e.FlushOlder(clock.Add(time.Second), time.Second); err != nil || len(s.msgs) != sent+1 {
+		t.Fatalf("kept a message as old as the delay: %v", err)
+	}
+	if n, _ := e.Pending(); n != 0 {
+		t.Fatalf("%d records pending after the flush", n)
+	}
+}

@@ -294,16 +294,6 @@ func (f flow) String() string {
 	return s
 }
 
-// withoutTimes drops the times, for collectors that do not decode them.
-func withoutTimes(fs []flow) []flow {
-	out := make([]flow, len(fs))
-	for i, f := range fs {
-		f.start, f.end = -1, -1
-		out[i] = f
-	}
-	return out
-}
-
 func canonAddr(t testing.TB, s string) string {
 	t.Helper()
 	a, err := netip.ParseAddr(s)
@@ -576,17 +566,5 @@ func (p *process) stop(t testing.TB, sig os.Signal, d time.Duration) {
 		_ = p.cmd.Process.Kill()
 		<-p.exited
 		t.Errorf("%s did not stop within %v after %v; killed", filepath.Base(p.cmd.Path), d, sig)
-	}
-}
-
-// wait waits (at most d) for the process to end by itself.
-func (p *process) wait(t testing.TB, d time.Duration) {
-	t.Helper()
-	select {
-	case <-p.exited:
-	case <-time.After(d):
-		_ = p.cmd.Process.Kill()
-		<-p.exited
-		t.Errorf("%s still running after %v; killed", filepath.Base(p.cmd.Path), d)
 	}
 }
