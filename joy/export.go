@@ -61,7 +61,7 @@ func (c *Context) exporter() *ipfix.Exporter {
 	if host == "" {
 		host = "127.0.0.1"
 	}
-	e, conn, err := ipfix.Dial(host, int(c.cfg.IPFIXPort), ipfix.Options{ObservationDomain: c.cfg.IPFIXDomain})
+	e, conn, err := ipfix.Dial(host, int(c.cfg.IPFIXPort), ipfix.Options{ObservationDomain: c.cfg.IPFIXDomain, Background: true})
 	if err != nil {
 		s.dialFails++
 		if s.dialFails == 1 || s.dialFails%100 == 0 {
@@ -144,8 +144,15 @@ func (c *Context) exportError(err error) {
 // as the original command line tool does when export is configured.
 func (c *Context) ExportWhilePrinting(on bool) { c.export.alsoPrint = on }
 
-// FlushExport sends the pending IPFIX message, if any.
-func (c *Context) FlushExport() { c.flushExport(c.export.exp) }
+// FlushExport sends the pending IPFIX message, if any, and waits until
+// every message has been written to the collector's socket.
+func (c *Context) FlushExport() {
+	if e := c.export.exp; e != nil {
+		if err := e.Sync(); err != nil {
+			c.exportError(err)
+		}
+	}
+}
 
 // CloseExport sends what is pending and closes the collector connection.
 func (c *Context) CloseExport() {
@@ -153,7 +160,7 @@ func (c *Context) CloseExport() {
 	if s.exp == nil {
 		return
 	}
-	if err := s.exp.Flush(); err != nil {
+	if err := s.exp.Close(); err != nil {
 		c.exportError(err)
 	}
 	if s.close != nil {

@@ -38,9 +38,13 @@ type Stats struct {
 }
 
 // Exporter builds IPFIX messages and writes each one with a single Write
-// (one UDP datagram). It is not safe for concurrent use.
+// (one UDP datagram), in the caller's goroutine or, with
+// Options.Background, in a goroutine of its own. It is not safe for
+// concurrent use.
 type Exporter struct {
 	w               io.Writer
+	snd             *sender // nil: messages are written by Add and Flush
+	cur             *batch  // with snd: the finished messages not handed over yet
 	domain          uint32
 	max             int
 	refresh         time.Duration
@@ -64,6 +68,13 @@ type Options struct {
 	ObservationDomain uint32
 	MaxMessage        int
 	TemplateRefresh   time.Duration
+	// Background hands finished messages, in batches, to a goroutine that
+	// writes them (with one sendmmsg per batch on a Linux UDP socket), so
+	// building records overlaps with the network stack's work. When the
+	// writer falls behind, Add waits: nothing is dropped. Sync waits until
+	// everything is written; Close must be called before the writer is
+	// closed.
+	Background bool
 }
 
 // NewExporter returns an exporter writing messages to w.
@@ -81,6 +92,11 @@ func NewExporter(w io.Writer, o Options) *Exporter {
 		templates: Templates(), setOff: -1, msg: make([]byte, 0, o.MaxMessage)}
 	e.templateSetData = appendTemplateSet(nil, e.templates)
 	e.recordLimit = e.max - headerLen - len(e.templateSetData) - setHeaderLen
+	if o.Background {
+		e.snd = newSender(w, o.MaxMessage)
+		e.cur = <-e.snd.free
+		e.msg = nil
+	}
 	return e
 }
 
@@ -97,8 +113,16 @@ func Dial(host string, port int, o Options) (*Exporter, net.Conn, error) {
 	return NewExporter(conn, o), conn, nil
 }
 
-// Stats returns the exporter's counters.
-func (e *Exporter) Stats() Stats { return e.stats }
+// Stats returns the exporter's counters. With Options.Background, the
+// sent and failed counts are those of the messages written so far (all of
+// them after Sync).
+func (e *Exporter) Stats() Stats {
+	st := e.stats
+	if e.snd != nil {
+		e.snd.stats(&st)
+	}
+	return st
+}
 
 func appendTemplateSet(b []byte, t map[uint16][]Field) []byte {
 	start := len(b)
@@ -125,6 +149,9 @@ func appendTemplateSet(b []byte, t map[uint16][]Field) []byte {
 
 // startMessage opens a message, with the templates when they are due.
 func (e *Exporter) startMessage() {
+	if e.snd != nil {
+		e.msg = e.cur.bufs[e.cur.n]
+	}
 	e.msg = append(e.msg[:0], make([]byte, headerLen)...)
 	e.setOff = -1
 	e.msgRecords = 0
@@ -175,7 +202,7 @@ func (e *Exporter) Add(r *Record) error {
 			need += setHeaderLen
 		}
 		if len(e.msg)+need > e.max {
-			err = e.Flush()
+			err = e.endMessage()
 		}
 	}
 	if e.msgRecords == 0 {
@@ -216,11 +243,29 @@ func (e *Exporter) closeSet() {
 	}
 }
 
-// Flush sends the pending message, if it holds any record.
+// Flush sends the pending message, if it holds any record. With
+// Options.Background it hands the finished messages to the writing
+// goroutine and returns the first error of earlier writes not returned
+// yet; Sync waits for the writes.
 func (e *Exporter) Flush() error {
-	if len(e.msg) == 0 || e.msgRecords == 0 {
-		return nil
+	var err error
+	if e.msgRecords > 0 {
+		err = e.endMessage()
 	}
+	if e.snd != nil {
+		if e.cur.n > 0 {
+			e.handOff()
+		}
+		if err == nil {
+			err = e.snd.takeErr()
+		}
+	}
+	return err
+}
+
+// endMessage completes the pending message and writes it, or with a
+// background writer adds it to the batch, handing the batch over when full.
+func (e *Exporter) endMessage() error {
 	e.closeSet()
 	h := e.msg[:headerLen]
 	binary.BigEndian.PutUint16(h[0:], 10)
@@ -229,12 +274,23 @@ func (e *Exporter) Flush() error {
 	binary.BigEndian.PutUint32(h[8:], e.seq)
 	binary.BigEndian.PutUint32(h[12:], e.domain)
 	n := e.msgRecords
-	_, err := e.w.Write(e.msg)
-	e.msg = e.msg[:0]
 	e.msgRecords = 0
 	// The sequence number counts records handed to the transport, sent or
 	// not, so a collector can tell how many it missed.
 	e.seq += n
+	if e.snd != nil {
+		b := e.cur
+		b.bufs[b.n] = e.msg
+		b.recs[b.n] = n
+		b.n++
+		e.msg = nil
+		if b.n == len(b.bufs) {
+			e.handOff()
+		}
+		return e.snd.takeErr()
+	}
+	_, err := e.w.Write(e.msg)
+	e.msg = e.msg[:0]
 	if err != nil {
 		e.stats.Errors++
 		e.stats.LastError = err
@@ -243,6 +299,41 @@ func (e *Exporter) Flush() error {
 	e.stats.Messages++
 	e.stats.Records += uint64(n)
 	return nil
+}
+
+// handOff gives the batch to the writing goroutine and takes an empty one,
+// waiting for it when every batch is being written.
+func (e *Exporter) handOff() {
+	e.snd.pending.Add(1)
+	e.snd.full <- e.cur
+	e.cur = <-e.snd.free
+}
+
+// Sync sends the pending message and, with Options.Background, waits until
+// every message has been written.
+func (e *Exporter) Sync() error {
+	err := e.Flush()
+	if e.snd != nil {
+		e.snd.pending.Wait()
+		if err == nil {
+			err = e.snd.takeErr()
+		}
+	}
+	return err
+}
+
+// Close sends what is pending and, with Options.Background, waits for the
+// writes and stops the writing goroutine. It does not close the writer.
+// The exporter must not be used afterwards.
+func (e *Exporter) Close() error {
+	err := e.Sync()
+	if e.snd != nil {
+		close(e.snd.full)
+		<-e.snd.done
+		e.snd.stats(&e.stats)
+		e.snd, e.cur = nil, nil
+	}
+	return err
 }
 
 // ErrShort is returned for a message or set that ends early.

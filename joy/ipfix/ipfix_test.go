@@ -3,7 +3,9 @@ package ipfix
 import (
 	"bytes"
 	"encoding/binary"
+	"net"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 )
@@ -235,5 +237,155 @@ func TestMessagesFillUp(t *testing.T) {
 	}
 	if n, _ := e.Pending(); n != 0 {
 		t.Fatalf("%d records pending after the flush", n)
+	}
+}
+
+type lockedSink struct {
+	mu sync.Mutex
+	sink
+}
+
+func (s *lockedSink) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sink.Write(p)
+}
+
+// The background writer sends the same messages, in the same order, as
+// the synchronous exporter, and its counters agree after Sync.
+func TestBackgroundSameMessages(t *testing.T) {
+	clock := time.Unix(1_600_000_000, 0)
+	now = func() time.Time { return clock }
+	defer func() { now = time.Now }()
+	var a sink
+	var b lockedSink
+	ea := NewExporter(&a, Options{})
+	eb := NewExporter(&b, Options{Background: true})
+	for i := 0; i < 3000; i++ {
+		r := sample(i, i%7 == 0)
+		if i%500 == 0 {
+			clock = clock.Add(time.Second)
+			_ = ea.Flush()
+			_ = eb.Flush()
+		}
+		if err := ea.Add(&r); err != nil {
+			t.Fatal(err)
+		}
+		if err := eb.Add(&r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := ea.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := eb.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	b.mu.Lock()
+	same := reflect.DeepEqual(a.msgs, b.msgs)
+	b.mu.Unlock()
+	if !same || len(a.msgs) < 2*batchMessages*sendBatches {
+		t.Fatalf("background: %d messages, synchronous: %d (equal: %v)", len(b.msgs), len(a.msgs), same)
+	}
+	if sa, sb := ea.Stats(), eb.Stats(); sa != sb || sa.Records != 3000 {
+		t.Fatalf("stats: synchronous %+v, background %+v", sa, sb)
+	}
+	if err := eb.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Over a UDP socket (sendmmsg on Linux), every record arrives.
+func TestBackgroundUDP(t *testing.T) {
+	l, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Skipf("no UDP on loopback: %v", err)
+	}
+	defer l.Close()
+	_ = l.(*net.UDPConn).SetReadBuffer(4 << 20)
+	port := l.LocalAddr().(*net.UDPAddr).Port
+	e, conn, err := Dial("127.0.0.1", port, Options{Background: true, ObservationDomain: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	const n = 2000
+	got := make(chan int)
+	go func() {
+		c := NewCollector()
+		buf := make([]byte, 65536)
+		records := 0
+		for records < n {
+			_ = l.SetReadDeadline(time.Now().Add(5 * time.Second))
+			k, _, err := l.ReadFrom(buf)
+			if err != nil {
+				break
+			}
+			if err := c.Decode(buf[:k], func(r *Record) { records++ }); err != nil {
+				t.Error(err)
+			}
+		}
+		if c.Missed != 0 {
+			t.Errorf("collector missed %d records", c.Missed)
+		}
+		got <- records
+	}()
+	for i := 0; i < n; i++ {
+		r := sample(i, i%3 == 0)
+		if err := e.Add(&r); err != nil {
+			t.Fatal(err)
+		}
+		// A reader that keeps up: at most one batch in flight beyond
+		// the socket buffer.
+		if i%200 == 0 {
+			_ = e.Sync()
+		}
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if records := <-got; records != n {
+		t.Fatalf("collector got %d of %d records", records, n)
+	}
+	if st := e.Stats(); st.Records != n || st.Errors != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+// Failed writes (nobody listening) are counted and returned, and Close
+// does not hang.
+func TestBackgroundErrors(t *testing.T) {
+	l, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Skipf("no UDP on loopback: %v", err)
+	}
+	port := l.LocalAddr().(*net.UDPAddr).Port
+	l.Close()
+	e, conn, err := Dial("127.0.0.1", port, Options{Background: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var returned error
+	for i := 0; i < 2000; i++ {
+		r := sample(i, false)
+		if err := e.Add(&r); err != nil && returned == nil {
+			returned = err
+		}
+		if i%100 == 99 {
+			if err := e.Sync(); err != nil && returned == nil {
+				returned = err
+			}
+		}
+	}
+	if err := e.Close(); err != nil && returned == nil {
+		returned = err
+	}
+	st := e.Stats()
+	if returned == nil || st.Errors == 0 || st.LastError == nil {
+		t.Fatalf("no error seen: returned %v, stats %+v", returned, st)
+	}
+	if st.Records+st.Errors == 0 || st.Messages+st.Errors < 100 {
+		t.Fatalf("stats %+v", st)
 	}
 }
