@@ -30,6 +30,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -435,7 +436,7 @@ func newSink(t testing.TB, port int) *sink {
 	if err != nil {
 		t.Fatalf("listen on UDP %d: %v", port, err)
 	}
-	_ = c.(*net.UDPConn).SetReadBuffer(8 << 20)
+	setReadBuffer(c.(*net.UDPConn), 32<<20)
 	s := &sink{conn: c, done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
@@ -452,6 +453,21 @@ func newSink(t testing.TB, port int) *sink {
 	}()
 	t.Cleanup(s.close)
 	return s
+}
+
+// setReadBuffer asks for a receive buffer of n bytes: beyond
+// net.core.rmem_max with SO_RCVBUFFORCE when the test may (root, or
+// CAP_NET_ADMIN), otherwise up to rmem_max. The tests log the size they
+// got and do not assert on loss when the system capped it low.
+func setReadBuffer(c *net.UDPConn, n int) {
+	if raw, err := c.SyscallConn(); err == nil {
+		var serr error
+		_ = raw.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUFFORCE, n) })
+		if serr == nil {
+			return
+		}
+	}
+	_ = c.SetReadBuffer(n)
 }
 
 func (s *sink) count() int {

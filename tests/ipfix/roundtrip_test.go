@@ -22,7 +22,7 @@ import (
 var roundTripKeys = []string{"sa", "da", "pr", "sp", "dp", "bytes_out", "num_pkts_out", "time_start", "time_end",
 	"packets", "byte_dist", "idp_out", "idp_len_out"}
 
-var collectorStatsRE = regexp.MustCompile(`IPFIX collector: (\d+) messages, (\d+) records, (\d+) undecodable, (\d+) records missing by sequence number`)
+var collectorStatsRE = regexp.MustCompile(`IPFIX collector: (\d+) messages, (\d+) records, (\d+) undecodable, (\d+) records missing by sequence number \(receive buffer (\d+) bytes\)`)
 
 var (
 	tlsOnce sync.Once
@@ -51,10 +51,11 @@ func tlsSupported(t testing.TB, pcap string) bool {
 
 // collect runs joy's collector (`joy ipfix_collect_port=P`), lets fn
 // export to it, and returns the collected records and the collector's
-// statistics (messages, records, undecodable, missing). Once fn returned
+// statistics (messages, records, undecodable, missing, receive buffer
+// bytes). Once fn returned
 // and the collector has read everything queued for its socket, SIGTERM
 // stops it (a long ipfix_collect_idle is only a safety net).
-func collect(t testing.TB, fn func(port int)) ([]map[string]any, [4]int) {
+func collect(t testing.TB, fn func(port int)) ([]map[string]any, [5]int) {
 	t.Helper()
 	bin := needJoy(t)
 	port := freeUDPPort(t)
@@ -64,7 +65,7 @@ func collect(t testing.TB, fn func(port int)) ([]map[string]any, [4]int) {
 	waitDrained(port, 30*time.Second)
 	time.Sleep(50 * time.Millisecond)
 	p.stop(t, syscall.SIGTERM, 30*time.Second)
-	var st [4]int
+	var st [5]int
 	m := collectorStatsRE.FindStringSubmatch(p.stderr.String())
 	if m == nil {
 		t.Fatalf("collector: no statistics line; stderr:\n%s", p.stderr.String())
