@@ -59,7 +59,7 @@ type Exporter struct {
 	lastTemplate time.Time
 	sentTemplate bool
 	opened       time.Time // when the pending message got its first record
-	recordLimit  int       // the largest record a message with templates holds
+	recordLimit  int       // the largest record a message holds
 	stats        Stats
 }
 
@@ -91,7 +91,7 @@ func NewExporter(w io.Writer, o Options) *Exporter {
 	e := &Exporter{w: w, domain: o.ObservationDomain, max: o.MaxMessage, refresh: o.TemplateRefresh,
 		templates: Templates(), setOff: -1, msg: make([]byte, 0, o.MaxMessage)}
 	e.templateSetData = appendTemplateSet(nil, e.templates)
-	e.recordLimit = e.max - headerLen - len(e.templateSetData) - setHeaderLen
+	e.recordLimit = e.max - headerLen - setHeaderLen
 	if o.Background {
 		e.snd = newSender(w, o.MaxMessage)
 		e.cur = <-e.snd.free
@@ -147,21 +147,36 @@ func appendTemplateSet(b []byte, t map[uint16][]Field) []byte {
 	return b
 }
 
-// startMessage opens a message, with the templates when they are due.
-func (e *Exporter) startMessage() {
+// startMessage opens a message for a record of size bytes, with the
+// templates when they are due. When the record does not fit beside the
+// templates, they go first in a message of their own.
+func (e *Exporter) startMessage(size int) error {
+	t := now()
+	if e.sentTemplate && t.Sub(e.lastTemplate) < e.refresh {
+		e.openMessage(t)
+		return nil
+	}
+	e.sentTemplate = true
+	e.lastTemplate = t
+	e.openMessage(t)
+	e.msg = append(e.msg, e.templateSetData...)
+	if len(e.msg)+setHeaderLen+size <= e.max {
+		return nil
+	}
+	err := e.endMessage()
+	e.openMessage(t)
+	return err
+}
+
+// openMessage starts an empty message (a header to be filled in).
+func (e *Exporter) openMessage(t time.Time) {
 	if e.snd != nil {
 		e.msg = e.cur.bufs[e.cur.n]
 	}
 	e.msg = append(e.msg[:0], make([]byte, headerLen)...)
 	e.setOff = -1
 	e.msgRecords = 0
-	t := now()
 	e.opened = t
-	if !e.sentTemplate || t.Sub(e.lastTemplate) >= e.refresh {
-		e.msg = append(e.msg, e.templateSetData...)
-		e.sentTemplate = true
-		e.lastTemplate = t
-	}
 }
 
 // trimSteps are the fields a record too large for any message loses, in
@@ -174,10 +189,11 @@ var trimSteps = [...]func(*Record){
 }
 
 // Add encodes r into the current message, sending the message first when
-// r does not fit. A record too large for any message (one that carries the
-// templates) loses its largest fields (IDP, then byte distribution, then
-// TLS arrays, then packet lengths and times) and is counted in
-// Stats.Trimmed. The record is encoded in place, without a copy.
+// r does not fit. A record too large for a message (header, set header and
+// the record: up to 1380 bytes by default) loses its largest fields (IDP,
+// then byte distribution, then TLS arrays, then packet lengths and times)
+// and is counted in Stats.Trimmed. The record is encoded in place, without
+// a copy.
 func (e *Exporter) Add(r *Record) error {
 	id := uint16(TemplateIPv4)
 	if r.V6 {
@@ -206,7 +222,9 @@ func (e *Exporter) Add(r *Record) error {
 		}
 	}
 	if e.msgRecords == 0 {
-		e.startMessage()
+		if serr := e.startMessage(size); err == nil {
+			err = serr
+		}
 	}
 	if e.setOff < 0 || e.setID != id {
 		e.closeSet()

@@ -389,3 +389,42 @@ func TestBackgroundErrors(t *testing.T) {
 		t.Fatalf("stats %+v", st)
 	}
 }
+
+// A record that fits a message but not beside the templates is not
+// trimmed: the templates go alone first, and the record follows.
+func TestLargeRecordAfterTemplates(t *testing.T) {
+	var s sink
+	e := NewExporter(&s, Options{})
+	r := sample(1, true)
+	r.IDP = bytes.Repeat([]byte{0x45}, 1200)
+	if err := e.Add(&r); err != nil {
+		t.Fatal(err)
+	}
+	small := sample(2, false)
+	if err := e.Add(&small); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if st := e.Stats(); st.Trimmed != 0 || len(s.msgs) != 3 || st.Messages != 3 || st.Records != 2 {
+		t.Fatalf("stats %+v, %d messages", st, len(s.msgs))
+	}
+	c := NewCollector()
+	var got []Record
+	for i, m := range s.msgs {
+		if len(m) > DefaultMaxMessage {
+			t.Fatalf("message %d: %d bytes", i, len(m))
+		}
+		n := 0
+		if err := c.Decode(m, func(r *Record) { got = append(got, *r); n++ }); err != nil {
+			t.Fatal(err)
+		}
+		if want := []int{0, 1, 1}[i]; n != want || (i == 0) != (binary.BigEndian.Uint16(m[16:]) == templateSet) {
+			t.Fatalf("message %d: %d records, want %d; template set first: %v", i, n, want, binary.BigEndian.Uint16(m[16:]) == templateSet)
+		}
+	}
+	if len(got) != 2 || !bytes.Equal(got[0].IDP, r.IDP) || c.Missed != 0 {
+		t.Fatalf("collected %d records, IDP intact %v, missed %d", len(got), len(got) > 0 && bytes.Equal(got[0].IDP, r.IDP), c.Missed)
+	}
+}
