@@ -261,9 +261,9 @@ func TestBackgroundSameMessages(t *testing.T) {
 	var b lockedSink
 	ea := NewExporter(&a, Options{})
 	eb := NewExporter(&b, Options{Background: true})
-	for i := 0; i < 3000; i++ {
+	for i := 0; i < 8000; i++ {
 		r := sample(i, i%7 == 0)
-		if i%500 == 0 {
+		if i%1500 == 0 {
 			clock = clock.Add(time.Second)
 			_ = ea.Flush()
 			_ = eb.Flush()
@@ -287,7 +287,7 @@ func TestBackgroundSameMessages(t *testing.T) {
 	if !same || len(a.msgs) < 2*batchMessages*sendBatches {
 		t.Fatalf("background: %d messages, synchronous: %d (equal: %v)", len(b.msgs), len(a.msgs), same)
 	}
-	if sa, sb := ea.Stats(), eb.Stats(); sa != sb || sa.Records != 3000 {
+	if sa, sb := ea.Stats(), eb.Stats(); sa != sb || sa.Records != 8000 {
 		t.Fatalf("stats: synchronous %+v, background %+v", sa, sb)
 	}
 	if err := eb.Close(); err != nil {

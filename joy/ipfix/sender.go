@@ -10,7 +10,7 @@ import (
 // finished messages, and the exporter owns one batch while the writer
 // holds up to sendBatches-1.
 const (
-	batchMessages = 16
+	batchMessages = 64
 	sendBatches   = 4
 )
 
