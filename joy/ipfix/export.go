@@ -60,6 +60,7 @@ type Exporter struct {
 	sentTemplate bool
 	opened       time.Time // when the pending message got its first record
 	recordLimit  int       // the largest record a message holds
+	trim         Record    // a record being trimmed
 	stats        Stats
 }
 
@@ -201,15 +202,18 @@ func (e *Exporter) Add(r *Record) error {
 	}
 	size := recordSize(r)
 	if size > e.recordLimit {
-		trimmed := *r
+		// A copy in the exporter (a local would escape to the heap),
+		// cleared below so it keeps no caller's arrays.
+		e.trim = *r
 		for _, drop := range trimSteps {
-			drop(&trimmed)
-			if size = recordSize(&trimmed); size <= e.recordLimit {
+			drop(&e.trim)
+			if size = recordSize(&e.trim); size <= e.recordLimit {
 				break
 			}
 		}
-		r = &trimmed
+		r = &e.trim
 		e.stats.Trimmed++
+		defer func() { e.trim = Record{} }()
 	}
 	var err error
 	if e.msgRecords > 0 {

@@ -428,3 +428,28 @@ func TestLargeRecordAfterTemplates(t *testing.T) {
 		t.Fatalf("collected %d records, IDP intact %v, missed %d", len(got), len(got) > 0 && bytes.Equal(got[0].IDP, r.IDP), c.Missed)
 	}
 }
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// Adding records, oversized ones included, allocates nothing, with the
+// synchronous and the background writer.
+func TestAddDoesNotAllocate(t *testing.T) {
+	for _, bg := range []bool{false, true} {
+		e := NewExporter(discard{}, Options{Background: bg})
+		r := sample(1, false)
+		big := sample(2, true)
+		big.IDP = bytes.Repeat([]byte{1}, 1500)
+		if n := testing.AllocsPerRun(500, func() {
+			_ = e.Add(&r)
+			_ = e.Add(&big)
+		}); n != 0 {
+			t.Errorf("background %v: %.1f allocations per pair of records", bg, n)
+		}
+		if e.Stats().Trimmed == 0 {
+			t.Errorf("background %v: nothing trimmed", bg)
+		}
+		_ = e.Close()
+	}
+}
