@@ -10,8 +10,9 @@
 //
 // Collectors are found on PATH, or through TSHARK, NFCAPD, NFDUMP and
 // GOFLOW2 (goflow2 also in Go's bin directory). TestBenchExport builds the
-// benchmark capture with JOY_IPFIX_BENCH_N copies (default 50) and times
-// JOY_IPFIX_BENCH_ROUNDS rounds (default 5); it is skipped with -short.
+// benchmark capture with JOY_IPFIX_BENCH_N copies (default 50), or reads
+// JOY_IPFIX_BENCH_PCAP, and times JOY_IPFIX_BENCH_ROUNDS rounds (default
+// 5); it is skipped with -short.
 package ipfixit
 
 import (
