@@ -5,6 +5,7 @@ import (
 	"io"
 	"testing"
 
+	"github.com/gojoy/libjoy/joy/ipfix"
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 )
@@ -84,5 +85,32 @@ func TestFlowTableBound(t *testing.T) {
 	evicted := bytes.Count(out.Bytes(), []byte(`"expire_type":"m"`))
 	if lines != flows || uint64(evicted) != ctx.Evicted() || evicted != flows-1000 {
 		t.Fatalf("%d records printed (want %d), %d marked m, %d counted", lines, flows, evicted, ctx.Evicted())
+	}
+}
+
+// Exporting flows over IPFIX allocates nothing once the buffers have grown:
+// the conversion reuses one record, the exporter encodes in place.
+func TestExportDoesNotAllocate(t *testing.T) {
+	out, in := steadyFrames(t)
+	ctx := NewContext(&Config{Bidir: true, Type: 1, Dist: true, IDP: 100, ReportIDP: true}, io.Discard, nil)
+	ctx.SetExporter(ipfix.NewExporter(io.Discard, ipfix.Options{}))
+	ts := int64(1_600_000_000_000_000)
+	cycle := func() {
+		for i := 0; i < 5; i++ {
+			ts += 10
+			ctx.ProcessPacket(ts, out)
+			ctx.ProcessPacket(ts+5, in)
+		}
+		ctx.ExportFlows(AllFlows)
+	}
+	for i := 0; i < 10; i++ {
+		cycle()
+	}
+	if allocs := testing.AllocsPerRun(200, cycle); allocs != 0 {
+		t.Fatalf("exporting a flow allocates %.1f times, want 0", allocs)
+	}
+	st, _ := ctx.ExportStats()
+	if st.Records == 0 || st.Errors != 0 {
+		t.Fatalf("exporter stats %+v", st)
 	}
 }

@@ -12,6 +12,14 @@ import (
 // collector it could not reach.
 const redialAfter = 10 * time.Second
 
+// ExportMaxDelay is how long, at most, records wait in a partly filled
+// IPFIX message: a drain that exports flows sends the pending message when
+// it was opened this long ago (a full message goes out at once, and a
+// drain of all flows, FlushExport and CloseExport send what is pending).
+// Draining expired flows without sending each time lets messages fill up:
+// a third fewer datagrams on the benchmark capture.
+const ExportMaxDelay = time.Second
+
 // exportState is a context's IPFIX exporter, made on first use.
 type exportState struct {
 	exp       *ipfix.Exporter
@@ -20,7 +28,9 @@ type exportState struct {
 	dialFails uint64
 	dropped   uint64 // flows drained while no collector could be reached
 	rec       ipfix.Record
-	alsoPrint bool // PrintFlows exports too
+	alsoPrint bool   // PrintFlows exports too
+	added     uint64 // records handed to the exporter since the last age check
+	idle      uint32 // drains without records since the last age check
 }
 
 // SetExporter makes ExportFlows send to e instead of dialling the
@@ -51,7 +61,7 @@ func (c *Context) exporter() *ipfix.Exporter {
 	if host == "" {
 		host = "127.0.0.1"
 	}
-	e, conn, err := ipfix.Dial(host, int(c.cfg.IPFIXPort), ipfix.Options{ObservationDomain: c.cfg.IPFIXDomain})
+	e, conn, err := ipfix.Dial(host, int(c.cfg.IPFIXPort), ipfix.Options{ObservationDomain: c.cfg.IPFIXDomain, Background: true})
 	if err != nil {
 		s.dialFails++
 		if s.dialFails == 1 || s.dialFails%100 == 0 {
@@ -66,12 +76,13 @@ func (c *Context) exporter() *ipfix.Exporter {
 // ExportFlows sends flows over IPFIX and removes them, like PrintFlows:
 // all flows, or the expired ones at the head of the list. Each direction
 // of a flow is one IPFIX record. When no collector can be reached the
-// flows are still removed (and counted), so memory stays bounded. The
-// pending message is sent at the end of the call.
+// flows are still removed (and counted), so memory stays bounded. A
+// message is sent when it is full; with all, the pending message is sent
+// at the end of the call, otherwise when it waited ExportMaxDelay.
 func (c *Context) ExportFlows(all bool) int {
 	e := c.exporter()
 	n := c.table.Drain(all, func(r *flow.Record) { c.exportOne(e, r) })
-	c.flushExport(e)
+	c.settleExport(e, all)
 	return n
 }
 
@@ -81,10 +92,37 @@ func (c *Context) exportOne(e *ipfix.Exporter, r *flow.Record) {
 		return
 	}
 	c.table.ExportRecords(r, &c.export.rec, func(x *ipfix.Record) {
+		c.export.added++
 		if err := e.Add(x); err != nil {
 			c.exportError(err)
 		}
 	})
+}
+
+// settleExport ends a drain: with all, the pending message is sent;
+// otherwise it is sent when it has waited ExportMaxDelay. The clock is
+// read after drains that exported records, and every 64th drain that did
+// not, so a pending message leaves within about ExportMaxDelay while the
+// host keeps draining, at the cost of one clock read per exporting drain.
+func (c *Context) settleExport(e *ipfix.Exporter, all bool) {
+	if e == nil {
+		return
+	}
+	s := &c.export
+	if all {
+		s.added, s.idle = 0, 0
+		c.flushExport(e)
+		return
+	}
+	if s.added == 0 {
+		if s.idle++; s.idle < 64 {
+			return
+		}
+	}
+	s.added, s.idle = 0, 0
+	if err := e.FlushOlder(time.Now(), ExportMaxDelay); err != nil {
+		c.exportError(err)
+	}
 }
 
 func (c *Context) flushExport(e *ipfix.Exporter) {
@@ -106,8 +144,15 @@ func (c *Context) exportError(err error) {
 // as the original command line tool does when export is configured.
 func (c *Context) ExportWhilePrinting(on bool) { c.export.alsoPrint = on }
 
-// FlushExport sends the pending IPFIX message, if any.
-func (c *Context) FlushExport() { c.flushExport(c.export.exp) }
+// FlushExport sends the pending IPFIX message, if any, and waits until
+// every message has been written to the collector's socket.
+func (c *Context) FlushExport() {
+	if e := c.export.exp; e != nil {
+		if err := e.Sync(); err != nil {
+			c.exportError(err)
+		}
+	}
+}
 
 // CloseExport sends what is pending and closes the collector connection.
 func (c *Context) CloseExport() {
@@ -115,7 +160,7 @@ func (c *Context) CloseExport() {
 	if s.exp == nil {
 		return
 	}
-	if err := s.exp.Flush(); err != nil {
+	if err := s.exp.Close(); err != nil {
 		c.exportError(err)
 	}
 	if s.close != nil {

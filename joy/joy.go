@@ -250,7 +250,7 @@ func (c *Context) PrintFlows(all bool) int {
 	})
 	c.maybeFlush()
 	if c.export.alsoPrint {
-		c.flushExport(e)
+		c.settleExport(e, all)
 	}
 	c.stats.FlowsPrinted += uint64(n)
 	return n
@@ -264,7 +264,7 @@ func (c *Context) emitNow(r *flow.Record) {
 	if c.export.alsoPrint {
 		e := c.exporter()
 		c.exportOne(e, r)
-		c.flushExport(e)
+		c.settleExport(e, false)
 	}
 }
 

@@ -23,9 +23,11 @@ func collect(port, idle uint, output, outdir string, stdout, stderr io.Writer) i
 		return 1
 	}
 	defer conn.Close()
-	// Bursts of export outrun the default socket buffer (~200 KB).
+	// Bursts of export outrun the default socket buffer (~200 KB): a
+	// loopback exporter sends faster than records are decoded and printed.
+	rcvbuf := 0
 	if u, ok := conn.(*net.UDPConn); ok {
-		_ = u.SetReadBuffer(8 << 20)
+		rcvbuf = growReadBuffer(u, 32<<20)
 	}
 	out, closeOut, err := openOutput(stdout, outdir, output)
 	if err != nil {
@@ -69,7 +71,7 @@ func collect(port, idle uint, output, outdir string, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "joy: writing output: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stderr, "joy: IPFIX collector: %d messages, %d records, %d undecodable, %d records missing by sequence number\n",
-		messages, records, bad, c.Missed)
+	fmt.Fprintf(stderr, "joy: IPFIX collector: %d messages, %d records, %d undecodable, %d records missing by sequence number (receive buffer %d bytes)\n",
+		messages, records, bad, c.Missed, rcvbuf)
 	return 0
 }

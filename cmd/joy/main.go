@@ -18,6 +18,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -67,6 +68,7 @@ options (0 = off, 1 = on):
   max_records=N      at most N flow records in memory; the oldest flows are printed early
                      with "expire_type":"m" (default 800000, about 1 GB)
   num_pkts=N, type=1|2  accepted and shown in the configuration record
+  cpuprofile=FILE    write a Go CPU profile of the run to FILE (go tool pprof)
 `
 
 // notYet lists the original's options whose features are not built yet:
@@ -96,6 +98,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var files []string
 	outdir := ""
 	var collectPort, collectIdle uint
+	cpuprofile := ""
 	for _, a := range args {
 		if a == "-h" || a == "--help" || a == "help" {
 			fmt.Fprint(stdout, usage)
@@ -197,6 +200,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		case "outdir":
 			outdir = value
 			cfg.OutputDir = value
+		case "cpuprofile":
+			cpuprofile = value
 		default:
 			fmt.Fprintf(stderr, "joy: unknown option %q\n%s", name, usage)
 			return 2
@@ -214,6 +219,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	log := logx.New(stderr, int(cfg.Verbosity))
+	if cpuprofile != "" {
+		stop, err := startProfile(cpuprofile)
+		if err != nil {
+			fmt.Fprintf(stderr, "joy: cpuprofile: %v\n", err)
+			return 1
+		}
+		defer stop()
+	}
 
 	out, closeOut, err := openOutput(stdout, outdir, cfg.Output)
 	if err != nil {
@@ -413,6 +426,23 @@ func stdoutClosed(f *os.File) bool {
 	}
 	fl, _, errno := syscall.Syscall(syscall.SYS_FCNTL, 1, syscall.F_GETFL, 0)
 	return errno == 0 && fl&syscall.O_ACCMODE == syscall.O_RDWR
+}
+
+// startProfile starts a CPU profile written to path; the returned function
+// stops it and closes the file.
+func startProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 func firstErr(errs ...error) error {

@@ -116,14 +116,29 @@ func AppendJSON(b []byte, out, in *Counts, bidir bool, numBytes uint64, o Option
 // Reduce scales counts down so that the largest fits in 8 bits, shifting
 // all by the same amount, as the original prints distributions.
 func Reduce(c []uint32) {
+	shift := reduceShift(c)
+	for i := range c {
+		c[i] >>= shift
+	}
+}
+
+// reduceShift is the right shift that Reduce applies to every count.
+func reduceShift(c []uint32) int {
 	var m uint32
 	for _, v := range c {
 		m |= v
 	}
-	shift := bits.Len32(m >> 8)
-	for i := range c {
-		c[i] >>= shift
+	return bits.Len32(m >> 8)
+}
+
+// AppendReduced appends the counts as Reduce leaves them, one byte each,
+// without changing c.
+func AppendReduced(b []byte, c []uint32) []byte {
+	shift := reduceShift(c)
+	for _, v := range c {
+		b = append(b, byte(v>>shift))
 	}
+	return b
 }
 
 // moments returns the number of bytes, their mean and the sum of squared

@@ -24,10 +24,14 @@ func (t *Table) ExportRecords(r *Record, out *ipfix.Record, fn func(*ipfix.Recor
 }
 
 func (t *Table) fillIPFIX(r *Record, x *ipfix.Record) {
+	// The slices' arrays are kept from record to record: no allocation
+	// once they have grown.
 	lens, times, dist := x.SPLTLengths[:0], x.SPLTTimes[:0], x.ByteDist[:0]
+	tlsTimes := x.TLSRecordTimes[:0]
 	*x = ipfix.Record{
 		V6: r.Key.V6, Src: r.Key.Src, Dst: r.Key.Dst, Sp: r.Key.Sp, Dp: r.Key.Dp, Proto: r.Key.Proto,
 		Octets: r.ob, Packets: uint64(r.np), Start: r.start, End: r.end,
+		TLSRecordTimes: tlsTimes,
 	}
 	if r.idpLen > 0 {
 		x.IDP = r.idp[:r.idpLen]
@@ -43,12 +47,7 @@ func (t *Table) fillIPFIX(r *Record, x *ipfix.Record) {
 	x.SPLTLengths, x.SPLTTimes = lens, times
 	if t.opts.ByteDist && r.bytes != nil {
 		// The same reduced counts the JSON record prints for this side.
-		var c [256]uint32 = r.bytes.Count
-		bytestats.Reduce(c[:])
-		for _, v := range c {
-			dist = append(dist, byte(v))
-		}
-		x.ByteDist = dist
+		x.ByteDist = bytestats.AppendReduced(dist, r.bytes.Count[:])
 	}
 	for _, m := range r.mods {
 		if f, ok := m.(IPFIXer); ok {

@@ -218,6 +218,15 @@ func setField(r *Record, f Field, v []byte) {
 		r.Octets = beUint(v)
 	case iePacketDeltaCount:
 		r.Packets = beUint(v)
+	case ieFlowStartMilliseconds:
+		// The microsecond element, when the template has it too, wins.
+		if len(v) == 8 && r.Start == 0 {
+			r.Start = int64(beUint(v)) * 1000
+		}
+	case ieFlowEndMilliseconds:
+		if len(v) == 8 && r.End == 0 {
+			r.End = int64(beUint(v)) * 1000
+		}
 	case ieFlowStartMicroseconds:
 		if len(v) == 8 {
 			r.Start = ntpMicros(v)

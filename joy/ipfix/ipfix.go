@@ -34,6 +34,8 @@ const (
 	ieDestinationIPv4Address   = 12
 	ieSourceIPv6Address        = 27
 	ieDestinationIPv6Address   = 28
+	ieFlowStartMilliseconds    = 152
+	ieFlowEndMilliseconds      = 153
 	ieFlowStartMicroseconds    = 154
 	ieFlowEndMicroseconds      = 155
 )
@@ -66,6 +68,12 @@ func commonTail() []Field {
 		{ieProtocolIdentifier, 1, 0},
 		{ieOctetDeltaCount, 8, 0},
 		{iePacketDeltaCount, 8, 0},
+		// The times in milliseconds, for collectors that ignore the
+		// microsecond elements (nfdump 1.7), then in microseconds;
+		// collectors that keep the last time element seen (goflow2) keep
+		// the finer one.
+		{ieFlowStartMilliseconds, 8, 0},
+		{ieFlowEndMilliseconds, 8, 0},
 		{ieFlowStartMicroseconds, 8, 0},
 		{ieFlowEndMicroseconds, 8, 0},
 		{ieIDP, VarLen, CiscoPEN},
@@ -131,6 +139,16 @@ func ntpMicros(b []byte) int64 {
 	sec := int64(binary.BigEndian.Uint32(b)) - ntpEpochOffset
 	frac := int64((uint64(binary.BigEndian.Uint32(b[4:]))*1e6 + 1<<31) >> 32)
 	return sec*1e6 + frac
+}
+
+// millis is a dateTimeMilliseconds value of a time in µs since 1970,
+// rounded down (as a time in ms is printed from one in µs).
+func millis(usec int64) uint64 {
+	ms := usec / 1000
+	if usec%1000 < 0 {
+		ms--
+	}
+	return uint64(ms)
 }
 
 // now is the export clock, replaceable in tests.

@@ -3,24 +3,34 @@ package tls
 import "github.com/gojoy/libjoy/joy/ipfix"
 
 // FillIPFIX adds this direction's TLS facts to an exported record: the
-// version number Joy prints, the client key exchange length, the cipher
-// suites, session id, random, and the lengths and times of the first
-// records (times in ms since the previous record, the first 0).
+// version number the JSON record prints for this side (6 for a server
+// whose ServerHello selected TLS 1.3 in supported_versions), the client
+// key exchange length, the cipher suites, session id, random, and the
+// lengths and times of the first records (times in ms since the previous
+// record, the first 0). A direction without a ClientHello or ServerHello
+// (no role: the JSON record prints only an error) contributes nothing.
+// r.TLSRecordTimes is reused.
 func (s *State) FillIPFIX(r *ipfix.Record) {
-	if s.version == 0 {
+	if s.version == 0 || (s.role != roleClient && s.role != roleServer) {
 		return
 	}
 	r.TLSVersion = s.version
+	if s.role == roleServer && s.tls13 {
+		r.TLSVersion = 6
+	}
 	r.TLSKeyLength = uint16(min(s.ckeBits, 65535))
 	r.TLSCipherSuites = s.cs[:min(int(s.numCS), maxSuites)]
 	r.TLSSessionID = s.sid[:s.sidLen]
 	r.TLSRandom = s.random[:]
 	n := min(int(s.op), maxPrinted)
 	r.TLSRecordLengths = s.recLen[:n]
-	times := make([]uint16, n)
-	for i := 1; i < n; i++ {
-		d := max(s.recTime[i]-s.recTime[i-1], 0) / 1000
-		times[i] = uint16(min(d, 65535))
+	times := r.TLSRecordTimes[:0]
+	for i := 0; i < n; i++ {
+		var d int64
+		if i > 0 {
+			d = max(s.recTime[i]-s.recTime[i-1], 0) / 1000
+		}
+		times = append(times, uint16(min(d, 65535)))
 	}
 	r.TLSRecordTimes = times
 }

@@ -10,8 +10,9 @@
 //
 // Collectors are found on PATH, or through TSHARK, NFCAPD, NFDUMP and
 // GOFLOW2 (goflow2 also in Go's bin directory). TestBenchExport builds the
-// benchmark capture with JOY_IPFIX_BENCH_N copies (default 50) and times
-// JOY_IPFIX_BENCH_ROUNDS rounds (default 5); it is skipped with -short.
+// benchmark capture with JOY_IPFIX_BENCH_N copies (default 50), or reads
+// JOY_IPFIX_BENCH_PCAP, and times JOY_IPFIX_BENCH_ROUNDS rounds (default
+// 5); it is skipped with -short.
 package ipfixit
 
 import (
@@ -30,6 +31,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -294,16 +296,6 @@ func (f flow) String() string {
 	return s
 }
 
-// withoutTimes drops the times, for collectors that do not decode them.
-func withoutTimes(fs []flow) []flow {
-	out := make([]flow, len(fs))
-	for i, f := range fs {
-		f.start, f.end = -1, -1
-		out[i] = f
-	}
-	return out
-}
-
 func canonAddr(t testing.TB, s string) string {
 	t.Helper()
 	a, err := netip.ParseAddr(s)
@@ -445,7 +437,7 @@ func newSink(t testing.TB, port int) *sink {
 	if err != nil {
 		t.Fatalf("listen on UDP %d: %v", port, err)
 	}
-	_ = c.(*net.UDPConn).SetReadBuffer(8 << 20)
+	setReadBuffer(c.(*net.UDPConn), 32<<20)
 	s := &sink{conn: c, done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
@@ -462,6 +454,21 @@ func newSink(t testing.TB, port int) *sink {
 	}()
 	t.Cleanup(s.close)
 	return s
+}
+
+// setReadBuffer asks for a receive buffer of n bytes: beyond
+// net.core.rmem_max with SO_RCVBUFFORCE when the test may (root, or
+// CAP_NET_ADMIN), otherwise up to rmem_max. The tests log the size they
+// got and do not assert on loss when the system capped it low.
+func setReadBuffer(c *net.UDPConn, n int) {
+	if raw, err := c.SyscallConn(); err == nil {
+		var serr error
+		_ = raw.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUFFORCE, n) })
+		if serr == nil {
+			return
+		}
+	}
+	_ = c.SetReadBuffer(n)
 }
 
 func (s *sink) count() int {
@@ -576,17 +583,5 @@ func (p *process) stop(t testing.TB, sig os.Signal, d time.Duration) {
 		_ = p.cmd.Process.Kill()
 		<-p.exited
 		t.Errorf("%s did not stop within %v after %v; killed", filepath.Base(p.cmd.Path), d, sig)
-	}
-}
-
-// wait waits (at most d) for the process to end by itself.
-func (p *process) wait(t testing.TB, d time.Duration) {
-	t.Helper()
-	select {
-	case <-p.exited:
-	case <-time.After(d):
-		_ = p.cmd.Process.Kill()
-		<-p.exited
-		t.Errorf("%s still running after %v; killed", filepath.Base(p.cmd.Path), d)
 	}
 }

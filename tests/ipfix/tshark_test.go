@@ -108,10 +108,36 @@ func tsharkFlow(t *testing.T, m map[string]any) (flow, []string) {
 	if hasPorts(f.pr) {
 		f.sp, f.dp = int(atoi("cflow.srcport")), int(atoi("cflow.dstport"))
 	}
+	// The record has the times twice: flowStart/EndMilliseconds (IE
+	// 152/153) and flowStart/EndMicroseconds (IE 154/155), one tree each,
+	// in that order. The flow gets the µs pair; the ms pair must be the
+	// same times rounded down to the millisecond.
 	f.start, f.end = -1, -1
-	if tree, ok := m["cflow.timedelta_tree"].(map[string]any); ok {
-		f.start = tsharkTime(t, fmt.Sprint(tree["cflow.abstimestart"]))
-		f.end = tsharkTime(t, fmt.Sprint(tree["cflow.abstimeend"]))
+	var trees []map[string]any
+	switch v := m["cflow.timedelta_tree"].(type) {
+	case map[string]any:
+		trees = []map[string]any{v}
+	case []any:
+		for _, x := range v {
+			if tree, ok := x.(map[string]any); ok {
+				trees = append(trees, tree)
+			}
+		}
+	}
+	if len(trees) != 2 {
+		t.Errorf("tshark flow: %d time pairs, want 2 (µs and ms)", len(trees))
+	}
+	var starts, ends []int64
+	for _, tree := range trees {
+		starts = append(starts, tsharkTime(t, fmt.Sprint(tree["cflow.abstimestart"])))
+		ends = append(ends, tsharkTime(t, fmt.Sprint(tree["cflow.abstimeend"])))
+	}
+	if len(trees) > 0 {
+		last := len(trees) - 1
+		f.start, f.end = starts[last], ends[last]
+	}
+	if len(trees) == 2 && (starts[0] != f.start/1000*1000 || ends[0] != f.end/1000*1000) {
+		t.Errorf("tshark flow: ms times %d..%d, µs times %d..%d", starts[0], ends[0], f.start, f.end)
 	}
 	var ent []string
 	switch v := m["cflow.enterprise_private_entry"].(type) {
