@@ -21,6 +21,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/netip"
 	"os"
@@ -31,6 +32,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -114,16 +116,33 @@ func captures(t testing.TB, v6 bool) []string {
 	return files
 }
 
-// freeUDPPort returns a UDP port that was free on 127.0.0.1 a moment ago.
+// Collector ports come from below Linux's ephemeral range (32768 and up),
+// each at most once per test process: a port picked by binding port 0
+// could be handed to a parallel test's exporter as its source port, or to
+// a parallel test as its collector port, between the check and the
+// collector's bind.
+const (
+	firstTestPort = 20000
+	testPorts     = 12000
+)
+
+var nextTestPort = rand.Int32N(testPorts)
+
+// freeUDPPort returns a UDP port that was free a moment ago and that no
+// other test of this process gets.
 func freeUDPPort(t testing.TB) int {
 	t.Helper()
-	c, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("free UDP port: %v", err)
+	for range testPorts {
+		port := firstTestPort + int(atomic.AddInt32(&nextTestPort, 1)%testPorts)
+		c, err := net.ListenPacket("udp", ":"+strconv.Itoa(port))
+		if err != nil {
+			continue
+		}
+		c.Close()
+		return port
 	}
-	port := c.LocalAddr().(*net.UDPAddr).Port
-	c.Close()
-	return port
+	t.Fatal("free UDP port: none left")
+	return 0
 }
 
 // udpBound reports whether some socket is bound to UDP port on this host,
