@@ -24,19 +24,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "testframes.h"
+#include "check.h"
 
-static int checks, failures;
-
-#define CHECK(cond, ...)                                              \
-    do {                                                              \
-        checks++;                                                     \
-        if (!(cond)) {                                                \
-            failures++;                                               \
-            fprintf(stderr, "FAIL line %d (%s): ", __LINE__, #cond); \
-            fprintf(stderr, __VA_ARGS__);                             \
-            fputc('\n', stderr);                                      \
-        }                                                             \
-    } while (0)
 
 #define CTX 2
 #define BATCH 300 /* one-packet flows per batch: ~60 KB of records, more than stdio buffers */

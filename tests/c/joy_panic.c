@@ -23,19 +23,8 @@
 #include <string.h>
 #include <unistd.h>
 #include "testframes.h"
+#include "check.h"
 
-static int checks, failures;
-
-#define CHECK(cond, ...)                                              \
-    do {                                                              \
-        checks++;                                                     \
-        if (!(cond)) {                                                \
-            failures++;                                               \
-            fprintf(stderr, "FAIL line %d (%s): ", __LINE__, #cond); \
-            fprintf(stderr, __VA_ARGS__);                             \
-            fputc('\n', stderr);                                      \
-        }                                                             \
-    } while (0)
 
 #define CTX 3
 #define MAGIC "JOY-TEST-PANIC!"

@@ -22,33 +22,12 @@
 #include <pcap.h>
 #include "joy_api.h"
 #include "check.h"
+#include "testframes.h"
 
 #define NUM_SPLT 208 /* bias, 7 flow values, two 10x10 Markov chains */
 #define NUM_BD 464   /* the SPLT values and 256 byte frequencies */
 
 static char tmpdir[] = "/tmp/joy_params.XXXXXX";
-
-static void put16(uint8_t *p, unsigned v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-
-/* One Ethernet/IPv4/UDP frame with payload bytes of value fill. */
-static size_t udp_frame(uint8_t *f, const uint8_t src[4], const uint8_t dst[4], unsigned sp,
-                        unsigned dp, size_t payload, uint8_t fill) {
-    uint8_t *ip = f + 14, *udp = ip + 20;
-    memset(f, 0, 14 + 28);
-    memcpy(f, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01", 12);
-    put16(f + 12, 0x0800);
-    ip[0] = 0x45;
-    put16(ip + 2, (unsigned)(28 + payload));
-    ip[8] = 64;
-    ip[9] = 17;
-    memcpy(ip + 12, src, 4);
-    memcpy(ip + 16, dst, 4);
-    put16(udp, sp);
-    put16(udp + 2, dp);
-    put16(udp + 4, (unsigned)(8 + payload));
-    memset(udp + 8, fill, payload);
-    return 14 + 28 + payload;
-}
 
 /* Writes n values, all zero except those in w[0..nw-1], one per line. */
 static void write_params(const char *path, int n, const double *w, int nw) {
@@ -62,23 +41,24 @@ static void write_params(const char *path, int n, const double *w, int nw) {
     fclose(f);
 }
 
-/* The client sends 300 and 40 bytes to port 443, the server answers 1200. */
+/* The client 10.0.0.1:40000 sends 300 and 40 bytes to 10.0.0.2:443, the
+ * server answers 1200. */
 static void feed_flow(unsigned ctx) {
-    static const uint8_t client[4] = {10, 0, 0, 1}, server[4] = {10, 0, 0, 2};
     static const struct {
         int from_client;
         size_t len;
         long usec;
     } pkts[] = {{1, 300, 0}, {0, 1200, 7000}, {1, 40, 9000}};
-    uint8_t frame[1600];
+    uint8_t frame[1600], payload[1500];
     for (size_t i = 0; i < sizeof pkts / sizeof pkts[0]; i++) {
         struct pcap_pkthdr h = {0};
         h.ts.tv_sec = 1600000000;
         h.ts.tv_usec = pkts[i].usec;
+        memset(payload, pkts[i].from_client ? 'a' : 'b', pkts[i].len);
         if (pkts[i].from_client)
-            h.caplen = (bpf_u_int32)udp_frame(frame, client, server, 40000, 443, pkts[i].len, 'a');
+            h.caplen = (bpf_u_int32)tf_udp4(frame, 0x0a000001, 0x0a000002, 40000, 443, payload, pkts[i].len);
         else
-            h.caplen = (bpf_u_int32)udp_frame(frame, server, client, 443, 40000, pkts[i].len, 'b');
+            h.caplen = (bpf_u_int32)tf_udp4(frame, 0x0a000002, 0x0a000001, 443, 40000, payload, pkts[i].len);
         h.len = h.caplen;
         joy_process_packet((unsigned char *)(uintptr_t)ctx, &h, frame);
     }

@@ -18,7 +18,7 @@ static inline void tf_put32(uint8_t *p, uint32_t v) { tf_put16(p, v >> 16); tf_p
 
 /* Ethernet + IPv4 + UDP from src:sp to dst:dp with the given payload;
  * returns the frame length. f must hold 42 + len bytes. */
-static size_t tf_udp4(uint8_t *f, uint32_t src, uint32_t dst, unsigned sp, unsigned dp,
+static inline size_t tf_udp4(uint8_t *f, uint32_t src, uint32_t dst, unsigned sp, unsigned dp,
                       const void *payload, size_t len) {
     uint8_t *ip = f + 14, *udp = ip + 20;
     memset(f, 0, 42);
@@ -59,7 +59,7 @@ static inline void tf_flows(unsigned index, int64_t sec, unsigned first, unsigne
 }
 
 /* Lines of a file (-1 if it cannot be read), and how many contain needle. */
-static long tf_count_lines(const char *path, const char *needle, long *matching) {
+static inline long tf_count_lines(const char *path, const char *needle, long *matching) {
     FILE *f = fopen(path, "r");
     char line[8192];
     long n = 0, m = 0;
