@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/gojoy/libjoy/joy"
@@ -73,4 +74,46 @@ func TestCorpusAllFeatures(t *testing.T) {
 		t.Fatalf("only %d captures compared", compared)
 	}
 	t.Logf("%d captures, %d flow records, all valid JSON and the same in one reused context as in fresh ones", compared, flows)
+}
+
+// TestConcurrentContextsCaptures drives ten contexts on ten goroutines at
+// once, each with every feature on and its own capture of Joy's test
+// suite (two captures twice), and compares each output with the same
+// capture read alone: contexts share no state (the race detector checks
+// the rest under go test -race, which runs this with -short too). The C
+// library's ten threads are api_threads in CTest.
+func TestConcurrentContextsCaptures(t *testing.T) {
+	shared := tu.NeedShared(t)
+	stems := []string{"firefox58", "firefox58", "kali-normal-ssh", "kali-normal-ssh", "kali-password-attack_hydra",
+		"sample", "ikev1", "openssl102n", "tls12", "dhcp"}
+	run := func(path string) []byte {
+		var out bytes.Buffer
+		ctx := joy.NewContext(allFeatures(), &out, nil)
+		if err := ctx.ProcessCapture(path); err != nil {
+			t.Error(err)
+		}
+		return out.Bytes()
+	}
+	got := make([][]byte, len(stems))
+	var wg sync.WaitGroup
+	for i, s := range stems {
+		wg.Add(1)
+		go func(i int, path string) {
+			defer wg.Done()
+			got[i] = run(path)
+		}(i, filepath.Join(shared, "pcaps", "joy-"+s+".pcap"))
+	}
+	wg.Wait()
+	flows := 0
+	for i, s := range stems {
+		want := run(filepath.Join(shared, "pcaps", "joy-"+s+".pcap"))
+		if !bytes.Equal(got[i], want) {
+			t.Errorf("joy-%s.pcap: the concurrent run differs from the run alone", s)
+		}
+		flows += tu.CheckJSONLines(t, got[i])
+	}
+	if flows != 98 {
+		t.Errorf("%d flow records, want 98", flows)
+	}
+	t.Logf("%d contexts at once, %d flow records, each the same as alone", len(stems), flows)
 }
