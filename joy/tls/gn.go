@@ -394,9 +394,8 @@ func nameChars(tag uint32, v []byte) (chars []uint32, known bool) {
 }
 
 // parseNameEntries decodes a SET OF AttributeTypeAndValue content (a
-// relative distinguished name) as entries of one set.
-func parseNameEntries(b []byte, set int) ([]nameEntry, bool) {
-	var out []nameEntry
+// relative distinguished name) as entries of one set, appended to out.
+func parseNameEntries(out []nameEntry, b []byte, set int) ([]nameEntry, bool) {
 	for len(b) > 0 {
 		atv, rest, ok := seq(b)
 		if !ok {

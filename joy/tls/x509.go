@@ -320,24 +320,8 @@ func parseName(b []byte) ([]nameEntry, bool) {
 		if !ok || !e.isList(classUniversal, tagSet) {
 			return nil, false
 		}
-		for s := e.body; len(s) > 0; {
-			var atv []byte
-			if atv, s, ok = seq(s); !ok {
-				return nil, false
-			}
-			oid, r, ok := prim(atv, tagOID)
-			if !ok || !validOID(oid) {
-				return nil, false
-			}
-			v, r, ok := next(r)
-			if !ok || len(r) != 0 {
-				return nil, false
-			}
-			value, ok := nameValue(v)
-			if !ok {
-				return nil, false
-			}
-			out = append(out, nameEntry{oid, set, v.tag, value, v.raw})
+		if out, ok = parseNameEntries(out, e.body, set); !ok {
+			return nil, false
 		}
 		b = rest
 	}

@@ -653,7 +653,7 @@ func printCRLDP(dst, value []byte) ([]byte, bool) {
 					return nil, false
 				}
 			case inner.isList(classContext, 1):
-				entries, ok := parseNameEntries(inner.body, 0)
+				entries, ok := parseNameEntries(nil, inner.body, 0)
 				if !ok {
 					return nil, false
 				}
