@@ -25,21 +25,7 @@ func appendASN1Time(b []byte, tag uint32, v []byte) []byte {
 		}
 		frac = v[14 : 14+n]
 	}
-	b = append(b, monthNames[tm.Month()-1]...)
-	b = append(b, ' ')
-	if tm.Day() < 10 {
-		b = append(b, ' ')
-	}
-	b = strconv.AppendInt(b, int64(tm.Day()), 10)
-	b = append(b, ' ')
-	b = append2(b, tm.Hour())
-	b = append(b, ':')
-	b = append2(b, tm.Minute())
-	b = append(b, ':')
-	b = append2(b, tm.Second())
-	b = append(b, frac...)
-	b = append(b, ' ')
-	b = strconv.AppendInt(b, int64(tm.Year()), 10)
+	b = appendTimeText(b, tm, frac)
 	if v[len(v)-1] == 'Z' {
 		b = append(b, " GMT"...)
 	}
@@ -193,3 +179,24 @@ func parseASN1Time(tag uint32, a []byte) (time.Time, bool) {
 }
 
 func isLeap(y int) bool { return (y%4 == 0 && y%100 != 0) || y%400 == 0 }
+
+// appendTimeText appends tm as OpenSSL prints times, "Jan  2 15:04:05
+// 2006", with frac (the fraction of a second, dot included) after the
+// seconds.
+func appendTimeText(b []byte, tm time.Time, frac []byte) []byte {
+	b = append(b, monthNames[tm.Month()-1]...)
+	b = append(b, ' ')
+	if tm.Day() < 10 {
+		b = append(b, ' ')
+	}
+	b = strconv.AppendInt(b, int64(tm.Day()), 10)
+	b = append(b, ' ')
+	b = append2(b, tm.Hour())
+	b = append(b, ':')
+	b = append2(b, tm.Minute())
+	b = append(b, ':')
+	b = append2(b, tm.Second())
+	b = append(b, frac...)
+	b = append(b, ' ')
+	return strconv.AppendInt(b, int64(tm.Year()), 10)
+}

@@ -2,7 +2,6 @@ package tls
 
 import (
 	"math/big"
-	"strconv"
 	"time"
 )
 
@@ -1081,22 +1080,9 @@ func appendSCTTime(out []byte, ms uint64) []byte {
 	if t.Year() < 0 || t.Year() > 9999 {
 		return out
 	}
-	out = append(out, monthNames[t.Month()-1]...)
-	out = append(out, ' ')
-	if t.Day() < 10 {
-		out = append(out, ' ')
-	}
-	out = strconv.AppendInt(out, int64(t.Day()), 10)
-	out = append(out, ' ')
-	out = append2(out, t.Hour())
-	out = append(out, ':')
-	out = append2(out, t.Minute())
-	out = append(out, ':')
-	out = append2(out, t.Second())
-	frac := ms % 1000
-	out = append(out, '.', byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10), ' ')
-	out = strconv.AppendInt(out, int64(t.Year()), 10)
-	return append(out, " GMT"...)
+	ms %= 1000
+	frac := [4]byte{'.', byte('0' + ms/100), byte('0' + ms/10%10), byte('0' + ms%10)}
+	return append(appendTimeText(out, t, frac[:]), " GMT"...)
 }
 
 func cut(s string, n int) string {
