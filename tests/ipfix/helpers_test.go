@@ -145,9 +145,9 @@ func freeUDPPort(t testing.TB) int {
 	return 0
 }
 
-// udpBound reports whether some socket is bound to UDP port on this host,
-// from /proc/net/udp{,6}; ok is false when those cannot be read.
-func udpBound(port int) (bound, ok bool) {
+// udpSockets calls fn with the fields of every line of /proc/net/udp{,6}
+// whose local address has port; ok is false when those cannot be read.
+func udpSockets(port int, fn func(fields []string)) (ok bool) {
 	suffix := fmt.Sprintf(":%04X", port)
 	for _, f := range []string{"/proc/net/udp", "/proc/net/udp6"} {
 		b, err := os.ReadFile(f)
@@ -156,36 +156,31 @@ func udpBound(port int) (bound, ok bool) {
 		}
 		ok = true
 		for _, line := range strings.Split(string(b), "\n")[1:] {
-			fields := strings.Fields(line)
-			if len(fields) > 2 && strings.HasSuffix(fields[1], suffix) {
-				return true, true
+			if fields := strings.Fields(line); len(fields) > 4 && strings.HasSuffix(fields[1], suffix) {
+				fn(fields)
 			}
 		}
 	}
-	return false, ok
+	return ok
+}
+
+// udpBound reports whether some socket is bound to UDP port on this host;
+// ok is false when /proc/net/udp{,6} cannot be read.
+func udpBound(port int) (bound, ok bool) {
+	ok = udpSockets(port, func([]string) { bound = true })
+	return bound, ok
 }
 
 // udpRxQueue returns the bytes waiting in the receive queues of the
-// sockets bound to UDP port, from /proc/net/udp{,6}; ok is false when
-// those cannot be read.
+// sockets bound to UDP port; ok is false when /proc/net/udp{,6} cannot be
+// read.
 func udpRxQueue(port int) (queued int64, ok bool) {
-	suffix := fmt.Sprintf(":%04X", port)
-	for _, f := range []string{"/proc/net/udp", "/proc/net/udp6"} {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			continue
+	ok = udpSockets(port, func(fields []string) {
+		if _, rx, found := strings.Cut(fields[4], ":"); found {
+			n, _ := strconv.ParseInt(rx, 16, 64)
+			queued += n
 		}
-		ok = true
-		for _, line := range strings.Split(string(b), "\n")[1:] {
-			fields := strings.Fields(line)
-			if len(fields) > 4 && strings.HasSuffix(fields[1], suffix) {
-				if _, rx, found := strings.Cut(fields[4], ":"); found {
-					n, _ := strconv.ParseInt(rx, 16, 64)
-					queued += n
-				}
-			}
-		}
-	}
+	})
 	return queued, ok
 }
 
