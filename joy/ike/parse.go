@@ -73,41 +73,25 @@ func hexName(b []byte, name string, ok bool, v uint32, digits int) []byte {
 	return b
 }
 
-// name8 and friends append a quoted string, or a key when asKey is set.
-func (w *walker) name8(m map[uint8]string, v uint8, asKey bool) {
+// name8 and friends append the quoted name of v in m (its hex value when
+// m has none), or a key when asKey is set.
+func (w *walker) name8(m map[uint8]string, v uint8, asKey bool) { appendName(w, m, v, 2, asKey) }
+
+func (w *walker) name16(m map[uint16]string, v uint16, asKey bool) { appendName(w, m, v, 4, asKey) }
+
+func (w *walker) name32(m map[uint32]string, v uint32) { appendName(w, m, v, 8, false) }
+
+func appendName[K uint8 | uint16 | uint32](w *walker, m map[K]string, v K, digits int, asKey bool) {
 	if !w.on {
 		return
 	}
 	s, ok := m[v]
 	w.b = append(w.b, '"')
-	w.b = hexName(w.b, s, ok, uint32(v), 2)
+	w.b = hexName(w.b, s, ok, uint32(v), digits)
 	w.b = append(w.b, '"')
 	if asKey {
 		w.b = append(w.b, ':')
 	}
-}
-
-func (w *walker) name16(m map[uint16]string, v uint16, asKey bool) {
-	if !w.on {
-		return
-	}
-	s, ok := m[v]
-	w.b = append(w.b, '"')
-	w.b = hexName(w.b, s, ok, uint32(v), 4)
-	w.b = append(w.b, '"')
-	if asKey {
-		w.b = append(w.b, ':')
-	}
-}
-
-func (w *walker) name32(m map[uint32]string, v uint32) {
-	if !w.on {
-		return
-	}
-	s, ok := m[v]
-	w.b = append(w.b, '"')
-	w.b = hexName(w.b, s, ok, v, 8)
-	w.b = append(w.b, '"')
 }
 
 // check examines a message at the start of d (the reassembly buffer). It
