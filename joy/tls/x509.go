@@ -87,12 +87,8 @@ func appendCertificate(b []byte, length uint16, der []byte) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = append(b, `{"`...)
-			b = jsonw.Sanitized(b, []byte(cutID(oidLongName(e.oid))))
-			b = append(b, `":"`...)
 			text = extensionText(text[:0], e.oid, e.value)
-			b = jsonw.Sanitized(b, text)
-			b = append(b, `"}`...)
+			b = appendOIDObject(b, e.oid, text)
 		}
 		b = append(b, ']')
 	}
@@ -125,13 +121,18 @@ func appendNameEntries(b []byte, key string, entries []nameEntry) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, `{"`...)
-		b = jsonw.Sanitized(b, []byte(cutID(oidLongName(e.oid))))
-		b = append(b, `":"`...)
-		b = jsonw.Sanitized(b, e.value)
-		b = append(b, `"}`...)
+		b = appendOIDObject(b, e.oid, e.value)
 	}
 	return append(b, ']')
+}
+
+// appendOIDObject appends {"<name of oid>":"<value>"}, both sanitized.
+func appendOIDObject(b, oid, value []byte) []byte {
+	b = append(b, `{"`...)
+	b = jsonw.Sanitized(b, []byte(cutID(oidLongName(oid))))
+	b = append(b, `":"`...)
+	b = jsonw.Sanitized(b, value)
+	return append(b, `"}`...)
 }
 
 // parseCertificate decodes a certificate the way OpenSSL's d2i_X509 does
