@@ -68,8 +68,11 @@ cli:
 	@mkdir -p $(BUILD)
 	$(GO) build -o $(BUILD)/joy ./cmd/joy
 
+# Explicit timeouts sized for a loaded 2-core machine: go test's own default
+# (10 min per package binary) is shorter than the corpus tests take there.
+GO_TEST_TIMEOUT ?= 75m
 test: all
-	$(GO) test ./...
+	$(GO) test -timeout $(GO_TEST_TIMEOUT) ./...
 	$(MAKE) ctest
 
 cmake-build: all
