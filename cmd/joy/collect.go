@@ -5,19 +5,29 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/gojoy/libjoy/joy/ipfix"
 )
 
+// stopGrace is how long the collector may take to finish after SIGINT or
+// SIGTERM before it exits regardless (a write blocked on a full pipe, say).
+const stopGrace = time.Second
+
 // collect receives IPFIX messages on a UDP port and prints each data
 // record as a JSON line, until interrupted or idle for idle seconds.
+// Whatever arrives, memory stays within ipfix.DefaultLimits and a message
+// yields at most one record per byte; refused messages are logged at most
+// once a second.
 func collect(port, idle uint, output, outdir string, stdout, stderr io.Writer) int {
-	conn, err := net.ListenPacket("udp", ":"+strconv.Itoa(int(port)))
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{Port: int(port)})
 	if err != nil {
 		fmt.Fprintf(stderr, "joy: IPFIX collector: %v\n", err)
 		return 1
@@ -25,28 +35,59 @@ func collect(port, idle uint, output, outdir string, stdout, stderr io.Writer) i
 	defer conn.Close()
 	// Bursts of export outrun the default socket buffer (~200 KB): a
 	// loopback exporter sends faster than records are decoded and printed.
-	rcvbuf := 0
-	if u, ok := conn.(*net.UDPConn); ok {
-		rcvbuf = growReadBuffer(u, 32<<20)
-	}
+	rcvbuf := growReadBuffer(conn, 32<<20)
 	out, closeOut, err := openOutput(stdout, outdir, output)
 	if err != nil {
 		fmt.Fprintf(stderr, "joy: %v\n", err)
 		return 1
 	}
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
-	go func() { <-stop; conn.Close() }()
+	var stopping atomic.Bool
+	done := make(chan struct{})
+	defer close(done)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		select {
+		case <-sigs:
+		case <-done:
+			return
+		}
+		stopping.Store(true)
+		conn.Close()
+		select {
+		case <-done:
+		case <-sigs:
+			fmt.Fprintln(stderr, "joy: IPFIX collector: second signal, exiting at once")
+			os.Exit(1)
+		case <-time.After(stopGrace):
+			fmt.Fprintf(stderr, "joy: IPFIX collector: not stopped within %v of the signal, exiting\n", stopGrace)
+			os.Exit(1)
+		}
+	}()
 
 	c := ipfix.NewCollector()
+	var log rateLimited
 	buf := make([]byte, 65536)
 	line := make([]byte, 0, 4096)
-	var messages, records, bad uint64
-	for {
+	var writeErrs uint64
+	emit := func(r *ipfix.Record) {
+		if stopping.Load() {
+			return
+		}
+		line = ipfix.AppendJSON(line[:0], r)
+		if _, err := out.Write(line); err != nil {
+			if writeErrs == 0 {
+				fmt.Fprintf(stderr, "joy: IPFIX collector: writing output: %v\n", err)
+			}
+			writeErrs++
+		}
+	}
+	for !stopping.Load() {
 		if idle > 0 {
 			_ = conn.SetReadDeadline(time.Now().Add(time.Duration(idle) * time.Second))
 		}
-		n, _, err := conn.ReadFrom(buf)
+		n, from, err := conn.ReadFromUDPAddrPort(buf)
 		if err != nil {
 			var ne net.Error
 			if !errors.As(err, &ne) || !ne.Timeout() {
@@ -56,22 +97,66 @@ func collect(port, idle uint, output, outdir string, stdout, stderr io.Writer) i
 			}
 			break
 		}
-		messages++
-		err = c.Decode(buf[:n], func(r *ipfix.Record) {
-			records++
-			line = ipfix.AppendJSON(line[:0], r)
-			_, _ = out.Write(line)
-		})
-		if err != nil {
-			bad++
-			fmt.Fprintf(stderr, "joy: IPFIX collector: message %d: %v\n", messages, err)
+		// The dual-stack socket reports IPv4 exporters as ::ffff:a.b.c.d.
+		from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+		if err := c.DecodeFrom(from, buf[:n], emit); err != nil {
+			log.print(stderr, time.Now(), err)
 		}
 	}
+	log.flush(stderr)
+	status := 0
 	if err := closeOut(); err != nil {
 		fmt.Fprintf(stderr, "joy: writing output: %v\n", err)
-		return 1
+		status = 1
 	}
-	fmt.Fprintf(stderr, "joy: IPFIX collector: %d messages, %d records, %d undecodable, %d records missing by sequence number (receive buffer %d bytes)\n",
-		messages, records, bad, c.Missed, rcvbuf)
-	return 0
+	if writeErrs > 0 {
+		status = 1
+	}
+	st := c.Stats()
+	fmt.Fprintf(stderr, "joy: IPFIX collector: %d messages, %d records, %d undecodable, %d records missing by sequence number (receive buffer %d bytes); %s; %d templates (%d fields) from %d exporters held, %d withdrawn, %d expired, %d exporters dropped for room; %d output errors\n",
+		st.Messages, st.Records, st.Refused(), st.Missed, rcvbuf, problems(&st),
+		st.Templates, st.Fields, st.Sessions, st.Withdrawn, st.Expired, st.Evicted, writeErrs)
+	return status
+}
+
+// problems lists the refusals by kind, or says there were none.
+func problems(st *ipfix.CollectorStats) string {
+	var parts []string
+	for p, n := range st.Problems {
+		if n > 0 {
+			parts = append(parts, strconv.FormatUint(n, 10)+" "+ipfix.Problem(p).String())
+		}
+	}
+	if len(parts) == 0 {
+		return "nothing refused"
+	}
+	return "refused: " + strings.Join(parts, ", ")
+}
+
+// rateLimited prints at most one log line a second; the next line says
+// how many were held back.
+type rateLimited struct {
+	last       time.Time
+	suppressed uint64
+}
+
+func (l *rateLimited) print(w io.Writer, now time.Time, err error) {
+	if now.Sub(l.last) < time.Second {
+		l.suppressed++
+		return
+	}
+	l.last = now
+	if l.suppressed > 0 {
+		fmt.Fprintf(w, "joy: IPFIX collector: %v (and %d more refusals since the last line)\n", err, l.suppressed)
+		l.suppressed = 0
+		return
+	}
+	fmt.Fprintf(w, "joy: IPFIX collector: %v\n", err)
+}
+
+func (l *rateLimited) flush(w io.Writer) {
+	if l.suppressed > 0 {
+		fmt.Fprintf(w, "joy: IPFIX collector: %d more refusals since the last line\n", l.suppressed)
+		l.suppressed = 0
+	}
 }

@@ -1,122 +1,448 @@
 package ipfix
 
 import (
+	"container/list"
 	"encoding/binary"
 	"fmt"
+	"net/netip"
+	"time"
 )
 
-type templateKey struct {
-	domain uint32
-	id     uint16
+// Limits bound what a Collector keeps and emits, whatever arrives. Zero
+// fields take the defaults of DefaultLimits.
+type Limits struct {
+	// Sessions is the number of template scopes kept at once: one per
+	// exporter transport session (source address and port) and
+	// observation domain, as RFC 7011 §8 scopes templates. When a new
+	// scope needs room, the one least recently heard from is dropped.
+	Sessions int
+	// TemplatesPerSession bounds one scope's templates: further ones are
+	// refused until some are withdrawn or expire.
+	TemplatesPerSession int
+	// FieldsPerTemplate refuses templates with more fields.
+	FieldsPerTemplate int
+	// TotalFields bounds the fields of all templates together (8 bytes
+	// each); scopes least recently heard from are dropped to make room.
+	TotalFields int
+	// TemplateLifetime: a template not refreshed for this long is
+	// forgotten (RFC 7011 §8.4 asks UDP collectors for a lifetime).
+	TemplateLifetime time.Duration
 }
 
-// Collector decodes IPFIX messages into Records. It keeps the templates it
-// has seen per observation domain. Not safe for concurrent use.
+// DefaultLimits keep at most 2^20 template fields (8 MiB) in at most
+// 4,096 scopes; an exporter that re-sends its templates every few minutes,
+// as every exporter over UDP must, never meets them.
+var DefaultLimits = Limits{
+	Sessions:            4096,
+	TemplatesPerSession: 1024,
+	FieldsPerTemplate:   512,
+	TotalFields:         1 << 20,
+	TemplateLifetime:    30 * time.Minute,
+}
+
+// Problem names why (part of) a message was refused.
+type Problem int
+
+// The problems a Collector counts. A message-level problem refuses the
+// whole message; the others refuse a set, a template or the rest of a data
+// set, and decoding goes on with what can still be found.
+const (
+	BadMessage      Problem = iota // shorter than a header, not version 10, or its length is not the datagram's
+	BadSet                         // a set length outside the message, or a reserved set id (the rest of the message is unreadable)
+	BadTemplate                    // a template id below 256, a field of length 0, too many fields, fields past the set
+	TemplateRefused                // a template beyond TemplatesPerSession
+	BadRecord                      // a variable-length field that runs past its set
+	UnknownTemplate                // a data set whose template has not arrived (normal when a collector starts)
+	numProblems
+)
+
+var problemNames = [numProblems]string{"bad message", "bad set", "bad template", "template refused (limit)", "bad record", "unknown template"}
+
+func (p Problem) String() string {
+	if p >= 0 && p < numProblems {
+		return problemNames[p]
+	}
+	return fmt.Sprintf("problem %d", int(p))
+}
+
+// DecodeError is a refused message or part of one.
+type DecodeError struct {
+	Problem  Problem
+	Exporter netip.AddrPort
+	Detail   string
+}
+
+func (e *DecodeError) Error() string {
+	if e.Exporter.IsValid() {
+		return fmt.Sprintf("ipfix: from %v: %s: %s", e.Exporter, e.Problem, e.Detail)
+	}
+	return fmt.Sprintf("ipfix: %s: %s", e.Problem, e.Detail)
+}
+
+// CollectorStats counts what a Collector has seen.
+type CollectorStats struct {
+	Messages, Records uint64
+	// Missed counts records a gap in a scope's sequence numbers says were lost.
+	Missed uint64
+	// Problems counts refusals by kind.
+	Problems [numProblems]uint64
+	// Templates and Fields are held now, in Sessions scopes.
+	Templates, Fields, Sessions int
+	// Withdrawn, Expired: templates withdrawn by their exporter or
+	// forgotten after TemplateLifetime; Evicted: scopes dropped to make room.
+	Withdrawn, Expired, Evicted uint64
+}
+
+// Refused is the number of problems of every kind but UnknownTemplate.
+func (s *CollectorStats) Refused() uint64 {
+	var n uint64
+	for p, c := range s.Problems {
+		if Problem(p) != UnknownTemplate {
+			n += c
+		}
+	}
+	return n
+}
+
+type scopeKey struct {
+	exporter netip.AddrPort
+	domain   uint32
+}
+
+type template struct {
+	fields  []Field
+	minLen  int  // the shortest record: fixed lengths plus one byte per variable-length field
+	options bool // an options template: its records are read past, not emitted
+	seen    time.Time
+}
+
+// scope holds the templates and sequence state of one exporter session and
+// observation domain.
+type scope struct {
+	key       scopeKey
+	templates map[uint16]*template
+	fields    int
+	next      uint32 // next expected sequence number
+	seqKnown  bool
+	elem      *list.Element // in Collector.lru, most recent first
+}
+
+// Collector decodes IPFIX messages into Records, with memory bounded by its
+// Limits whatever arrives. Not safe for concurrent use.
 type Collector struct {
-	templates map[templateKey][]Field
-	// Sequence is, per observation domain, the next expected sequence
-	// number; Missed counts records a gap in the numbers says were lost.
-	next   map[uint32]uint32
+	limits    Limits
+	scopes    map[scopeKey]*scope
+	lru       list.List
+	stats     CollectorStats
+	clock     func() time.Time
+	lastSweep time.Time
+	// Missed counts records a gap in the sequence numbers says were lost
+	// (also in Stats).
 	Missed uint64
 }
 
-// NewCollector returns a collector with no templates.
-func NewCollector() *Collector {
-	return &Collector{templates: map[templateKey][]Field{}, next: map[uint32]uint32{}}
+// NewCollector returns a collector with DefaultLimits and no templates.
+func NewCollector() *Collector { return NewCollectorLimits(Limits{}) }
+
+// NewCollectorLimits returns a collector with the given limits (zero
+// fields take DefaultLimits').
+func NewCollectorLimits(l Limits) *Collector {
+	d := DefaultLimits
+	if l.Sessions <= 0 {
+		l.Sessions = d.Sessions
+	}
+	if l.TemplatesPerSession <= 0 {
+		l.TemplatesPerSession = d.TemplatesPerSession
+	}
+	if l.FieldsPerTemplate <= 0 {
+		l.FieldsPerTemplate = d.FieldsPerTemplate
+	}
+	if l.TotalFields <= 0 {
+		l.TotalFields = d.TotalFields
+	}
+	if l.TemplateLifetime <= 0 {
+		l.TemplateLifetime = d.TemplateLifetime
+	}
+	return &Collector{limits: l, scopes: map[scopeKey]*scope{}, clock: time.Now}
 }
 
-// Decode parses one message and calls fn for every data record of a known
-// template. Records of unknown templates are skipped.
+// Stats returns the counters and what is held now.
+func (c *Collector) Stats() CollectorStats {
+	s := c.stats
+	s.Missed = c.Missed
+	s.Sessions = len(c.scopes)
+	return s
+}
+
+// Decode is DecodeFrom for messages of one unnamed exporter.
 func (c *Collector) Decode(msg []byte, fn func(*Record)) error {
-	if len(msg) < headerLen {
-		return ErrShort
-	}
-	if v := binary.BigEndian.Uint16(msg); v != 10 {
-		return fmt.Errorf("ipfix: version %d, want 10", v)
-	}
-	total := int(binary.BigEndian.Uint16(msg[2:]))
-	if total < headerLen || total > len(msg) {
-		return fmt.Errorf("ipfix: message length %d, have %d bytes", total, len(msg))
-	}
-	seq := binary.BigEndian.Uint32(msg[8:])
-	domain := binary.BigEndian.Uint32(msg[12:])
-	if want, ok := c.next[domain]; ok && seq != want {
-		// Serial-number arithmetic: only a message ahead of the expected
-		// number shows lost records; one behind comes late or from a
-		// restarted exporter, and tracking starts again from it.
-		if d := int32(seq - want); d > 0 {
-			c.Missed += uint64(d)
+	return c.DecodeFrom(netip.AddrPort{}, msg, fn)
+}
+
+// DecodeFrom parses one message (one datagram) from exporter and calls fn
+// for every data record of a known template; fn's Record is reused after
+// fn returns. A data set yields at most one record per byte. Every refusal
+// is counted in Stats; the first of this message is returned, after what
+// could still be decoded was.
+func (c *Collector) DecodeFrom(exporter netip.AddrPort, msg []byte, fn func(*Record)) error {
+	c.stats.Messages++
+	now := c.clock()
+	c.sweep(now)
+	var first error
+	fail := func(p Problem, format string, args ...any) {
+		c.stats.Problems[p]++
+		if first == nil {
+			first = &DecodeError{Problem: p, Exporter: exporter, Detail: fmt.Sprintf(format, args...)}
 		}
 	}
+	if len(msg) < headerLen {
+		fail(BadMessage, "%d bytes, shorter than a message header", len(msg))
+		return first
+	}
+	if v := binary.BigEndian.Uint16(msg); v != 10 {
+		fail(BadMessage, "version %d, want 10", v)
+		return first
+	}
+	if total := int(binary.BigEndian.Uint16(msg[2:])); total != len(msg) {
+		fail(BadMessage, "message length %d in a datagram of %d bytes", total, len(msg))
+		return first
+	}
+	seq := binary.BigEndian.Uint32(msg[8:])
+	key := scopeKey{exporter, binary.BigEndian.Uint32(msg[12:])}
+	sc := c.scopes[key] // created by the first template that is kept
+	if sc != nil {
+		c.lru.MoveToFront(sc.elem)
+	}
+	var r Record
 	records := uint32(0)
-	b := msg[headerLen:total]
+	b := msg[headerLen:]
 	for len(b) > 0 {
 		if len(b) < setHeaderLen {
-			return ErrShort
+			fail(BadSet, "%d bytes left after the last set", len(b))
+			break
 		}
 		id := binary.BigEndian.Uint16(b)
 		n := int(binary.BigEndian.Uint16(b[2:]))
 		if n < setHeaderLen || n > len(b) {
-			return fmt.Errorf("ipfix: set length %d, have %d bytes", n, len(b))
+			fail(BadSet, "set %d: length %d, %d bytes left in the message", id, n, len(b))
+			break
 		}
 		body := b[setHeaderLen:n]
 		b = b[n:]
 		switch {
-		case id == templateSet:
-			if err := c.templatesFrom(domain, body); err != nil {
-				return err
-			}
+		case id == templateSet || id == optionsTemplateSet:
+			sc = c.templatesFrom(sc, key, id == optionsTemplateSet, body, now, fail)
 		case id >= 256:
-			fields, ok := c.templates[templateKey{domain, id}]
-			if !ok {
+			var t *template
+			if sc != nil {
+				t = sc.templates[id]
+			}
+			if t == nil {
+				fail(UnknownTemplate, "data set %d", id)
 				continue
 			}
-			for len(body) > 0 {
-				var r Record
-				rest, err := decodeRecord(body, fields, &r)
+			// Records are at least minLen (≥ 1) bytes; what is left
+			// shorter than that is padding (RFC 7011 §3.3.1).
+			for len(body) >= t.minLen {
+				r = Record{}
+				rest, err := decodeRecord(body, t.fields, &r)
 				if err != nil {
-					// What is left may be set padding.
+					fail(BadRecord, "data set %d: a record runs past the set (%d bytes left)", id, len(body))
 					break
 				}
 				body = rest
 				records++
-				fn(&r)
+				if !t.options {
+					c.stats.Records++
+					fn(&r)
+				}
 			}
+		default:
+			fail(BadSet, "reserved set id %d", id)
 		}
 	}
-	c.next[domain] = seq + records
-	return nil
+	if sc != nil {
+		if want := sc.next; sc.seqKnown && seq != want {
+			// Serial-number arithmetic: only a message ahead of the
+			// expected number shows lost records; one behind comes late or
+			// from a restarted exporter, and tracking starts again from it.
+			if d := int32(seq - want); d > 0 {
+				c.Missed += uint64(d)
+			}
+		}
+		sc.next, sc.seqKnown = seq+records, true
+	}
+	return first
 }
 
-func (c *Collector) templatesFrom(domain uint32, b []byte) error {
+// templatesFrom reads the template records of one (options) template set
+// into scope sc, which it creates for key when the first template is kept.
+// A record it cannot read ends the set: what follows has no known start.
+func (c *Collector) templatesFrom(sc *scope, key scopeKey, options bool, b []byte, now time.Time, fail func(Problem, string, ...any)) *scope {
+	setID := uint16(templateSet)
+	if options {
+		setID = optionsTemplateSet
+	}
 	for len(b) >= 4 {
 		id := binary.BigEndian.Uint16(b)
 		count := int(binary.BigEndian.Uint16(b[2:]))
 		b = b[4:]
+		if count == 0 {
+			// A withdrawal (RFC 7011 §8.1): one template, or all of the
+			// set's kind when the id is the set id.
+			if sc != nil {
+				c.withdraw(sc, id, id == setID, options)
+			}
+			continue
+		}
+		if options {
+			if len(b) < 2 {
+				fail(BadTemplate, "options template %d: no scope field count", id)
+				return sc
+			}
+			b = b[2:] // the scope field count: scope fields are fields like the others here
+		}
+		if id < 256 {
+			fail(BadTemplate, "template id %d, below 256", id)
+			return sc
+		}
+		if count > c.limits.FieldsPerTemplate {
+			fail(BadTemplate, "template %d: %d fields, more than %d", id, count, c.limits.FieldsPerTemplate)
+			return sc
+		}
 		fields := make([]Field, 0, count)
+		minLen := 0
 		for i := 0; i < count; i++ {
 			if len(b) < 4 {
-				return ErrShort
+				fail(BadTemplate, "template %d: field %d of %d runs past the set", id, i+1, count)
+				return sc
 			}
 			f := Field{ID: binary.BigEndian.Uint16(b), Length: binary.BigEndian.Uint16(b[2:])}
 			b = b[4:]
 			if f.ID&0x8000 != 0 {
 				if len(b) < 4 {
-					return ErrShort
+					fail(BadTemplate, "template %d: field %d of %d runs past the set", id, i+1, count)
+					return sc
 				}
 				f.ID &^= 0x8000
 				f.Enterprise = binary.BigEndian.Uint32(b)
 				b = b[4:]
 			}
+			switch f.Length {
+			case 0:
+				fail(BadTemplate, "template %d: field %d (element %d) has length 0", id, i+1, f.ID)
+				return sc
+			case VarLen:
+				minLen++
+			default:
+				minLen += int(f.Length)
+			}
 			fields = append(fields, f)
 		}
-		if id >= 256 {
-			c.templates[templateKey{domain, id}] = fields
+		if minLen > maxRecordLen {
+			fail(BadTemplate, "template %d: records of at least %d bytes cannot fit a message", id, minLen)
+			continue
 		}
+		sc = c.keep(sc, key, id, &template{fields: fields, minLen: minLen, options: options, seen: now}, fail)
 	}
-	return nil
+	return sc
 }
 
+// maxRecordLen is the most a data record can hold: a message of 65,535
+// bytes less its header and one set header.
+const maxRecordLen = 65535 - headerLen - setHeaderLen
+
+// keep stores template t as id in scope sc (created for key if nil),
+// within the limits.
+func (c *Collector) keep(sc *scope, key scopeKey, id uint16, t *template, fail func(Problem, string, ...any)) *scope {
+	if sc == nil {
+		sc = &scope{key: key, templates: map[uint16]*template{}}
+		c.makeRoom(len(t.fields), sc)
+		if len(c.scopes) >= c.limits.Sessions {
+			c.evict(c.lru.Back().Value.(*scope))
+		}
+		c.scopes[key] = sc
+		sc.elem = c.lru.PushFront(sc)
+	}
+	old := sc.templates[id]
+	if old == nil && len(sc.templates) >= c.limits.TemplatesPerSession {
+		fail(TemplateRefused, "template %d: the exporter has %d templates already", id, len(sc.templates))
+		return sc
+	}
+	if old != nil {
+		c.drop(sc, id, old)
+	}
+	c.makeRoom(len(t.fields), sc)
+	sc.templates[id] = t
+	sc.fields += len(t.fields)
+	c.stats.Templates++
+	c.stats.Fields += len(t.fields)
+	return sc
+}
+
+// makeRoom drops the scopes least recently heard from, other than keep,
+// until n more fields fit TotalFields.
+func (c *Collector) makeRoom(n int, keep *scope) {
+	for c.stats.Fields+n > c.limits.TotalFields {
+		e := c.lru.Back()
+		for e != nil && e.Value.(*scope) == keep {
+			e = e.Prev()
+		}
+		if e == nil {
+			return // keep alone holds more: its own limits bound it
+		}
+		c.evict(e.Value.(*scope))
+	}
+}
+
+func (c *Collector) evict(sc *scope) {
+	for id, t := range sc.templates {
+		c.drop(sc, id, t)
+	}
+	c.lru.Remove(sc.elem)
+	delete(c.scopes, sc.key)
+	c.stats.Evicted++
+}
+
+func (c *Collector) drop(sc *scope, id uint16, t *template) {
+	delete(sc.templates, id)
+	sc.fields -= len(t.fields)
+	c.stats.Templates--
+	c.stats.Fields -= len(t.fields)
+}
+
+func (c *Collector) withdraw(sc *scope, id uint16, all, options bool) {
+	for tid, t := range sc.templates {
+		if (all && t.options == options) || tid == id {
+			c.drop(sc, tid, t)
+			c.stats.Withdrawn++
+		}
+	}
+}
+
+// sweep forgets, at most once a second, templates not refreshed within the
+// lifetime, and scopes left without templates.
+func (c *Collector) sweep(now time.Time) {
+	if now.Sub(c.lastSweep) < time.Second {
+		return
+	}
+	c.lastSweep = now
+	for _, sc := range c.scopes {
+		for id, t := range sc.templates {
+			if now.Sub(t.seen) > c.limits.TemplateLifetime {
+				c.drop(sc, id, t)
+				c.stats.Expired++
+			}
+		}
+		if len(sc.templates) == 0 {
+			c.lru.Remove(sc.elem)
+			delete(c.scopes, sc.key)
+		}
+	}
+}
+
+// decodeRecord reads one record of the template's fields from b. Every
+// field takes at least one byte, so a record is never empty.
 func decodeRecord(b []byte, fields []Field, r *Record) ([]byte, error) {
 	for _, f := range fields {
 		n := int(f.Length)

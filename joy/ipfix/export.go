@@ -26,6 +26,9 @@ const (
 	headerLen    = 16
 	setHeaderLen = 4
 	templateSet  = 2
+	// optionsTemplateSet carries options templates (RFC 7011 §3.4.2); the
+	// exporter sends none, the collector reads past their records.
+	optionsTemplateSet = 3
 )
 
 // Stats are an exporter's counters.

@@ -3,7 +3,9 @@ package ipfix
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"net"
+	"net/netip"
 	"reflect"
 	"sync"
 	"testing"
@@ -132,18 +134,46 @@ func TestOversizedRecordTrimmed(t *testing.T) {
 	}
 }
 
+// FuzzCollector feeds the collector our own export messages (IPv4, IPv6,
+// IDP, byte distribution, TLS) and the zero-length-field datagram, mutated.
+// Whatever arrives, a message yields at most one record per byte, every
+// record prints as JSON, and the templates held stay within the limits.
 func FuzzCollector(f *testing.F) {
 	var s sink
 	e := NewExporter(&s, Options{})
-	r := sample(1, false)
-	_ = e.Add(&r)
+	for i := 0; i < 4; i++ {
+		r := sample(i, i%2 == 1)
+		if i == 2 {
+			r.IDP = bytes.Repeat([]byte{0x45}, 300)
+			r.ByteDist = bytes.Repeat([]byte{3}, 256)
+		}
+		_ = e.Add(&r)
+	}
 	_ = e.Flush()
-	f.Add(s.msgs[0])
+	for _, m := range s.msgs {
+		f.Add(m)
+	}
+	f.Add(newMsg(0, 0).openSet(templateSet).template(300, ieSourceIPv4Address, 0).openSet(300).raw(1, 2, 3, 4).bytes())
 	f.Add([]byte{0, 10, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+	limits := Limits{Sessions: 4, TemplatesPerSession: 8, FieldsPerTemplate: 64, TotalFields: 256}
 	f.Fuzz(func(t *testing.T, msg []byte) {
-		c := NewCollector()
-		_ = c.Decode(msg, func(r *Record) { _ = AppendJSON(nil, r) })
-		_ = c.Decode(msg, func(r *Record) { _ = AppendJSON(nil, r) })
+		c := NewCollectorLimits(limits)
+		for i := 0; i < 3; i++ {
+			n := 0
+			from := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(1000+i%2))
+			_ = c.DecodeFrom(from, msg, func(r *Record) {
+				n++
+				if line := AppendJSON(nil, r); !json.Valid(line) {
+					t.Fatalf("invalid JSON %q", line)
+				}
+			})
+			if n > len(msg) {
+				t.Fatalf("%d records from %d bytes", n, len(msg))
+			}
+			if st := c.Stats(); st.Fields > limits.TotalFields || st.Sessions > limits.Sessions || st.Templates > st.Fields {
+				t.Fatalf("limits exceeded: %+v", st)
+			}
+		}
 	})
 }
 
