@@ -23,13 +23,26 @@ const stopGrace = time.Second
 
 // collect receives IPFIX messages on a UDP port and prints each data
 // record as a JSON line, until interrupted or idle for idle seconds.
-// Whatever arrives, memory stays within ipfix.DefaultLimits and a message
-// yields at most one record per byte; refused messages are logged at most
-// once a second.
 func collect(port, idle uint, output, outdir string, stdout, stderr io.Writer) int {
+	return collectUDP("IPFIX collector", port, idle, output, outdir, stdout, stderr)
+}
+
+// collectNetFlowV9 is collect for NetFlow v9 (nfv9_port=N).
+func collectNetFlowV9(port, idle uint, output, outdir string, stdout, stderr io.Writer) int {
+	return collectUDP("NetFlow v9 collector", port, idle, output, outdir, stdout, stderr)
+}
+
+// collectUDP is the collector of both: it decodes IPFIX and NetFlow v9
+// alike, whichever port they arrive on. Whatever arrives, memory stays
+// within ipfix.DefaultLimits and a message yields at most one record per
+// byte; refusals are logged at most once a second.
+func collectUDP(name string, port, idle uint, output, outdir string, stdout, stderr io.Writer) int {
+	logf := func(format string, args ...any) {
+		fmt.Fprintf(stderr, "joy: "+name+": "+format+"\n", args...)
+	}
 	conn, err := net.ListenUDP("udp", &net.UDPAddr{Port: int(port)})
 	if err != nil {
-		fmt.Fprintf(stderr, "joy: IPFIX collector: %v\n", err)
+		logf("%v", err)
 		return 1
 	}
 	defer conn.Close()
@@ -58,10 +71,10 @@ func collect(port, idle uint, output, outdir string, stdout, stderr io.Writer) i
 		select {
 		case <-done:
 		case <-sigs:
-			fmt.Fprintln(stderr, "joy: IPFIX collector: second signal, exiting at once")
+			logf("second signal, exiting at once")
 			os.Exit(1)
 		case <-time.After(stopGrace):
-			fmt.Fprintf(stderr, "joy: IPFIX collector: not stopped within %v of the signal, exiting\n", stopGrace)
+			logf("not stopped within %v of the signal, exiting", stopGrace)
 			os.Exit(1)
 		}
 	}()
@@ -78,7 +91,7 @@ func collect(port, idle uint, output, outdir string, stdout, stderr io.Writer) i
 		line = ipfix.AppendJSON(line[:0], r)
 		if _, err := out.Write(line); err != nil {
 			if writeErrs == 0 {
-				fmt.Fprintf(stderr, "joy: IPFIX collector: writing output: %v\n", err)
+				logf("writing output: %v", err)
 			}
 			writeErrs++
 		}
@@ -92,7 +105,7 @@ func collect(port, idle uint, output, outdir string, stdout, stderr io.Writer) i
 			var ne net.Error
 			if !errors.As(err, &ne) || !ne.Timeout() {
 				if !errors.Is(err, net.ErrClosed) {
-					fmt.Fprintf(stderr, "joy: IPFIX collector: %v\n", err)
+					logf("%v", err)
 				}
 			}
 			break
@@ -100,10 +113,10 @@ func collect(port, idle uint, output, outdir string, stdout, stderr io.Writer) i
 		// The dual-stack socket reports IPv4 exporters as ::ffff:a.b.c.d.
 		from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
 		if err := c.DecodeFrom(from, buf[:n], emit); err != nil {
-			log.print(stderr, time.Now(), err)
+			log.print(logf, time.Now(), err)
 		}
 	}
-	log.flush(stderr)
+	log.flush(logf)
 	status := 0
 	if err := closeOut(); err != nil {
 		fmt.Fprintf(stderr, "joy: writing output: %v\n", err)
@@ -113,7 +126,7 @@ func collect(port, idle uint, output, outdir string, stdout, stderr io.Writer) i
 		status = 1
 	}
 	st := c.Stats()
-	fmt.Fprintf(stderr, "joy: IPFIX collector: %d messages, %d records, %d undecodable, %d records missing by sequence number (receive buffer %d bytes); %s; %d templates (%d fields) from %d exporters held, %d withdrawn, %d expired, %d exporters dropped for room; %d output errors\n",
+	logf("%d messages, %d records, %d undecodable, %d records missing by sequence number (receive buffer %d bytes); %s; %d templates (%d fields) from %d exporters held, %d withdrawn, %d expired, %d exporters dropped for room; %d output errors",
 		st.Messages, st.Records, st.Refused(), st.Missed, rcvbuf, problems(&st),
 		st.Templates, st.Fields, st.Sessions, st.Withdrawn, st.Expired, st.Evicted, writeErrs)
 	return status
@@ -140,23 +153,23 @@ type rateLimited struct {
 	suppressed uint64
 }
 
-func (l *rateLimited) print(w io.Writer, now time.Time, err error) {
+func (l *rateLimited) print(logf func(string, ...any), now time.Time, err error) {
 	if now.Sub(l.last) < time.Second {
 		l.suppressed++
 		return
 	}
 	l.last = now
 	if l.suppressed > 0 {
-		fmt.Fprintf(w, "joy: IPFIX collector: %v (and %d more refusals since the last line)\n", err, l.suppressed)
+		logf("%v (and %d more refusals since the last line)", err, l.suppressed)
 		l.suppressed = 0
 		return
 	}
-	fmt.Fprintf(w, "joy: IPFIX collector: %v\n", err)
+	logf("%v", err)
 }
 
-func (l *rateLimited) flush(w io.Writer) {
+func (l *rateLimited) flush(logf func(string, ...any)) {
 	if l.suppressed > 0 {
-		fmt.Fprintf(w, "joy: IPFIX collector: %d more refusals since the last line\n", l.suppressed)
+		logf("%d more refusals since the last line", l.suppressed)
 		l.suppressed = 0
 	}
 }

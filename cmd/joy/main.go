@@ -65,6 +65,7 @@ options (0 = off, 1 = on):
                      also export every flow over IPFIX/UDP to H:P (default 127.0.0.1:4739)
   ipfix_collect_port=P  run an IPFIX collector on UDP port P instead and print what
                      arrives as JSON lines (ipfix_collect_idle=S: stop after S idle seconds)
+  nfv9_port=P        the same for NetFlow v9 (RFC 3954) on UDP port P
   max_records=N      at most N flow records in memory; the oldest flows are printed early
                      with "expire_type":"m" (default 800000, about 1 GB)
   num_pkts=N, type=1|2  accepted and shown in the configuration record
@@ -97,7 +98,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	cfg := joy.Config{Type: 1, Verbosity: 4}
 	var files []string
 	outdir := ""
-	var collectPort, collectIdle uint
+	var collectPort, collectIdle, nfv9Port uint
 	cpuprofile := ""
 	for _, a := range args {
 		if a == "-h" || a == "--help" || a == "help" {
@@ -191,6 +192,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			collectPort, err = number(value)
 		case "ipfix_collect_idle":
 			collectIdle, err = number(value)
+		case "nfv9_port":
+			nfv9Port, err = number(value)
 		case "max_records":
 			var n uint
 			n, err = number(value)
@@ -213,6 +216,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if collectPort != 0 {
 		return collect(collectPort, collectIdle, cfg.Output, outdir, stdout, stderr)
+	}
+	if nfv9Port != 0 {
+		return collectNetFlowV9(nfv9Port, collectIdle, cfg.Output, outdir, stdout, stderr)
 	}
 	if len(files) == 0 {
 		fmt.Fprint(stderr, usage)

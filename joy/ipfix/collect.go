@@ -105,9 +105,31 @@ func (s *CollectorStats) Refused() uint64 {
 }
 
 type scopeKey struct {
+	version  uint16 // 9 or 10: NetFlow v9 and IPFIX templates never mix
 	exporter netip.AddrPort
-	domain   uint32
+	domain   uint32 // observation domain (IPFIX) or source id (NetFlow v9)
 }
+
+// wire is what differs between the two message formats.
+type wire struct {
+	version            uint16
+	headerLen          int
+	templateSet        uint16
+	optionsTemplateSet uint16
+}
+
+var (
+	ipfixWire = wire{10, headerLen, templateSet, optionsTemplateSet}
+	// NetFlow v9 (RFC 3954 §5): a 20-byte header without a length,
+	// template flowset 0, options template flowset 1.
+	nfv9Wire = wire{9, nfv9HeaderLen, 0, 1}
+)
+
+const nfv9HeaderLen = 20
+
+// nfv9Vendor marks NetFlow v9 vendor field types (above 32767), whose
+// meaning is the exporter's own.
+const nfv9Vendor = 0xffffffff
 
 type template struct {
 	fields  []Field
@@ -179,173 +201,252 @@ func (c *Collector) Decode(msg []byte, fn func(*Record)) error {
 	return c.DecodeFrom(netip.AddrPort{}, msg, fn)
 }
 
-// DecodeFrom parses one message (one datagram) from exporter and calls fn
-// for every data record of a known template; fn's Record is reused after
-// fn returns. A data set yields at most one record per byte. Every refusal
-// is counted in Stats; the first of this message is returned, after what
-// could still be decoded was.
+// DecodeFrom parses one message (one datagram) from exporter, IPFIX
+// (RFC 7011) or NetFlow v9 (RFC 3954), and calls fn for every data record
+// of a known template; fn's Record is reused after fn returns. A data set
+// yields at most one record per byte. Every refusal is counted in Stats;
+// the first of this message is returned, after what could still be decoded
+// was.
 func (c *Collector) DecodeFrom(exporter netip.AddrPort, msg []byte, fn func(*Record)) error {
 	c.stats.Messages++
 	now := c.clock()
 	c.sweep(now)
-	var first error
-	fail := func(p Problem, format string, args ...any) {
-		c.stats.Problems[p]++
-		if first == nil {
-			first = &DecodeError{Problem: p, Exporter: exporter, Detail: fmt.Sprintf(format, args...)}
+	d := decoding{c: c, exporter: exporter, fn: fn, now: now}
+	if len(msg) < 2 {
+		d.fail(BadMessage, "%d bytes, shorter than a message header", len(msg))
+		return d.first
+	}
+	switch v := binary.BigEndian.Uint16(msg); v {
+	case 10:
+		if len(msg) < headerLen {
+			d.fail(BadMessage, "%d bytes, shorter than a message header", len(msg))
+			return d.first
 		}
+		if total := int(binary.BigEndian.Uint16(msg[2:])); total != len(msg) {
+			d.fail(BadMessage, "message length %d in a datagram of %d bytes", total, len(msg))
+			return d.first
+		}
+		d.w = ipfixWire
+		d.key = scopeKey{10, exporter, binary.BigEndian.Uint32(msg[12:])}
+	case 9:
+		if len(msg) < nfv9HeaderLen {
+			d.fail(BadMessage, "%d bytes, shorter than a NetFlow v9 header", len(msg))
+			return d.first
+		}
+		d.w = nfv9Wire
+		// RFC 3954 §5.1: the exporter's address and its source id
+		// separate export streams; the port does not.
+		d.key = scopeKey{9, netip.AddrPortFrom(exporter.Addr(), 0), binary.BigEndian.Uint32(msg[16:])}
+		// Switched times count ms of the exporter's uptime; the header
+		// says which uptime is which Unix time.
+		d.bootMicros = int64(binary.BigEndian.Uint32(msg[8:]))*1e6 - int64(binary.BigEndian.Uint32(msg[4:]))*1000
+	default:
+		d.fail(BadMessage, "version %d, want 10 (IPFIX) or 9 (NetFlow v9)", v)
+		return d.first
 	}
-	if len(msg) < headerLen {
-		fail(BadMessage, "%d bytes, shorter than a message header", len(msg))
-		return first
+	seq := binary.BigEndian.Uint32(msg[d.w.headerLen-8:])
+	d.sc = c.scopes[d.key] // created by the first template that is kept
+	if d.sc != nil {
+		c.lru.MoveToFront(d.sc.elem)
 	}
-	if v := binary.BigEndian.Uint16(msg); v != 10 {
-		fail(BadMessage, "version %d, want 10", v)
-		return first
+	d.sets(msg[d.w.headerLen:])
+	if sc := d.sc; sc != nil {
+		if want := sc.next; sc.seqKnown && seq != want {
+			// Serial-number arithmetic: only a message ahead of the
+			// expected number shows losses; one behind comes late or from
+			// a restarted exporter, and tracking starts again from it.
+			if gap := int32(seq - want); gap > 0 {
+				c.Missed += uint64(gap)
+			}
+		}
+		// IPFIX numbers data records, NetFlow v9 export packets.
+		if d.w.version == 9 {
+			sc.next = seq + 1
+		} else {
+			sc.next = seq + d.records
+		}
+		sc.seqKnown = true
 	}
-	if total := int(binary.BigEndian.Uint16(msg[2:])); total != len(msg) {
-		fail(BadMessage, "message length %d in a datagram of %d bytes", total, len(msg))
-		return first
+	return d.first
+}
+
+// decoding is the state of one DecodeFrom call.
+type decoding struct {
+	c          *Collector
+	w          wire
+	exporter   netip.AddrPort
+	key        scopeKey
+	sc         *scope
+	fn         func(*Record)
+	now        time.Time
+	bootMicros int64 // NetFlow v9: Unix time in µs at the exporter's uptime 0
+	records    uint32
+	first      error
+	r          Record
+}
+
+func (d *decoding) fail(p Problem, format string, args ...any) {
+	d.c.stats.Problems[p]++
+	if d.first == nil {
+		d.first = &DecodeError{Problem: p, Exporter: d.exporter, Detail: fmt.Sprintf(format, args...)}
 	}
-	seq := binary.BigEndian.Uint32(msg[8:])
-	key := scopeKey{exporter, binary.BigEndian.Uint32(msg[12:])}
-	sc := c.scopes[key] // created by the first template that is kept
-	if sc != nil {
-		c.lru.MoveToFront(sc.elem)
-	}
-	var r Record
-	records := uint32(0)
-	b := msg[headerLen:]
+}
+
+// sets reads the sets (flowsets) of a message body.
+func (d *decoding) sets(b []byte) {
 	for len(b) > 0 {
 		if len(b) < setHeaderLen {
-			fail(BadSet, "%d bytes left after the last set", len(b))
-			break
+			if d.w.version == 9 && allZero(b) {
+				return // NetFlow v9 pads to 32 bits after the last flowset too
+			}
+			d.fail(BadSet, "%d bytes left after the last set", len(b))
+			return
 		}
 		id := binary.BigEndian.Uint16(b)
 		n := int(binary.BigEndian.Uint16(b[2:]))
 		if n < setHeaderLen || n > len(b) {
-			fail(BadSet, "set %d: length %d, %d bytes left in the message", id, n, len(b))
-			break
+			d.fail(BadSet, "set %d: length %d, %d bytes left in the message", id, n, len(b))
+			return
 		}
 		body := b[setHeaderLen:n]
 		b = b[n:]
 		switch {
-		case id == templateSet || id == optionsTemplateSet:
-			sc = c.templatesFrom(sc, key, id == optionsTemplateSet, body, now, fail)
+		case id == d.w.templateSet || id == d.w.optionsTemplateSet:
+			d.templates(id == d.w.optionsTemplateSet, body)
 		case id >= 256:
-			var t *template
-			if sc != nil {
-				t = sc.templates[id]
-			}
-			if t == nil {
-				fail(UnknownTemplate, "data set %d", id)
-				continue
-			}
-			// Records are at least minLen (≥ 1) bytes; what is left
-			// shorter than that is padding (RFC 7011 §3.3.1).
-			for len(body) >= t.minLen {
-				r = Record{}
-				rest, err := decodeRecord(body, t.fields, &r)
-				if err != nil {
-					fail(BadRecord, "data set %d: a record runs past the set (%d bytes left)", id, len(body))
-					break
-				}
-				body = rest
-				records++
-				if !t.options {
-					c.stats.Records++
-					fn(&r)
-				}
-			}
+			d.data(id, body)
 		default:
-			fail(BadSet, "reserved set id %d", id)
+			d.fail(BadSet, "reserved set id %d", id)
 		}
 	}
-	if sc != nil {
-		if want := sc.next; sc.seqKnown && seq != want {
-			// Serial-number arithmetic: only a message ahead of the
-			// expected number shows lost records; one behind comes late or
-			// from a restarted exporter, and tracking starts again from it.
-			if d := int32(seq - want); d > 0 {
-				c.Missed += uint64(d)
-			}
-		}
-		sc.next, sc.seqKnown = seq+records, true
-	}
-	return first
 }
 
-// templatesFrom reads the template records of one (options) template set
-// into scope sc, which it creates for key when the first template is kept.
-// A record it cannot read ends the set: what follows has no known start.
-func (c *Collector) templatesFrom(sc *scope, key scopeKey, options bool, b []byte, now time.Time, fail func(Problem, string, ...any)) *scope {
-	setID := uint16(templateSet)
-	if options {
-		setID = optionsTemplateSet
+// data emits the records of data set id.
+func (d *decoding) data(id uint16, body []byte) {
+	var t *template
+	if d.sc != nil {
+		t = d.sc.templates[id]
 	}
+	if t == nil {
+		d.fail(UnknownTemplate, "data set %d", id)
+		return
+	}
+	// Records are at least minLen (≥ 1) bytes; what is left shorter than
+	// that is padding (RFC 7011 §3.3.1, RFC 3954 §5.3).
+	for len(body) >= t.minLen {
+		d.r = Record{}
+		rest, err := decodeRecord(body, t.fields, &d.r, d.uptime())
+		if err != nil {
+			d.fail(BadRecord, "data set %d: a record runs past the set (%d bytes left)", id, len(body))
+			return
+		}
+		body = rest
+		d.records++
+		if !t.options {
+			d.c.stats.Records++
+			d.fn(&d.r)
+		}
+	}
+}
+
+// uptime converts the exporter's uptime in ms (NetFlow v9 switched
+// times) to Unix µs; nil for IPFIX, whose records carry absolute times.
+func (d *decoding) uptime() func(ms uint32) int64 {
+	if d.w.version != 9 {
+		return nil
+	}
+	boot := d.bootMicros
+	return func(ms uint32) int64 { return boot + int64(ms)*1000 }
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// templates reads the template records of one (options) template set into
+// the scope, which is created when the first template is kept. A record
+// that cannot be read ends the set: what follows has no known start.
+func (d *decoding) templates(options bool, b []byte) {
 	for len(b) >= 4 {
 		id := binary.BigEndian.Uint16(b)
 		count := int(binary.BigEndian.Uint16(b[2:]))
 		b = b[4:]
-		if count == 0 {
+		switch {
+		case d.w.version == 9 && options:
+			// RFC 3954 §6.1: scope and option lengths in bytes, not counts.
+			if len(b) < 2 {
+				d.fail(BadTemplate, "options template %d: no option length", id)
+				return
+			}
+			count = (count + int(binary.BigEndian.Uint16(b))) / 4
+			b = b[2:]
+		case count == 0 && d.w.version == 10:
 			// A withdrawal (RFC 7011 §8.1): one template, or all of the
 			// set's kind when the id is the set id.
-			if sc != nil {
-				c.withdraw(sc, id, id == setID, options)
+			if d.sc != nil {
+				d.c.withdraw(d.sc, id, id == d.w.templateSet || id == d.w.optionsTemplateSet, options)
 			}
 			continue
-		}
-		if options {
+		case options:
 			if len(b) < 2 {
-				fail(BadTemplate, "options template %d: no scope field count", id)
-				return sc
+				d.fail(BadTemplate, "options template %d: no scope field count", id)
+				return
 			}
-			b = b[2:] // the scope field count: scope fields are fields like the others here
+			b = b[2:] // scope fields are read like the others
 		}
 		if id < 256 {
-			fail(BadTemplate, "template id %d, below 256", id)
-			return sc
+			d.fail(BadTemplate, "template id %d, below 256", id)
+			return
 		}
-		if count > c.limits.FieldsPerTemplate {
-			fail(BadTemplate, "template %d: %d fields, more than %d", id, count, c.limits.FieldsPerTemplate)
-			return sc
+		if count == 0 || count > d.c.limits.FieldsPerTemplate {
+			d.fail(BadTemplate, "template %d: %d fields, want 1 to %d", id, count, d.c.limits.FieldsPerTemplate)
+			return
 		}
 		fields := make([]Field, 0, count)
 		minLen := 0
 		for i := 0; i < count; i++ {
 			if len(b) < 4 {
-				fail(BadTemplate, "template %d: field %d of %d runs past the set", id, i+1, count)
-				return sc
+				d.fail(BadTemplate, "template %d: field %d of %d runs past the set", id, i+1, count)
+				return
 			}
 			f := Field{ID: binary.BigEndian.Uint16(b), Length: binary.BigEndian.Uint16(b[2:])}
 			b = b[4:]
-			if f.ID&0x8000 != 0 {
+			if d.w.version == 10 && f.ID&0x8000 != 0 {
 				if len(b) < 4 {
-					fail(BadTemplate, "template %d: field %d of %d runs past the set", id, i+1, count)
-					return sc
+					d.fail(BadTemplate, "template %d: field %d of %d runs past the set", id, i+1, count)
+					return
 				}
 				f.ID &^= 0x8000
 				f.Enterprise = binary.BigEndian.Uint32(b)
 				b = b[4:]
 			}
-			switch f.Length {
-			case 0:
-				fail(BadTemplate, "template %d: field %d (element %d) has length 0", id, i+1, f.ID)
-				return sc
-			case VarLen:
+			switch {
+			case f.Length == 0:
+				d.fail(BadTemplate, "template %d: field %d (element %d) has length 0", id, i+1, f.ID)
+				return
+			case f.Length == VarLen && d.w.version == 10:
 				minLen++
 			default:
+				// NetFlow v9 has no variable-length fields: 65535 bytes
+				// cannot fit, and the template is refused below.
 				minLen += int(f.Length)
+			}
+			if d.w.version == 9 && f.ID&0x8000 != 0 {
+				f.Enterprise = nfv9Vendor // vendor types carry no enterprise number
 			}
 			fields = append(fields, f)
 		}
 		if minLen > maxRecordLen {
-			fail(BadTemplate, "template %d: records of at least %d bytes cannot fit a message", id, minLen)
+			d.fail(BadTemplate, "template %d: records of at least %d bytes cannot fit a message", id, minLen)
 			continue
 		}
-		sc = c.keep(sc, key, id, &template{fields: fields, minLen: minLen, options: options, seen: now}, fail)
+		d.sc = d.c.keep(d.sc, d.key, id, &template{fields: fields, minLen: minLen, options: options, seen: d.now}, d.fail)
 	}
-	return sc
 }
 
 // maxRecordLen is the most a data record can hold: a message of 65,535
@@ -443,7 +544,7 @@ func (c *Collector) sweep(now time.Time) {
 
 // decodeRecord reads one record of the template's fields from b. Every
 // field takes at least one byte, so a record is never empty.
-func decodeRecord(b []byte, fields []Field, r *Record) ([]byte, error) {
+func decodeRecord(b []byte, fields []Field, r *Record, uptime func(ms uint32) int64) ([]byte, error) {
 	for _, f := range fields {
 		n := int(f.Length)
 		if f.Length == VarLen {
@@ -463,7 +564,7 @@ func decodeRecord(b []byte, fields []Field, r *Record) ([]byte, error) {
 		}
 		v := b[:n]
 		b = b[n:]
-		setField(r, f, v)
+		setField(r, f, v, uptime)
 	}
 	return b, nil
 }
@@ -484,7 +585,7 @@ func beUint(v []byte) uint64 {
 	return x
 }
 
-func setField(r *Record, f Field, v []byte) {
+func setField(r *Record, f Field, v []byte, uptime func(ms uint32) int64) {
 	if f.Enterprise == CiscoPEN {
 		switch f.ID {
 		case ieIDP:
@@ -552,6 +653,15 @@ func setField(r *Record, f Field, v []byte) {
 	case ieFlowEndMilliseconds:
 		if len(v) == 8 && r.End == 0 {
 			r.End = int64(beUint(v)) * 1000
+		}
+	case ieFlowEndSysUpTime:
+		// NetFlow v9 LAST_SWITCHED; an absolute time element wins.
+		if uptime != nil && len(v) == 4 && r.End == 0 {
+			r.End = uptime(binary.BigEndian.Uint32(v))
+		}
+	case ieFlowStartSysUpTime:
+		if uptime != nil && len(v) == 4 && r.Start == 0 {
+			r.Start = uptime(binary.BigEndian.Uint32(v))
 		}
 	case ieFlowStartMicroseconds:
 		if len(v) == 8 {

@@ -130,7 +130,7 @@ func TestRefusals(t *testing.T) {
 		records int
 	}{
 		{"short", []byte{0, 10, 0, 8}, BadMessage, 0},
-		{"version 9", func() []byte { b := validMessage(0); b[1] = 9; return b }(), BadMessage, 0},
+		{"version 8", func() []byte { b := validMessage(0); b[1] = 8; return b }(), BadMessage, 0},
 		{"length above datagram", func() []byte { b := validMessage(0); b[3]++; return b }(), BadMessage, 0},
 		{"length below datagram", append(validMessage(0), 0), BadMessage, 0},
 		{"template id 255", good(newMsg(0, 0).openSet(templateSet).template(255, ieSourceIPv4Address, 4)).bytes(), BadTemplate, 1},
@@ -275,5 +275,96 @@ func TestDecodeCountsRecordsAndMissed(t *testing.T) {
 	want := CollectorStats{Messages: 4, Records: 8, Missed: 3, Templates: 1, Fields: 3, Sessions: 1}
 	if !reflect.DeepEqual(st, want) {
 		t.Fatalf("stats\n got %+v\nwant %+v", st, want)
+	}
+}
+
+// nfv9Message builds a NetFlow v9 export packet (RFC 3954 §5.1).
+func nfv9Message(seq, sourceID, uptimeMs, unixSecs uint32) *msgBuilder {
+	m := &msgBuilder{b: make([]byte, nfv9HeaderLen), set: -1}
+	binary.BigEndian.PutUint16(m.b, 9)
+	binary.BigEndian.PutUint32(m.b[4:], uptimeMs)
+	binary.BigEndian.PutUint32(m.b[8:], unixSecs)
+	binary.BigEndian.PutUint32(m.b[12:], seq)
+	binary.BigEndian.PutUint32(m.b[16:], sourceID)
+	return m
+}
+
+// nfv9Bytes closes the open flowset; NetFlow v9 has no length in its header.
+func (m *msgBuilder) nfv9Bytes() []byte {
+	m.closeSet()
+	return m.b
+}
+
+// A softflowd-like template: addresses, switched times, counters, ports,
+// protocol; the times are the exporter's uptime in ms.
+func TestNetFlowV9(t *testing.T) {
+	c := NewCollector()
+	tmpl := []uint16{ieSourceIPv4Address, 4, ieDestinationIPv4Address, 4, ieFlowEndSysUpTime, 4, ieFlowStartSysUpTime, 4,
+		ieOctetDeltaCount, 4, iePacketDeltaCount, 4, ieSourceTransportPort, 2, ieDestinationTransportPort, 2, ieProtocolIdentifier, 1,
+		0x8001, 3} // a vendor field, read past
+	rec := []byte{10, 0, 0, 1, 10, 0, 0, 2, 0, 0, 0x27, 0x10, 0, 0, 0x03, 0xe8, 0, 0, 5, 0xdc, 0, 0, 0, 3, 0xc3, 0x50, 0, 53, 17, 9, 9, 9}
+	msg := nfv9Message(0, 7, 20_000, 1_700_000_000).openSet(0).template(300, tmpl...).
+		openSet(300).raw(rec...).raw(rec...).raw(0, 0, 0).nfv9Bytes() // two records and padding
+	got, err := decodeAll(t, c, exporterA, msg)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("%d records, %v", len(got), err)
+	}
+	r := got[0]
+	// Boot at 1,700,000,000 s less 20 s of uptime; first switched at 1 s,
+	// last at 10 s of uptime.
+	if r.Src != [16]byte{10, 0, 0, 1} || r.Sp != 50000 || r.Dp != 53 || r.Proto != 17 || r.Octets != 1500 || r.Packets != 3 ||
+		r.Start != 1_699_999_981_000_000 || r.End != 1_699_999_990_000_000 {
+		t.Fatalf("record %+v", r)
+	}
+	// The same source id from another port of the exporter's address is
+	// the same stream (RFC 3954 §5.1); sequence numbers count packets.
+	other := netip.AddrPortFrom(exporterA.Addr(), 40999)
+	data := nfv9Message(1, 7, 21_000, 1_700_000_001).openSet(300).raw(rec...).nfv9Bytes()
+	if got, err := decodeAll(t, c, other, data); err != nil || len(got) != 1 {
+		t.Fatalf("data from another port: %d records, %v", len(got), err)
+	}
+	_, _ = decodeAll(t, c, exporterA, nfv9Message(4, 7, 22_000, 1_700_000_002).openSet(300).raw(rec...).nfv9Bytes())
+	if st := c.Stats(); st.Missed != 2 || st.Sessions != 1 || st.Records != 4 {
+		t.Fatalf("stats %+v", st)
+	}
+	// An IPFIX message with domain 7 from the same exporter does not see
+	// the NetFlow v9 template.
+	if got, err := decodeAll(t, c, exporterA, newMsg(0, 7).openSet(300).raw(rec...).bytes()); len(got) != 0 || problemOf(err) != UnknownTemplate {
+		t.Fatalf("IPFIX used a NetFlow v9 template: %d records, %v", len(got), err)
+	}
+}
+
+func TestNetFlowV9Refusals(t *testing.T) {
+	cases := []struct {
+		name    string
+		msg     []byte
+		problem Problem
+	}{
+		{"short header", make([]byte, 12), BadMessage},
+		{"field of length 0", nfv9Message(0, 1, 0, 0).openSet(0).template(300, ieSourceIPv4Address, 0).openSet(300).raw(1, 2, 3, 4).nfv9Bytes(), BadTemplate},
+		{"no fields", nfv9Message(0, 1, 0, 0).openSet(0).template(300).nfv9Bytes(), BadTemplate},
+		{"field of 65535 bytes", nfv9Message(0, 1, 0, 0).openSet(0).template(300, ieSourceIPv4Address, 0xffff).nfv9Bytes(), BadTemplate},
+		{"flowset past the packet", nfv9Message(0, 1, 0, 0).raw(1, 44, 0, 100, 0, 0).nfv9Bytes(), BadSet},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := NewCollector()
+			if len(tc.msg) >= 2 {
+				binary.BigEndian.PutUint16(tc.msg, 9)
+			}
+			got, err := decodeAll(t, c, exporterA, tc.msg)
+			if len(got) != 0 || problemOf(err) != tc.problem {
+				t.Fatalf("%d records, %v; want %v", len(got), err, tc.problem)
+			}
+		})
+	}
+	// Options templates (scope and option lengths in bytes) are kept and
+	// their records read past.
+	c := NewCollector()
+	opts := nfv9Message(0, 1, 0, 0).openSet(1).raw(1, 45, 0, 4, 0, 8, 0, 1, 0, 4, 0, 34, 0, 4, 0, 35, 0, 2).
+		openSet(301).raw(0, 0, 0, 1, 0, 0, 0, 100, 0, 1).nfv9Bytes()
+	got, err := decodeAll(t, c, exporterA, opts)
+	if err != nil || len(got) != 0 || c.Stats().Templates != 1 {
+		t.Fatalf("options: %d records, %v, %+v", len(got), err, c.Stats())
 	}
 }

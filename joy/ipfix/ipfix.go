@@ -34,6 +34,8 @@ const (
 	ieDestinationIPv4Address   = 12
 	ieSourceIPv6Address        = 27
 	ieDestinationIPv6Address   = 28
+	ieFlowEndSysUpTime         = 21 // NetFlow v9 LAST_SWITCHED
+	ieFlowStartSysUpTime       = 22 // NetFlow v9 FIRST_SWITCHED
 	ieFlowStartMilliseconds    = 152
 	ieFlowEndMilliseconds      = 153
 	ieFlowStartMicroseconds    = 154

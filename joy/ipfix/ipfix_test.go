@@ -135,7 +135,8 @@ func TestOversizedRecordTrimmed(t *testing.T) {
 }
 
 // FuzzCollector feeds the collector our own export messages (IPv4, IPv6,
-// IDP, byte distribution, TLS) and the zero-length-field datagram, mutated.
+// IDP, byte distribution, TLS), the zero-length-field datagram and a
+// NetFlow v9 packet, mutated.
 // Whatever arrives, a message yields at most one record per byte, every
 // record prints as JSON, and the templates held stay within the limits.
 func FuzzCollector(f *testing.F) {
@@ -155,6 +156,8 @@ func FuzzCollector(f *testing.F) {
 	}
 	f.Add(newMsg(0, 0).openSet(templateSet).template(300, ieSourceIPv4Address, 0).openSet(300).raw(1, 2, 3, 4).bytes())
 	f.Add([]byte{0, 10, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+	f.Add(nfv9Message(0, 7, 20_000, 1_700_000_000).openSet(0).template(300, addrPortTemplate...).
+		openSet(300).raw(10, 0, 0, 1, 10, 0, 0, 2, 0, 53, 0, 0).nfv9Bytes())
 	limits := Limits{Sessions: 4, TemplatesPerSession: 8, FieldsPerTemplate: 64, TotalFields: 256}
 	f.Fuzz(func(t *testing.T, msg []byte) {
 		c := NewCollectorLimits(limits)
@@ -218,7 +221,7 @@ func TestMillisecondTimes(t *testing.T) {
 	}
 	fields := []Field{{ieFlowStartMilliseconds, 8, 0}, {ieFlowEndMilliseconds, 8, 0}}
 	var got Record
-	if _, err := decodeRecord(b[off:off+16], fields, &got); err != nil {
+	if _, err := decodeRecord(b[off:off+16], fields, &got, nil); err != nil {
 		t.Fatal(err)
 	}
 	if got.Start != r.Start/1000*1000 || got.End != r.End/1000*1000 {

@@ -270,7 +270,7 @@ func TestCollectorZeroLengthField(t *testing.T) {
 
 // realMessages exports shared captures to a sink and returns what joy
 // sent: real templates and data records, IPv4 and IPv6, with IDP, byte
-// distributions and TLS elements.
+// distributions and TLS elements; and softflowd's NetFlow v9 export of one.
 func realMessages(t *testing.T) [][]byte {
 	t.Helper()
 	files := captures(t, true)
@@ -291,6 +291,25 @@ func realMessages(t *testing.T) [][]byte {
 	}
 	if len(msgs) == 0 {
 		t.Fatal("no export messages captured")
+	}
+	// NetFlow v9 too, which the collector decodes on either port.
+	if softflowd := lookTool("SOFTFLOWD", "softflowd", "/usr/sbin/softflowd"); softflowd != "" {
+		port := freeUDPPort(t)
+		s := newSink(t, port)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		if out, err := exec.CommandContext(ctx, softflowd, "-r", files[1], "-n", "127.0.0.1:"+strconv.Itoa(port), "-v", "9", "-d").CombinedOutput(); err != nil {
+			t.Fatalf("softflowd: %v\n%s", err, out)
+		}
+		time.Sleep(300 * time.Millisecond)
+		s.mu.Lock()
+		for _, m := range s.msgs {
+			msgs = append(msgs, m.data)
+		}
+		s.mu.Unlock()
+		s.close()
+	} else {
+		t.Log("softflowd not installed: the campaign has no NetFlow v9 messages")
 	}
 	return msgs
 }

@@ -79,8 +79,9 @@ func writePcap(t *testing.T, path string, sinks map[int]*sink) {
 	}
 }
 
-// tsharkFlow reads one "Flow N" object of tshark's cflow JSON.
-func tsharkFlow(t *testing.T, m map[string]any) (flow, []string) {
+// tsharkFlowKeys reads the addresses, ports, protocol and counters of
+// one "Flow N" object of tshark's cflow JSON (times as -1).
+func tsharkFlowKeys(t *testing.T, m map[string]any) flow {
 	t.Helper()
 	str := func(k string) string {
 		v, ok := m[k]
@@ -99,7 +100,7 @@ func tsharkFlow(t *testing.T, m map[string]any) (flow, []string) {
 		}
 		return n
 	}
-	f := flow{pr: int(atoi("cflow.protocol")), bytes: atoi("cflow.octets"), pkts: atoi("cflow.packets")}
+	f := flow{pr: int(atoi("cflow.protocol")), bytes: atoi("cflow.octets"), pkts: atoi("cflow.packets"), start: -1, end: -1}
 	if s := str("cflow.srcaddr"); s != "" {
 		f.sa, f.da = canonAddr(t, s), canonAddr(t, str("cflow.dstaddr"))
 	} else {
@@ -108,6 +109,13 @@ func tsharkFlow(t *testing.T, m map[string]any) (flow, []string) {
 	if hasPorts(f.pr) {
 		f.sp, f.dp = int(atoi("cflow.srcport")), int(atoi("cflow.dstport"))
 	}
+	return f
+}
+
+// tsharkFlow reads one "Flow N" object of tshark's cflow JSON.
+func tsharkFlow(t *testing.T, m map[string]any) (flow, []string) {
+	t.Helper()
+	f := tsharkFlowKeys(t, m)
 	// The record has the times twice: flowStart/EndMilliseconds (IE
 	// 152/153) and flowStart/EndMicroseconds (IE 154/155), one tree each,
 	// in that order. The flow gets the µs pair; the ms pair must be the
