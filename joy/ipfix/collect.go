@@ -149,8 +149,9 @@ type scope struct {
 	elem      *list.Element // in Collector.lru, most recent first
 }
 
-// Collector decodes IPFIX messages into Records, with memory bounded by its
-// Limits whatever arrives. Not safe for concurrent use.
+// Collector decodes IPFIX and NetFlow v9 messages into Records, with
+// memory bounded by its Limits whatever arrives. Not safe for concurrent
+// use.
 type Collector struct {
 	limits    Limits
 	scopes    map[scopeKey]*scope
