@@ -23,7 +23,7 @@ ref=$JOY_SHARED/ref/HEAD/f_api
 prog=joy_api_test refrun=$run
 [ "$run" = joy_api_test2 ] && prog=joy_api_test2 refrun=joy_api_test2.run1
 mkdir -p "$outdir"
-bin=$outdir/joy45_$prog
+bin=$outdir/joy45_$prog.$run   # one per run: CTest may run them in parallel
 # The clients include joy_config.h (empty here) and safe_lib.h (ours,
 # tests/c/joy4/), and print the version only with HAVE_CONFIG_H.
 "$cc" -O1 -g -DHAVE_CONFIG_H -I"$repo/include/joy4" -I"$here/joy4" -o "$bin" "$clients/$prog.c" \
