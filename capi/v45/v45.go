@@ -103,11 +103,12 @@ const (
 )
 
 type library struct {
-	cfg      config.Config
-	log      *logx.Logger
-	logf     *C.FILE
-	logOwned bool
-	ctx      []*context
+	cfg        config.Config
+	inact, act uint // joy_init_t's timeouts, seconds (0: default)
+	log        *logx.Logger
+	logf       *C.FILE
+	logOwned   bool
+	ctx        []*context
 }
 
 type context struct {
@@ -304,6 +305,7 @@ func go45Initialize(d *C.joy_init_t, outputDir, outputFile, logfile *C.char) (rc
 		}
 	}
 	configure(&l.cfg, d)
+	l.inact, l.act = uint(d.inact_timeout), uint(d.act_timeout)
 	l.cfg.OutputDir = dir
 	l.cfg.Output = name
 	if d.max_records > 0 {
@@ -335,6 +337,7 @@ func go45Initialize(d *C.joy_init_t, outputDir, outputFile, logfile *C.char) (rc
 
 func (l *library) addContext(x *context) {
 	x.c = joy.NewContext(&l.cfg, x.out, l.log)
+	x.c.Table().SetTimeouts(l.inact, l.act)
 	x.view = (*C.struct_joy45_view)(C.calloc(1, C.sizeof_struct_joy45_view))
 	l.ctx = append(l.ctx, x)
 }
@@ -403,6 +406,7 @@ func go45InitializeNoConfig(cfgp unsafe.Pointer, errInfo *C.FILE, d *C.joy_init_
 		return
 	}
 	configure(&l.cfg, d)
+	l.inact, l.act = uint(d.inact_timeout), uint(d.act_timeout)
 	l.cfg.OutputDir = "./"
 	l.cfg.Info = "stderr"
 	for i := 0; i < n; i++ {

@@ -110,8 +110,8 @@ typedef struct joy_init {
     uint32_t max_records;       /* records per output file before a new one (0: one file) */
     uint16_t num_pkts;          /* packets per flow to report (0: 50) */
     uint8_t contexts;           /* contexts to use, 1 .. MAX_LIB_CONTEXTS (0: 1) */
-    uint16_t inact_timeout;     /* accepted; the timeouts stay 10 s / 30 s */
-    uint16_t act_timeout;
+    uint16_t inact_timeout;     /* seconds without a packet before a flow expires (0: 10) */
+    uint16_t act_timeout;       /* seconds more before a long flow expires (0: 20) */
     uint16_t idp;               /* initial data packet bytes with JOY_IDP_ON (0: 1300) */
     const char *ipfix_host;     /* IPFIX collector with JOY_IPFIX_EXPORT_ON (NULL: 127.0.0.1) */
     uint16_t ipfix_port;        /* its port (0: 4739) */

@@ -121,3 +121,33 @@ func (t *Table) Expired(r *Record) bool { return t.expired(r) }
 // SetClock sets the table's clock (µs), as joy_update_ctx_global_time
 // does; later packets move it on as usual.
 func (t *Table) SetClock(ts int64) { t.now, t.hasNow = ts, true }
+
+// SetTimeouts sets the inactive and active timeouts in whole seconds, as
+// Joy 4.5's joy_init_t does: a flow is inactive after inactive seconds
+// without a packet, and active-expired inactive+active seconds after its
+// start. 0 keeps a default (10 s, and 20 s more).
+func (t *Table) SetTimeouts(inactive, active uint) {
+	t.inactive, t.active = 0, 0
+	if inactive > 0 {
+		t.inactive = int64(inactive) * 1e6
+	}
+	if active > 0 {
+		t.active = t.inactiveTimeout() + int64(active)*1e6
+	} else if inactive > 0 {
+		t.active = t.inactive + ActiveTimeout - InactiveTimeout
+	}
+}
+
+func (t *Table) inactiveTimeout() int64 {
+	if t.inactive > 0 {
+		return t.inactive
+	}
+	return InactiveTimeout
+}
+
+func (t *Table) activeTimeout() int64 {
+	if t.active > 0 {
+		return t.active
+	}
+	return ActiveTimeout
+}

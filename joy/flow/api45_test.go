@@ -60,3 +60,38 @@ func TestAPI45WalkDeleteAppData(t *testing.T) {
 		t.Fatalf("drained %q", out)
 	}
 }
+
+// joy_init_t's timeouts: inactive after 2 s here, active after 2+3 s.
+func TestAPI45Timeouts(t *testing.T) {
+	for _, tc := range []struct {
+		inact, act uint
+		clock      int64
+		want       string
+	}{
+		{0, 0, T0 + 2_000_001, ""},
+		{2, 0, T0 + 2_000_001, "i"},
+		{2, 3, T0 + 1_900_000, ""},
+		{0, 0, T0 + InactiveTimeout + 1, "i"},
+	} {
+		h := newHarness(t, Options{})
+		h.tab.SetTimeouts(tc.inact, tc.act)
+		h.add(T0, udpFrame("10.0.0.3", "10.0.0.4", 1000, 53, 10))
+		h.tab.SetClock(tc.clock)
+		got := ""
+		if h.tab.Expired(h.tab.Oldest()) {
+			got = string(h.tab.Oldest().expType)
+		}
+		if got != tc.want {
+			t.Errorf("timeouts %d/%d at +%d µs: expired %q, want %q", tc.inact, tc.act, tc.clock-T0, got, tc.want)
+		}
+	}
+	// Active: a flow with packets every second expires 2+3 s after its start.
+	h := newHarness(t, Options{})
+	h.tab.SetTimeouts(2, 3)
+	for i := int64(0); i <= 6; i++ {
+		h.add(T0+i*1_000_000, udpFrame("10.0.0.3", "10.0.0.4", 1000, 53, 10))
+	}
+	if !h.tab.Expired(h.tab.Oldest()) || h.tab.Oldest().expType != 'a' {
+		t.Errorf("flow of 6 s not active-expired with timeouts 2/3")
+	}
+}
