@@ -2,6 +2,7 @@
 #
 #   make            build/libjoy.so (+ build/libjoy.h from cgo) and build/joy
 #                   (first installs libpcap-dev, cmake, python3 if missing)
+#   make lib45      build/libjoy.so.4: Joy 4.5's API generation (include/joy4)
 #   make paniktest  build/libjoy_paniktest.so: the library with the
 #                   joytestpanic tag, for tests/c/joy_panic.c only
 #   make test       go test ./... then the C embedding tests (CMake + CTest)
@@ -57,6 +58,16 @@ deps:
 lib:
 	@mkdir -p $(BUILD)
 	CGO_CFLAGS="$(LIB_CGO_CFLAGS)" $(GO) build -buildmode=c-shared -o $(BUILD)/libjoy.so ./capi
+
+# Joy 4.5's API generation from the same core (include/joy4/joy_api.h,
+# or -DJOY_API_4_5): SONAME libjoy.so.4, and build/joy4/libjoy.so -> it so
+# that a 4.5 client links with -Lbuild/joy4 -ljoy.
+.PHONY: lib45
+lib45:
+	@mkdir -p $(BUILD)/joy4
+	CGO_CFLAGS="$(LIB_CGO_CFLAGS)" $(GO) build -buildmode=c-shared \
+		-ldflags=-extldflags=-Wl,-soname,libjoy.so.4 -o $(BUILD)/libjoy.so.4 ./capi/v45
+	ln -sf ../libjoy.so.4 $(BUILD)/joy4/libjoy.so
 
 # Never installed or shipped: a magic payload makes it panic.
 paniktest:

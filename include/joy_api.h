@@ -15,6 +15,12 @@
  * independent: different threads may drive different contexts at the same
  * time, but one context must be used by one thread at a time.
  */
+/* Defining JOY_API_4_5 first selects the Joy 4.5 generation instead
+ * (include/joy4/joy_api.h, libjoy.so.4). */
+#if defined(JOY_API_4_5) && !defined(JOY_API_H)
+#include "joy4/joy_api.h"
+#endif
+
 #ifndef JOY_API_H
 #define JOY_API_H
 

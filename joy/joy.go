@@ -207,13 +207,7 @@ func (c *Context) ProcessPacket(ts int64, frame []byte) {
 	c.stats.Packets++
 	err := c.dec.Decode(frame, &c.pkt)
 	if err != nil {
-		var bad *decode.BadHeaderError
-		if asBadHeader(err, &bad) {
-			c.stats.BadHeaders++
-			c.log.Logf(logx.Err, " Invalid IP header length: %d bytes", bad.HeaderLen)
-		} else {
-			c.stats.Ignored++
-		}
+		c.processPacketError(err)
 		return
 	}
 	c.stats.IPPackets++
@@ -221,6 +215,17 @@ func (c *Context) ProcessPacket(ts int64, frame []byte) {
 		c.stats.IPv4Packets++
 	}
 	c.table.Observe(&c.pkt, ts)
+}
+
+// processPacketError counts and logs a frame the decoder refused.
+func (c *Context) processPacketError(err error) {
+	var bad *decode.BadHeaderError
+	if asBadHeader(err, &bad) {
+		c.stats.BadHeaders++
+		c.log.Logf(logx.Err, " Invalid IP header length: %d bytes", bad.HeaderLen)
+	} else {
+		c.stats.Ignored++
+	}
 }
 
 func asBadHeader(err error, target **decode.BadHeaderError) bool {

@@ -80,6 +80,8 @@ type Record struct {
 	idpLen int               // its length (0: not taken yet)
 	hd     *headerDesc       // header description, when on
 
+	ext45 ext45 // application data and marks of the 4.5 API (api45.go)
+
 	// buffers of an earlier flow kept for reuse by this record
 	spare struct {
 		bytes *bytestats.Counts

@@ -89,6 +89,9 @@ type Table struct {
 
 	maxRecords int
 	evicted    uint64 // flows printed early because the table was full
+
+	// timeouts set by SetTimeouts (api45.go), µs; 0: the defaults
+	inactive, active int64
 }
 
 // NewTable returns an empty table. At most feature.MaxModules modules are
@@ -225,10 +228,11 @@ func (t *Table) Evicted() uint64 { return t.evicted }
 // comparing whole seconds as the original does.
 func (t *Table) preempt(r *Record, ts int64) bool {
 	sec := floorSec(ts)
-	if sec <= floorSec(r.start)+30 {
+	limit := t.activeTimeout() / 1e6
+	if sec <= floorSec(r.start)+limit {
 		return false
 	}
-	return r.twin == nil || sec > floorSec(r.twin.start)+30
+	return r.twin == nil || sec > floorSec(r.twin.start)+limit
 }
 
 func floorSec(us int64) int64 {
@@ -278,8 +282,8 @@ func (t *Table) remove(r *Record) {
 // expired decides whether r has timed out against the table clock and
 // records how ('a' active, 'i' inactive).
 func (t *Table) expired(r *Record) bool {
-	inactiveCutoff := t.now - InactiveTimeout
-	activeCutoff := t.now - ActiveTimeout
+	inactiveCutoff := t.now - t.inactiveTimeout()
+	activeCutoff := t.now - t.activeTimeout()
 	tw := r.twin
 	if r.start < activeCutoff && (tw == nil || tw.start < activeCutoff) {
 		r.expType = 'a'

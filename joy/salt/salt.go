@@ -31,7 +31,7 @@ var Kind = feature.Kind{
 	Enabled: func(cfg *config.Config) bool { return cfg.Salt },
 	TCP:     true,
 	Accepts: func(f feature.Flow) bool { return f.Proto == 6 },
-	New:     func(cfg *config.Config) feature.Module { return new(State) },
+	New:     func(cfg *config.Config) feature.Module { return &State{zeros: cfg.Zeros} },
 }
 
 // State is the module's state for one direction of a flow.
@@ -39,6 +39,16 @@ type State struct {
 	np  int
 	seq [MaxSegments]uint32
 	ack [MaxSegments]uint32
+
+	// Application messages (Joy 4.5's SALT lengths and times, for the 4.5
+	// API's callback; not printed): consecutive payloads of one
+	// acknowledgement number summed.
+	zeros  bool
+	idx    int
+	op     int
+	tcpAck uint32
+	lens   [MaxSegments]uint16
+	times  [MaxSegments]int64
 }
 
 // Observe implements feature.Module. SALT reads TCP headers only (see
@@ -47,13 +57,46 @@ func (s *State) Observe(payload []byte, ts int64) {}
 
 // ObserveTCP implements feature.TCPObserver.
 func (s *State) ObserveTCP(seg *feature.TCPSegment) {
-	if s.np >= MaxSegments || len(seg.Header) < 20 {
+	if len(seg.Header) < 20 {
 		return
 	}
-	s.seq[s.np] = binary.BigEndian.Uint32(seg.Header[4:])
-	s.ack[s.np] = binary.BigEndian.Uint32(seg.Header[8:])
-	s.np++
+	if s.np < MaxSegments {
+		s.seq[s.np] = binary.BigEndian.Uint32(seg.Header[4:])
+		s.ack[s.np] = binary.BigEndian.Uint32(seg.Header[8:])
+		s.np++
+	}
+	s.observeMessage(seg)
 }
+
+// observeMessage sums the payloads of one acknowledgement number into a
+// message, as Joy 4.5's SALT does (its last slot is never filled).
+func (s *State) observeMessage(seg *feature.TCPSegment) {
+	var ack uint32
+	if s.idx < MaxSegments-1 {
+		ack = binary.BigEndian.Uint32(seg.Header[8:])
+		if ack != s.tcpAck && s.lens[s.idx] != 0 {
+			s.idx++
+		}
+		if s.zeros || seg.PayloadLen != 0 {
+			if s.lens[s.idx] == 0 {
+				s.op++
+			}
+			s.lens[s.idx] += uint16(seg.PayloadLen)
+			s.times[s.idx] = seg.TS
+		}
+	}
+	s.tcpAck = ack
+}
+
+// Segments returns how many TCP segments the state has seen (at most
+// MaxSegments).
+func (s *State) Segments() int { return s.np }
+
+// Messages returns how many application messages were counted.
+func (s *State) Messages() int { return min(s.op, MaxSegments) }
+
+// Message returns the length and time (µs) of message i.
+func (s *State) Message(i int) (length uint16, ts int64) { return s.lens[i], s.times[i] }
 
 // AppendJSON implements feature.Module.
 func (s *State) AppendJSON(b []byte, twin feature.Module) []byte {

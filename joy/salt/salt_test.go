@@ -141,3 +141,31 @@ func FuzzAppendJSON(f *testing.F) {
 		}
 	})
 }
+
+// Joy 4.5's SALT messages: payloads of one acknowledgement number summed,
+// a new message when the acknowledgement changes; empty segments skipped
+// unless zeros are on.
+func TestMessages(t *testing.T) {
+	s := newState()
+	feed := func(ack uint32, n int, ts int64) {
+		g := seg(1, ack)
+		g.PayloadLen, g.TS = n, ts
+		s.ObserveTCP(g)
+	}
+	feed(10, 100, 1000)
+	feed(10, 50, 2000)
+	feed(20, 0, 3000)
+	feed(20, 7, 4000)
+	feed(30, 1, 5000)
+	if s.Segments() != 5 || s.Messages() != 3 {
+		t.Fatalf("segments %d, messages %d", s.Segments(), s.Messages())
+	}
+	for i, want := range []struct {
+		l  uint16
+		ts int64
+	}{{150, 2000}, {7, 4000}, {1, 5000}} {
+		if l, ts := s.Message(i); l != want.l || ts != want.ts {
+			t.Errorf("message %d = %d at %d, want %d at %d", i, l, ts, want.l, want.ts)
+		}
+	}
+}

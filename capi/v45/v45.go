@@ -1,0 +1,1173 @@
+// Package main is libjoy.so.4: Joy 4.5's C API generation over the same
+// Go core as libjoy.so (package capi). Build with
+//
+//	go build -buildmode=c-shared -ldflags=-extldflags=-Wl,-soname,libjoy.so.4 -o build/libjoy.so.4 ./capi/v45
+//
+// The public C symbols live in shim.c (checked against
+// include/joy4/joy_api.h) and call the go45* exports below, which convert
+// arguments and call package joy. Every export recovers panics, so a bug
+// never takes the host process down.
+package main
+
+/*
+#cgo CFLAGS: -I${SRCDIR}/../../include
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "joy4/joy_api.h"
+
+// What a callback and joy_process_packet's caller see of a record: filled
+// by Go in C memory, one per context.
+#define JOY45_MAX_IDP 1500
+struct joy45_view {
+    flow_record_t rec, twin;
+    tls_t tls, twin_tls;
+    unsigned char idp[JOY45_MAX_IDP], twin_idp[JOY45_MAX_IDP];
+    char app[32], twin_app[32];
+    unsigned char data[512];
+};
+
+static inline void joy45_call(joy_flow_rec_callback *fn, void *rec, unsigned int len, unsigned char *data) {
+    fn(rec, len, data);
+}
+FILE *joy45_stdout(void);
+FILE *joy45_stderr(void);
+*/
+import "C"
+
+import (
+	"compress/gzip"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"strings"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/gojoy/libjoy/joy"
+	"github.com/gojoy/libjoy/joy/anon"
+	"github.com/gojoy/libjoy/joy/bytestats"
+	"github.com/gojoy/libjoy/joy/classify"
+	"github.com/gojoy/libjoy/joy/config"
+	"github.com/gojoy/libjoy/joy/flow"
+	"github.com/gojoy/libjoy/joy/label"
+	"github.com/gojoy/libjoy/joy/logx"
+	"github.com/gojoy/libjoy/joy/salt"
+	"github.com/gojoy/libjoy/joy/tls"
+)
+
+func main() {}
+
+// MaxContexts is Joy 4.5's MAX_LIB_CONTEXTS.
+const MaxContexts = 64
+
+// The 4.5 bitmask (include/joy4/joy_api.h).
+const (
+	bidirOn = 1 << iota
+	dnsOn
+	sshOn
+	tlsOn
+	dhcpOn
+	httpOn
+	ikeOn
+	payloadOn
+	exeOn
+	zeroOn
+	retransOn
+	byteDistOn
+	entropyOn
+	classifyOn
+	headerOn
+	preemptiveOn
+	idpOn
+	ipfixExportOn
+	ppiOn
+	saltOn
+	retainLocalOn
+)
+
+// Marks of what a callback has seen (the JOY_*_PROCESSED bits).
+const (
+	extIDP  flow.Ext = 1 << 0
+	extTLS  flow.Ext = 1 << 1
+	extSALT flow.Ext = 1 << 2
+	extSPLT flow.Ext = 1 << 3
+	extBD   flow.Ext = 1 << 4
+)
+
+// The original's readiness thresholds (joy_get_feature_counts).
+const (
+	readyPackets = 10
+	readyOctets  = 4000
+)
+
+type library struct {
+	cfg        config.Config
+	inact, act uint // joy_init_t's timeouts, seconds (0: default)
+	log        *logx.Logger
+	logf       *C.FILE
+	logOwned   bool
+	ctx        []*context
+}
+
+type context struct {
+	c      *joy.Context
+	out    io.Writer
+	closer []func() error
+	view   *C.struct_joy45_view
+	busy   bool // a callback walk is running
+	closed bool // joy_context_cleanup was called
+}
+
+var current atomic.Pointer[library]
+
+// cWriter writes through a C stdio stream.
+type cWriter struct {
+	f     *C.FILE
+	flush bool
+}
+
+func (w cWriter) Write(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	n := C.fwrite(unsafe.Pointer(&p[0]), 1, C.size_t(len(p)), w.f)
+	if w.flush {
+		C.fflush(w.f)
+	}
+	if int(n) < len(p) {
+		C.clearerr(w.f)
+		return int(n), fmt.Errorf("writing to the output stream failed")
+	}
+	return int(n), nil
+}
+
+func stderrLog() *logx.Logger {
+	return logx.New(cWriter{f: C.joy45_stderr(), flush: true}, int(logx.Debug))
+}
+
+func recoverPanic(what string) {
+	if r := recover(); r != nil {
+		log := stderrLog()
+		if l := current.Load(); l != nil {
+			log = l.log
+		}
+		log.Logf(logx.Crit, "internal error in %s, call abandoned: %v", what, r)
+	}
+}
+
+func lib() *library {
+	l := current.Load()
+	if l == nil {
+		stderrLog().Logf(logx.Crit, "Joy Library has not been initialized!")
+	}
+	return l
+}
+
+// context returns context index, or logs why it cannot be used.
+func (l *library) context(index int, what string) *context {
+	if index < 0 || index >= len(l.ctx) {
+		l.log.Logf(logx.Crit, "Joy Library invalid context (%d) for packet processing!", index)
+		return nil
+	}
+	x := l.ctx[index]
+	if x.closed {
+		l.log.Logf(logx.Err, "%s: context %d was cleaned up (joy_context_cleanup)", what, index)
+		return nil
+	}
+	if x.busy {
+		l.log.Logf(logx.Err, "%s: context %d is inside an external-processing callback", what, index)
+		return nil
+	}
+	return x
+}
+
+// configure fills cfg from a joy_init_t.
+func configure(cfg *config.Config, d *C.joy_init_t) {
+	mask := uint32(d.bitmask)
+	on := func(bit uint32) bool { return mask&bit != 0 }
+	cfg.Type = 1
+	cfg.Verbosity = uint(d.verbosity)
+	cfg.NumPkts = 50
+	if n := uint(d.num_pkts); n > 0 && n < 200 {
+		cfg.NumPkts = n
+	}
+	cfg.Count = uint(d.max_records)
+	cfg.Bidir = on(bidirOn)
+	cfg.DNS = on(dnsOn)
+	cfg.SSH = on(sshOn)
+	cfg.TLS = on(tlsOn)
+	cfg.DHCP = on(dhcpOn)
+	cfg.HTTP = on(httpOn)
+	cfg.IKE = on(ikeOn)
+	if on(payloadOn) {
+		cfg.Payload = 1
+	}
+	cfg.Exe = on(exeOn)
+	cfg.Zeros = on(zeroOn)
+	cfg.Retrans = on(retransOn)
+	cfg.Dist = on(byteDistOn)
+	cfg.Entropy = on(entropyOn)
+	cfg.Classify = on(classifyOn)
+	if on(headerOn) {
+		cfg.HD = 1
+	}
+	cfg.PreemptiveTimeout = on(preemptiveOn)
+	cfg.PPI = on(ppiOn)
+	cfg.Salt = on(saltOn)
+	if on(retainLocalOn) {
+		cfg.Retain = 1
+	}
+	if on(idpOn) {
+		cfg.ReportIDP = true
+		cfg.IDP = config.DefaultIDP
+		if d.idp > 0 {
+			cfg.IDP = uint(d.idp)
+		}
+	}
+	if on(ipfixExportOn) {
+		cfg.IPFIXExport = true
+		cfg.IPFIXHost = "127.0.0.1"
+		if d.ipfix_host != nil {
+			cfg.IPFIXHost = C.GoString(d.ipfix_host)
+		}
+		cfg.IPFIXPort = C.DEFAULT_IPFIX_EXPORT_PORT
+		if d.ipfix_port > 0 {
+			cfg.IPFIXPort = uint(d.ipfix_port)
+		}
+		if !cfg.ReportIDP {
+			cfg.IDP = C.DEFAULT_IDP_SIZE
+		}
+	}
+	if d.upload_srvname != nil {
+		cfg.Upload = C.GoString(d.upload_srvname)
+	}
+	if d.upload_keyfile != nil {
+		cfg.Keyfile = C.GoString(d.upload_keyfile)
+	}
+}
+
+func contextCount(d *C.joy_init_t, log *logx.Logger) (int, bool) {
+	n := int(d.contexts)
+	if n < 1 {
+		n = 1
+	}
+	if n > MaxContexts {
+		log.Logf(logx.Err, "joy_initialize: %d contexts asked for, at most %d", n, MaxContexts)
+		return 0, false
+	}
+	return n, true
+}
+
+//export go45Initialize
+func go45Initialize(d *C.joy_init_t, outputDir, outputFile, logfile *C.char) (rc C.int) {
+	defer recoverPanic("joy_initialize")
+	rc = 1
+	errLog := stderrLog()
+	if d == nil {
+		errLog.Logf(logx.Err, "joy_initialize: init data is NULL")
+		return
+	}
+	l := &library{logf: C.joy45_stderr()}
+	l.cfg.Info = "stderr"
+	if logfile != nil {
+		mode := C.CString("a")
+		f, err := C.fopen(logfile, mode)
+		C.free(unsafe.Pointer(mode))
+		if f == nil {
+			errLog.Logf(logx.Err, "could not open log file %s (%v)", C.GoString(logfile), err)
+			return
+		}
+		l.logf, l.logOwned = f, true
+		l.cfg.Info = C.GoString(logfile)
+	}
+	l.log = logx.New(cWriter{f: l.logf, flush: true}, int(d.verbosity))
+	n, ok := contextCount(d, l.log)
+	if !ok {
+		l.closeLog()
+		return
+	}
+	dir := "./"
+	if outputDir != nil {
+		if s := C.GoString(outputDir); s != "" && len(s) < C.MAX_DIRNAME_LEN {
+			dir = s
+			if !strings.HasSuffix(dir, "/") {
+				dir += "/"
+			}
+		}
+	}
+	name := "joy-output"
+	if outputFile != nil && C.GoString(outputFile) != "" {
+		name = C.GoString(outputFile)
+		if len(name) > C.MAX_FILENAME_LEN-len(dir)-16 {
+			name = "joy-output"
+		}
+	}
+	configure(&l.cfg, d)
+	l.inact, l.act = uint(d.inact_timeout), uint(d.act_timeout)
+	l.cfg.OutputDir = dir
+	l.cfg.Output = name
+	if d.max_records > 0 {
+		l.log.Logf(logx.Warn, "joy_initialize: max_records %d: output files are not rotated by this library; one file per context", uint32(d.max_records))
+	}
+	for i := 0; i < n; i++ {
+		path := dir + name
+		if n > 1 {
+			path = fmt.Sprintf("%s%s.ctx%d.gz", dir, name, i)
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+		if err != nil {
+			l.log.Logf(logx.Err, "could not open output file %s (%v)", path, err)
+			l.release()
+			return
+		}
+		x := &context{closer: []func() error{f.Close}}
+		x.out = f
+		if strings.HasSuffix(path, ".gz") {
+			z := gzip.NewWriter(f)
+			x.out = z
+			x.closer = []func() error{z.Close, f.Close}
+		}
+		l.addContext(x)
+	}
+	install(l)
+	return 0
+}
+
+func (l *library) addContext(x *context) {
+	x.c = joy.NewContext(&l.cfg, x.out, l.log)
+	x.c.Table().SetTimeouts(l.inact, l.act)
+	x.view = (*C.struct_joy45_view)(C.calloc(1, C.sizeof_struct_joy45_view))
+	l.ctx = append(l.ctx, x)
+}
+
+// install makes l the library; an earlier one is shut down first.
+func install(l *library) {
+	if old := current.Swap(l); old != nil {
+		old.release()
+	}
+}
+
+func (l *library) closeLog() {
+	if l.logOwned && l.logf != nil {
+		C.fclose(l.logf)
+	}
+	l.logOwned = false
+}
+
+// release cleans every context up and closes the log.
+func (l *library) release() {
+	for _, x := range l.ctx {
+		x.cleanup(l.log)
+		if x.view != nil {
+			C.free(unsafe.Pointer(x.view))
+			x.view = nil
+		}
+	}
+	l.closeLog()
+}
+
+func (x *context) cleanup(log *logx.Logger) {
+	if x.closed {
+		return
+	}
+	x.closed = true
+	x.c.CloseExport()
+	x.c.Discard()
+	x.c.Flush()
+	for _, f := range x.closer {
+		if err := f(); err != nil {
+			log.Logf(logx.Err, "closing the output: %v", err)
+		}
+	}
+	x.closer = nil
+}
+
+//export go45InitializeNoConfig
+func go45InitializeNoConfig(cfgp unsafe.Pointer, errInfo *C.FILE, d *C.joy_init_t) (rc C.int) {
+	defer recoverPanic("joy_initialize_no_config")
+	rc = 1
+	if cfgp == nil {
+		stderrLog().Logf(logx.Err, "joy_initialize_no_config: config is NULL")
+		return
+	}
+	if d == nil {
+		stderrLog().Logf(logx.Err, "joy_initialize_no_config: init data is NULL")
+		return
+	}
+	l := &library{logf: errInfo}
+	if errInfo == nil {
+		l.logf = C.joy45_stderr()
+	}
+	l.log = logx.New(cWriter{f: l.logf, flush: true}, int(d.verbosity))
+	n, ok := contextCount(d, l.log)
+	if !ok {
+		return
+	}
+	configure(&l.cfg, d)
+	l.inact, l.act = uint(d.inact_timeout), uint(d.act_timeout)
+	l.cfg.OutputDir = "./"
+	l.cfg.Info = "stderr"
+	for i := 0; i < n; i++ {
+		l.addContext(&context{out: cWriter{f: C.joy45_stdout()}})
+	}
+	install(l)
+	return 0
+}
+
+//export go45PrintConfig
+func go45PrintConfig(index C.int, format C.int) {
+	defer recoverPanic("joy_print_config")
+	l := lib()
+	if l == nil {
+		return
+	}
+	x := l.context(int(index), "joy_print_config")
+	if x == nil {
+		return
+	}
+	if format == C.JOY_TERMINAL_FORMAT {
+		_, _ = cWriter{f: l.logf, flush: true}.Write(l.cfg.AppendTerminal(nil, nil))
+		return
+	}
+	x.c.WriteLine(l.cfg.AppendJSON45(nil))
+}
+
+//export go45PrintStats
+func go45PrintStats(index C.int) {
+	defer recoverPanic("joy_print_flocap_stats_output")
+	l := lib()
+	if l == nil {
+		return
+	}
+	if x := l.context(int(index), "joy_print_flocap_stats_output"); x != nil {
+		s := x.c.Stats()
+		l.log.Logf(logx.Crit, "context %d: packets %d, IP packets %d, ignored %d, flows in table %d, flows printed %d, write errors %d",
+			int(index), s.Packets, s.IPPackets, s.Ignored, x.c.Flows(), s.FlowsPrinted, s.WriteErrors)
+	}
+}
+
+//export go45AnonSubnets
+func go45AnonSubnets(file *C.char) C.int {
+	defer recoverPanic("joy_anon_subnets")
+	l := lib()
+	if l == nil {
+		return 1
+	}
+	if file == nil {
+		l.log.Logf(logx.Err, "could not initialize anonymization subnets - no file specified")
+		return 1
+	}
+	path := C.GoString(file)
+	f, err := os.Open(path)
+	if err != nil {
+		l.log.Logf(logx.Err, "could not initialize anonymization subnets from file %s: %v", path, err)
+		return 1
+	}
+	subnets, err := anon.ParseSubnets(f, true)
+	f.Close()
+	if err != nil {
+		l.log.Logf(logx.Err, "could not initialize anonymization subnets from file %s: %v", path, err)
+		return 1
+	}
+	key, _, err := anon.LoadOrCreateKey(anon.DefaultKeyFile)
+	if err != nil {
+		l.log.Logf(logx.Err, "could not initialize anonymization subnets: %v", err)
+		return 1
+	}
+	var all []netip.Prefix
+	if l.cfg.AnonAddrs != nil {
+		all = append(all, l.cfg.AnonAddrs.Subnets()...)
+	}
+	a := anon.NewAddresses(key, append(all, subnets...))
+	l.cfg.Anon, l.cfg.AnonAddrs = path, a
+	for _, x := range l.ctx {
+		x.c.SetAnonymizer(a)
+	}
+	return 0
+}
+
+//export go45AnonUsernames
+func go45AnonUsernames(file *C.char) C.int {
+	defer recoverPanic("joy_anon_http_usernames")
+	l := lib()
+	if l == nil {
+		return 1
+	}
+	if file == nil {
+		l.log.Logf(logx.Err, "could not initialize HTTP username anonymization - no file specified")
+		return 1
+	}
+	path := C.GoString(file)
+	key, _, err := anon.LoadOrCreateKey(anon.DefaultKeyFile)
+	if err != nil {
+		l.log.Logf(logx.Err, "could not initialize HTTP username anonymization: %v", err)
+		return 1
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		l.log.Logf(logx.Err, "could not initialize HTTP username anonymization from file %s: %v", path, err)
+		return 1
+	}
+	defer f.Close()
+	u, err := anon.LoadUsernames(f, key)
+	if err != nil {
+		l.log.Logf(logx.Err, "could not initialize HTTP username anonymization from file %s: %v", path, err)
+		return 1
+	}
+	l.cfg.UserAnon, l.cfg.UserNames = path, u
+	return 0
+}
+
+//export go45UpdateParams
+func go45UpdateParams(splt, bd *C.char) C.int {
+	defer recoverPanic("joy_update_splt_bd_params")
+	l := lib()
+	if l == nil {
+		return 1
+	}
+	if splt == nil || bd == nil {
+		l.log.Logf(logx.Err, "could not update SPLT/BD parameters - missing update file(s)")
+		return 1
+	}
+	m := classify.Default()
+	if l.cfg.Model != nil {
+		*m = *l.cfg.Model
+	}
+	if err := m.LoadFiles(C.GoString(splt), C.GoString(bd)); err != nil {
+		l.log.Logf(logx.Err, "could not update SPLT/BD parameters: %v", err)
+		return 1
+	}
+	l.cfg.Model = m
+	if l.cfg.Classify {
+		for _, x := range l.ctx {
+			x.c.SetClassifier(m)
+		}
+	}
+	return 0
+}
+
+//export go45UpdateCompactBD
+func go45UpdateCompactBD(filename *C.char) C.int {
+	defer recoverPanic("joy_update_compact_bd")
+	l := lib()
+	if l == nil {
+		return 1
+	}
+	if filename == nil {
+		l.log.Logf(logx.Err, "couldn't update compact BD values - no file specified")
+		return 1
+	}
+	path := C.GoString(filename)
+	f, err := os.Open(path)
+	if err != nil {
+		l.log.Logf(logx.Err, "could not open compact BD file %s: %v", path, err)
+		return 1
+	}
+	defer f.Close()
+	m, err := bytestats.LoadCompactMap(f)
+	if err != nil {
+		l.log.Logf(logx.Err, "could not read compact BD file %s: %v", path, err)
+		return 1
+	}
+	l.cfg.CDist, l.cfg.CompactMap = path, m
+	for _, x := range l.ctx {
+		x.c.SetCompactMap(m)
+	}
+	return 0
+}
+
+//export go45LabelSubnets
+func go45LabelSubnets(name *C.char, typ C.int, subnet *C.char) C.int {
+	defer recoverPanic("joy_label_subnets")
+	l := lib()
+	if l == nil {
+		return 1
+	}
+	if name == nil || subnet == nil || C.GoString(name) == "" {
+		l.log.Logf(logx.Err, "could not add subnet label: label or subnet is NULL or empty")
+		return 1
+	}
+	labelName, arg := C.GoString(name), C.GoString(subnet)
+	var subnets []netip.Prefix
+	switch typ {
+	case C.JOY_SINGLE_SUBNET:
+		p, err := anon.ParseSubnet(arg, false)
+		if err != nil {
+			l.log.Logf(logx.Err, "could not add labeled subnet for %s: %v", labelName, err)
+			return 1
+		}
+		subnets = []netip.Prefix{p}
+	case C.JOY_FILE_SUBNET:
+		f, err := os.Open(arg)
+		if err == nil {
+			subnets, err = anon.ParseSubnets(f, false)
+			f.Close()
+		}
+		if err != nil {
+			l.log.Logf(logx.Err, "could not add labeled subnets from file %s: %v", arg, err)
+			return 1
+		}
+	default:
+		l.log.Logf(logx.Err, "could not add subnet label %s: type %d is neither JOY_SINGLE_SUBNET nor JOY_FILE_SUBNET", labelName, int(typ))
+		return 1
+	}
+	labels := label.New()
+	if old := l.cfg.SubnetLabels; old != nil {
+		labels = old.Clone()
+	}
+	if err := labels.Add(labelName, subnets); err != nil {
+		l.log.Logf(logx.Err, "could not add subnet label %s: %v", labelName, err)
+		return 1
+	}
+	l.cfg.Labels = append(l.cfg.Labels, labelName)
+	l.cfg.SubnetLabels = labels
+	for _, x := range l.ctx {
+		x.c.SetLabels(labels)
+	}
+	return 0
+}
+
+//export go45UpdateTime
+func go45UpdateTime(index C.int, sec, usec C.int64_t, isNull C.int) {
+	defer recoverPanic("joy_update_ctx_global_time")
+	l := lib()
+	if l == nil {
+		return
+	}
+	if isNull != 0 {
+		l.log.Logf(logx.Err, "New Time passed in is NULL, nothing to do!")
+		return
+	}
+	if x := l.context(int(index), "joy_update_ctx_global_time"); x != nil {
+		x.c.Table().SetClock(int64(sec)*1e6 + int64(usec))
+	}
+}
+
+// packetContext is the original's symmetric 5-tuple hash of an Ethernet
+// frame (up to two VLAN tags, IPv4 or IPv6): the sum of the addresses'
+// 32-bit words (as the machine reads them), the ports and the protocol,
+// scrambled to 8 bits, modulo the number of contexts. The frame's length
+// is not known (the 4.5 signature has none), so only what its own headers
+// promise is read: the Ethernet header, the IP header, and the ports when
+// the IP length covers them. Frames without a 5-tuple go to context 0.
+func packetContext(p unsafe.Pointer, n int) int {
+	at := func(i int) uint32 { return uint32(*(*byte)(unsafe.Add(p, i))) }
+	be16 := func(i int) uint32 { return at(i)<<8 | at(i+1) }
+	word := func(i int) uint32 { return *(*uint32)(unsafe.Add(p, i)) }
+	off := 12
+	et := be16(off)
+	for tags := 0; tags < 2 && (et == 0x8100 || et == 0x88a8); tags++ {
+		off += 4
+		et = be16(off)
+	}
+	off += 2
+	var sum, proto uint32
+	ports := -1
+	switch et {
+	case 0x0800:
+		ihl := int(at(off)&0xf) * 4
+		if at(off)>>4 != 4 || ihl < 20 {
+			return 0
+		}
+		total := int(be16(off + 2))
+		proto = at(off + 9)
+		sum = word(off+12) + word(off+16)
+		if total >= ihl+4 && be16(off+6)&0x1fff == 0 {
+			ports = off + ihl
+		}
+	case 0x86dd:
+		if at(off)>>4 != 6 {
+			return 0
+		}
+		proto = at(off + 6)
+		for i := 8; i < 40; i += 4 {
+			sum += word(off + i)
+		}
+		if be16(off+4) >= 4 {
+			ports = off + 40
+		}
+	default:
+		return 0
+	}
+	if (proto == 6 || proto == 17) && ports >= 0 {
+		sum += be16(ports) + be16(ports+2)
+	}
+	sum += proto
+	sum *= 0x6B
+	sum -= sum >> 8
+	sum &= 0xff
+	return int(sum) % n
+}
+
+//export go45PacketToContext
+func go45PacketToContext(packet *C.uchar, n C.int) (ctx C.int) {
+	defer recoverPanic("joy_packet_to_context")
+	if n <= 0 {
+		stderrLog().Logf(logx.Err, "joy_packet_to_context: number of contexts is 0; using context 0")
+		return 0
+	}
+	if packet == nil {
+		stderrLog().Logf(logx.Err, "joy_packet_to_context: packet is NULL; using context 0")
+		return 0
+	}
+	return C.int(packetContext(unsafe.Pointer(packet), int(n)))
+}
+
+//export go45IndexToContext
+func go45IndexToContext(index C.int) unsafe.Pointer {
+	defer recoverPanic("joy_index_to_context")
+	l := lib()
+	if l == nil {
+		return nil
+	}
+	if x := l.context(int(index), "joy_index_to_context"); x != nil {
+		return unsafe.Pointer(x.view)
+	}
+	return nil
+}
+
+//export go45ProcessPacket
+func go45ProcessPacket(index C.int, sec, usec C.int64_t, data *C.uchar, caplen C.uint32_t, appLen C.uint, app *C.uchar, wantRec C.int) (rec unsafe.Pointer) {
+	defer recoverPanic("joy_process_packet")
+	l := lib()
+	if l == nil {
+		return nil
+	}
+	x := l.context(int(index), "joy_process_packet")
+	if x == nil {
+		return nil
+	}
+	if data == nil {
+		l.log.Logf(logx.Err, "joy_process_packet: packet data is NULL (context %d)", int(index))
+		return nil
+	}
+	frame := unsafe.Slice((*byte)(unsafe.Pointer(data)), int(caplen))
+	r := x.c.ProcessPacketRecord(int64(sec)*1e6+int64(usec), frame)
+	if r == nil {
+		return nil
+	}
+	if appLen > 0 && app != nil {
+		if !r.SetAppData(unsafe.Slice((*byte)(unsafe.Pointer(app)), int(appLen))) {
+			l.log.Logf(logx.Err, "App Specific data is too large(%d bytes), not storing the information", uint(appLen))
+		}
+	}
+	if wantRec == 0 {
+		return nil
+	}
+	return x.fill(x.c.Table(), r)
+}
+
+// fill writes the view of r (and of its twin) into the context's C
+// memory and returns the view of r.
+func (x *context) fill(t *flow.Table, r *flow.Record) unsafe.Pointer {
+	v := x.view
+	fillOne(t, r, &v.rec, &v.tls, v.idp[:], v.app[:])
+	v.rec.twin = nil
+	if tw := r.Twin(); tw != nil {
+		fillOne(t, tw, &v.twin, &v.twin_tls, v.twin_idp[:], v.twin_app[:])
+		v.rec.twin = &v.twin
+		v.twin.twin = &v.rec
+	}
+	return unsafe.Pointer(&v.rec)
+}
+
+func fillOne(t *flow.Table, r *flow.Record, c *C.flow_record_t, tv *C.tls_t, idp []C.uchar, app []C.char) {
+	k := &r.Key
+	for i := 0; i < 16; i++ {
+		c.sa[i] = C.uint8_t(k.Src[i])
+		c.da[i] = C.uint8_t(k.Dst[i])
+	}
+	c.sp, c.dp, c.prot = C.uint16_t(k.Sp), C.uint16_t(k.Dp), C.uint8_t(k.Proto)
+	c.ip_version = 4
+	if k.V6 {
+		c.ip_version = 6
+	}
+	start, end := r.Times()
+	c.start = timeval(start)
+	c.end = timeval(end)
+	c.np, c.op, c.ob = C.uint32_t(r.Packets()), C.uint32_t(r.SPLT()), C.uint64_t(r.Octets())
+	c.idp, c.idp_len = nil, 0
+	if p := r.IDP(); len(p) > 0 {
+		n := copy(unsafe.Slice((*byte)(unsafe.Pointer(&idp[0])), len(idp)), p)
+		c.idp, c.idp_len = unsafe.Pointer(&idp[0]), C.uint16_t(n)
+	}
+	c.tls = nil
+	if s, ok := t.Module(r, "tls").(*tls.State); ok && s != nil {
+		v, done := s.Handshake()
+		tv.version, tv.done_handshake = C.uchar(v), 0
+		if done {
+			tv.done_handshake = 1
+		}
+		c.tls = tv
+	}
+	c.joy_app_data, c.joy_app_data_len = nil, 0
+	if a := r.AppData(); len(a) > 0 {
+		n := copy(unsafe.Slice((*byte)(unsafe.Pointer(&app[0])), len(app)), a)
+		c.joy_app_data, c.joy_app_data_len = &app[0], C.uint8_t(n)
+	}
+}
+
+func timeval(us int64) C.struct_timeval {
+	sec := us / 1e6
+	if us%1e6 < 0 {
+		sec--
+	}
+	return C.struct_timeval{tv_sec: C.__time_t(sec), tv_usec: C.__suseconds_t(us - sec*1e6)}
+}
+
+//export go45PrintFlowData
+func go45PrintFlowData(index C.int, typ C.int) {
+	defer recoverPanic("joy_print_flow_data")
+	l := lib()
+	if l == nil {
+		return
+	}
+	if x := l.context(int(index), "joy_print_flow_data"); x != nil {
+		x.c.PrintFlows(typ != C.JOY_EXPIRED_FLOWS)
+	}
+}
+
+var ipfixWarned atomic.Bool
+
+//export go45ExportFlowsIPFIX
+func go45ExportFlowsIPFIX(index C.int, typ C.int) {
+	defer recoverPanic("joy_export_flows_ipfix")
+	l := lib()
+	if l == nil {
+		return
+	}
+	x := l.context(int(index), "joy_export_flows_ipfix")
+	if x == nil {
+		return
+	}
+	if !l.cfg.IPFIXExport {
+		if !ipfixWarned.Swap(true) {
+			l.log.Logf(logx.Err, "joy_export_flows_ipfix: IPFIX export is not configured (JOY_IPFIX_EXPORT_ON); flows are dropped")
+		}
+		x.c.Discard()
+		return
+	}
+	x.c.ExportFlows(typ != C.JOY_EXPIRED_FLOWS)
+}
+
+// saltOf returns the record's SALT state (nil: none).
+func saltOf(t *flow.Table, r *flow.Record) *salt.State {
+	s, _ := t.Module(r, "salt").(*salt.State)
+	return s
+}
+
+//export go45FeatureCounts
+func go45FeatureCounts(index C.int, out *C.joy_ctx_feat_count_t) {
+	defer recoverPanic("joy_get_feature_counts")
+	l := lib()
+	if l == nil {
+		return
+	}
+	x := l.context(int(index), "joy_get_feature_counts")
+	if x == nil {
+		return
+	}
+	if out == nil {
+		l.log.Logf(logx.Err, "joy_get_feature_counts: feat_counts is NULL")
+		return
+	}
+	var idp, tlsN, splt, saltN, bd uint32
+	t := x.c.Table()
+	count := func(r *flow.Record) {
+		if len(r.IDP()) > 0 {
+			idp++
+		}
+		if s, ok := t.Module(r, "tls").(*tls.State); ok && s != nil {
+			if _, done := s.Handshake(); done {
+				tlsN++
+			}
+		}
+		if r.SPLT() >= readyPackets {
+			splt++
+		}
+		if s := saltOf(t, r); s != nil && s.Segments() >= readyPackets {
+			saltN++
+		}
+		if r.Octets() >= readyOctets {
+			bd++
+		}
+	}
+	t.Walk(func(r *flow.Record) {
+		count(r)
+		if tw := r.Twin(); tw != nil {
+			count(tw)
+		}
+	})
+	out.idp_recs_ready = C.uint32_t(idp)
+	out.tls_recs_ready = C.uint32_t(tlsN)
+	out.splt_recs_ready = C.uint32_t(splt)
+	out.salt_recs_ready = C.uint32_t(saltN)
+	out.bd_recs_ready = C.uint32_t(bd)
+}
+
+// Which callback go45External runs.
+const (
+	featIDP = iota
+	featTLS
+	featSPLT
+	featSALT
+	featBD
+)
+
+var featNames = [...]string{"joy_idp_external_processing", "joy_tls_external_processing",
+	"joy_splt_external_processing", "joy_salt_external_processing", "joy_bd_external_processing"}
+
+//export go45External
+func go45External(index C.int, feat C.int, format C.int, min C.uint, fn *C.joy_flow_rec_callback) {
+	what := featNames[feat]
+	defer recoverPanic(what)
+	l := lib()
+	if l == nil {
+		return
+	}
+	x := l.context(int(index), what)
+	if x == nil {
+		return
+	}
+	if fn == nil {
+		l.log.Logf(logx.Err, "%s: callback is NULL", what)
+		return
+	}
+	if (feat == featSPLT || feat == featSALT) && format != C.JOY_NFV9_EXPORT && format != C.JOY_IPFIX_EXPORT {
+		l.log.Logf(logx.Err, "%s: export format %d is neither JOY_NFV9_EXPORT nor JOY_IPFIX_EXPORT", what, int(format))
+		return
+	}
+	t := x.c.Table()
+	x.busy = true
+	defer func() { x.busy = false }()
+	data := unsafe.Slice((*byte)(unsafe.Pointer(&x.view.data[0])), len(x.view.data))
+	call := func(r *flow.Record, n int, withData bool) {
+		rec := x.fill(t, r)
+		var p *C.uchar
+		if withData {
+			p = &x.view.data[0]
+		}
+		C.joy45_call(fn, rec, C.uint(n), p)
+	}
+	t.Walk(func(r *flow.Record) {
+		switch feat {
+		case featIDP:
+			if r.Ext()&extIDP == 0 && (len(r.IDP()) > 0 || t.Expired(r)) {
+				call(r, 0, false)
+				r.SetExt(extIDP)
+			}
+		case featTLS:
+			if r.Ext()&extTLS != 0 {
+				return
+			}
+			if s, ok := t.Module(r, "tls").(*tls.State); ok && s != nil {
+				if _, done := s.Handshake(); done {
+					call(r, 0, false)
+					r.SetExt(extTLS)
+					return
+				}
+			}
+			if t.Expired(r) {
+				call(r, 0, false)
+				r.SetExt(extTLS)
+			}
+		case featSPLT:
+			clear(data)
+			if r.Ext()&extSPLT == 0 && (r.SPLT() >= int(min) || t.Expired(r)) {
+				if r.SPLT() > 0 {
+					call(r, spltData(r, format == C.JOY_NFV9_EXPORT, data), true)
+				} else {
+					call(r, 0, true)
+				}
+				r.SetExt(extSPLT)
+			}
+		case featSALT:
+			clear(data)
+			if r.Ext()&extSALT != 0 {
+				return
+			}
+			if s := saltOf(t, r); s != nil && s.Segments() >= int(min) {
+				call(r, saltData(r, s, format == C.JOY_NFV9_EXPORT, data), true)
+				r.SetExt(extSALT)
+				return
+			}
+			if t.Expired(r) {
+				n := 0
+				if s := saltOf(t, r); s != nil {
+					n = saltData(r, s, format == C.JOY_NFV9_EXPORT, data)
+				}
+				call(r, n, true)
+				r.SetExt(extSALT)
+			}
+		case featBD:
+			clear(data)
+			if r.Ext()&extBD == 0 && (r.Octets() >= uint64(min) || t.Expired(r)) {
+				if c := r.ByteCounts(); c != nil {
+					for i, v := range c {
+						putU16(data, i, uint16(v))
+					}
+				}
+				call(r, 512, true)
+				r.SetExt(extBD)
+			}
+		}
+	})
+}
+
+// nfv9Packets is how many packets the SPLT and SALT data carry at most.
+const nfv9Packets = 10
+
+func putU16(b []byte, i int, v uint16) {
+	*(*uint16)(unsafe.Pointer(&b[2*i])) = v // host order, as the original
+}
+
+// msSince is the original's timeval difference in milliseconds (floored).
+func msSince(from, to int64) uint16 {
+	d := to - from
+	q := d / 1000
+	if d%1000 < 0 {
+		q--
+	}
+	return uint16(q)
+}
+
+// spltData writes the SPLT lengths then times (ms since the previous
+// packet, the first since the flow's start) and returns their byte count:
+// always 40 for NetFlow v9 (lengths padded with 0x8000, times with 0), 4
+// per packet for IPFIX.
+func spltData(r *flow.Record, nfv9 bool, b []byte) int {
+	n := min(r.SPLT(), nfv9Packets)
+	start, _ := r.Times()
+	slots := n
+	if nfv9 {
+		slots = nfv9Packets
+	}
+	prev := start
+	for i := 0; i < n; i++ {
+		l, ts := r.SPLTAt(i)
+		putU16(b, i, uint16(l))
+		putU16(b, slots+i, msSince(prev, ts))
+		prev = ts
+	}
+	if nfv9 {
+		for i := n; i < nfv9Packets; i++ {
+			putU16(b, i, 0x8000)
+			putU16(b, slots+i, 0)
+		}
+		return 4 * nfv9Packets
+	}
+	return 4 * n
+}
+
+// saltData is spltData over the SALT lengths and times (NetFlow v9 pads
+// the lengths with 0).
+func saltData(r *flow.Record, s *salt.State, nfv9 bool, b []byte) int {
+	n := min(s.Messages(), nfv9Packets)
+	start, _ := r.Times()
+	slots := n
+	if nfv9 {
+		slots = nfv9Packets
+	}
+	prev := start
+	for i := 0; i < n; i++ {
+		l, ts := s.Message(i)
+		putU16(b, i, l)
+		putU16(b, slots+i, msSince(prev, ts))
+		prev = ts
+	}
+	if nfv9 {
+		return 4 * nfv9Packets
+	}
+	return 4 * n
+}
+
+//export go45DeleteFlowRecords
+func go45DeleteFlowRecords(index C.int, cond C.uint) C.uint {
+	defer recoverPanic("joy_delete_flow_records")
+	l := lib()
+	if l == nil {
+		return 0
+	}
+	x := l.context(int(index), "joy_delete_flow_records")
+	if x == nil {
+		return 0
+	}
+	want := flow.Ext(cond)
+	if uint(cond) > 0x1f {
+		l.log.Logf(logx.Err, "joy_delete_flow_records: unknown condition bits 0x%x", uint(cond)&^0x1f)
+		return 0
+	}
+	t := x.c.Table()
+	n := 0
+	t.Walk(func(r *flow.Record) {
+		if r.Ext()&want == want {
+			t.Delete(r)
+			n++
+		}
+	})
+	return C.uint(n)
+}
+
+//export go45PurgeOld
+func go45PurgeOld(index C.int, age C.uint) C.uint {
+	defer recoverPanic("joy_purge_old_flow_records")
+	l := lib()
+	if l == nil {
+		return 0
+	}
+	x := l.context(int(index), "joy_purge_old_flow_records")
+	if x == nil {
+		return 0
+	}
+	t := x.c.Table()
+	limit := int64(age)
+	n := 0
+	t.Walk(func(r *flow.Record) {
+		start, end := r.Times()
+		// The original compares whole seconds of the last packet with the
+		// start (of each direction) plus the age.
+		endSec := floorSec(end)
+		if endSec > floorSec(start)+limit {
+			if tw := r.Twin(); tw == nil || endSec > floorSec(twStart(tw))+limit {
+				t.Delete(r)
+				n++
+			}
+		}
+	})
+	return C.uint(n)
+}
+
+func twStart(r *flow.Record) int64 { s, _ := r.Times(); return s }
+
+func floorSec(us int64) int64 {
+	s := us / 1e6
+	if us%1e6 < 0 {
+		s--
+	}
+	return s
+}
+
+//export go45ContextCleanup
+func go45ContextCleanup(index C.int) {
+	defer recoverPanic("joy_context_cleanup")
+	l := lib()
+	if l == nil {
+		return
+	}
+	if x := l.context(int(index), "joy_context_cleanup"); x != nil {
+		x.cleanup(l.log)
+	}
+}
+
+//export go45Shutdown
+func go45Shutdown() {
+	defer recoverPanic("joy_shutdown")
+	l := current.Swap(nil)
+	if l == nil {
+		stderrLog().Logf(logx.Crit, "Joy Library has not been initialized!")
+		return
+	}
+	l.release()
+}
