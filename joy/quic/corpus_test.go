@@ -58,20 +58,56 @@ func flowKey(a string, ap int, b string, bp int) string {
 
 // ourFlow is one UDP flow of a capture through a Conn.
 type ourFlow struct {
-	conn   *Conn
-	client string // the end that sent the first packet
+	conn *Conn
+}
+
+// flowPayloads are the UDP payloads of one flow, in order.
+type flowPayloads struct {
+	ps     [][]byte
+	client []bool
+}
+
+// readFlowPayloads returns the UDP payloads of every flow of a capture.
+func readFlowPayloads(file string) (map[string]*flowPayloads, error) {
+	out := map[string]*flowPayloads{}
+	_, err := walkUDP(file, func(k string, p []byte, client bool) {
+		f := out[k]
+		if f == nil {
+			f = new(flowPayloads)
+			out[k] = f
+		}
+		f.ps = append(f.ps, append([]byte(nil), p...))
+		f.client = append(f.client, client)
+	})
+	return out, err
 }
 
 // readFlows feeds every UDP payload of a capture to one Conn per flow; the
 // client is the sender of the flow's first packet.
 func readFlows(file string) (map[string]*ourFlow, error) {
+	flows := map[string]*ourFlow{}
+	_, err := walkUDP(file, func(k string, p []byte, client bool) {
+		f := flows[k]
+		if f == nil {
+			f = &ourFlow{conn: NewConn()}
+			flows[k] = f
+		}
+		f.conn.Observe(p, client)
+	})
+	return flows, err
+}
+
+// walkUDP calls fn with every UDP payload of a capture, its flow's key,
+// and whether it comes from the flow's first sender.
+func walkUDP(file string, fn func(key string, p []byte, client bool)) (int, error) {
 	r, err := pcapfile.Open(file)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	defer r.Close()
 	decoders := map[decode.LinkType]*decode.Decoder{}
-	flows := map[string]*ourFlow{}
+	first := map[string]string{}
+	n := 0
 	var pkt decode.Packet
 	for {
 		fr, err := r.Next()
@@ -109,11 +145,9 @@ func readFlows(file string) (map[string]*ourFlow, error) {
 		tp := pkt.Transport
 		sp, dp := int(tp[0])<<8|int(tp[1]), int(tp[2])<<8|int(tp[3])
 		k := flowKey(src, sp, dst, dp)
-		f := flows[k]
 		from := net.JoinHostPort(src, strconv.Itoa(sp))
-		if f == nil {
-			f = &ourFlow{conn: NewConn(), client: from}
-			flows[k] = f
+		if _, ok := first[k]; !ok {
+			first[k] = from
 		}
 		// The UDP length bounds the payload (the transport area may
 		// hold Ethernet padding).
@@ -121,9 +155,10 @@ func readFlows(file string) (map[string]*ourFlow, error) {
 		if ul < 8 || ul > len(tp) {
 			ul = len(tp)
 		}
-		f.conn.Observe(tp[8:ul], from == f.client)
+		n++
+		fn(k, tp[8:ul], from == first[k])
 	}
-	return flows, nil
+	return n, nil
 }
 
 func ipString(p *decode.Packet, a [16]byte) string {

@@ -89,23 +89,7 @@ func initialKeys(vi versionInfo, dcid []byte) (client, server *keys, err error) 
 }
 
 func deriveKeys(vi versionInfo, initial []byte, label string) (*keys, error) {
-	secret, err := hkdfExpandLabel(initial, label, 32)
-	if err != nil {
-		return nil, err
-	}
-	kl, il, hl := "quic key", "quic iv", "quic hp"
-	if vi.v2 {
-		kl, il, hl = "quicv2 key", "quicv2 iv", "quicv2 hp"
-	}
-	key, err := hkdfExpandLabel(secret, kl, 16)
-	if err != nil {
-		return nil, err
-	}
-	iv, err := hkdfExpandLabel(secret, il, 12)
-	if err != nil {
-		return nil, err
-	}
-	hp, err := hkdfExpandLabel(secret, hl, 16)
+	key, iv, hp, err := keyMaterial(vi, initial, label)
 	if err != nil {
 		return nil, err
 	}
@@ -122,6 +106,27 @@ func deriveKeys(vi versionInfo, initial []byte, label string) (*keys, error) {
 	}
 	copy(k.iv[:], iv)
 	return k, nil
+}
+
+// keyMaterial derives the key, IV and header protection key of one
+// direction from the Initial secret.
+func keyMaterial(vi versionInfo, initial []byte, label string) (key, iv, hp []byte, err error) {
+	secret, err := hkdfExpandLabel(initial, label, 32)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	kl, il, hl := "quic key", "quic iv", "quic hp"
+	if vi.v2 {
+		kl, il, hl = "quicv2 key", "quicv2 iv", "quicv2 hp"
+	}
+	if key, err = hkdfExpandLabel(secret, kl, 16); err != nil {
+		return nil, nil, nil, err
+	}
+	if iv, err = hkdfExpandLabel(secret, il, 12); err != nil {
+		return nil, nil, nil, err
+	}
+	hp, err = hkdfExpandLabel(secret, hl, 16)
+	return key, iv, hp, err
 }
 
 var errDecrypt = errors.New("quic: Initial packet does not decrypt")
