@@ -1,0 +1,324 @@
+package quic
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gojoy/libjoy/joy/decode"
+	"github.com/gojoy/libjoy/joy/pcapfile"
+	"github.com/gojoy/libjoy/tests/go/testutil"
+)
+
+// quicCaptures returns the corpus captures whose MANIFEST.md row shows
+// QUIC or gQUIC in tshark's protocol hierarchy.
+func quicCaptures(t testing.TB, shared string) []string {
+	t.Helper()
+	man, err := os.ReadFile(filepath.Join(shared, "pcaps", "MANIFEST.md"))
+	if err != nil {
+		t.Fatalf("reading the corpus manifest: %v", err)
+	}
+	var files []string
+	for _, l := range strings.Split(string(man), "\n") {
+		if !strings.HasPrefix(l, "| `") {
+			continue
+		}
+		name := l[3:]
+		name = name[:strings.IndexByte(name, '`')]
+		if !strings.Contains(l, " quic(") && !strings.Contains(l, " gquic(") && !strings.Contains(l, "QUIC") {
+			continue
+		}
+		p := filepath.Join(shared, "pcaps", name)
+		if _, err := os.Stat(p); err == nil {
+			files = append(files, p)
+		}
+	}
+	if len(files) == 0 {
+		t.Fatal("no QUIC capture found through MANIFEST.md")
+	}
+	return files
+}
+
+// flowKey names a UDP flow by its two ends, in either direction.
+func flowKey(a string, ap int, b string, bp int) string {
+	x, y := net.JoinHostPort(a, strconv.Itoa(ap)), net.JoinHostPort(b, strconv.Itoa(bp))
+	if x > y {
+		x, y = y, x
+	}
+	return x + " " + y
+}
+
+// ourFlow is one UDP flow of a capture through a Conn.
+type ourFlow struct {
+	conn *Conn
+}
+
+// flowPayloads are the UDP payloads of one flow, in order.
+type flowPayloads struct {
+	ps     [][]byte
+	client []bool
+}
+
+// readFlowPayloads returns the UDP payloads of every flow of a capture.
+func readFlowPayloads(file string) (map[string]*flowPayloads, error) {
+	out := map[string]*flowPayloads{}
+	_, err := walkUDP(file, func(k string, p []byte, client bool) {
+		f := out[k]
+		if f == nil {
+			f = new(flowPayloads)
+			out[k] = f
+		}
+		f.ps = append(f.ps, append([]byte(nil), p...))
+		f.client = append(f.client, client)
+	})
+	return out, err
+}
+
+// readFlows feeds every UDP payload of a capture to one Conn per flow; the
+// client is the sender of the flow's first packet.
+func readFlows(file string) (map[string]*ourFlow, error) {
+	flows := map[string]*ourFlow{}
+	_, err := walkUDP(file, func(k string, p []byte, client bool) {
+		f := flows[k]
+		if f == nil {
+			f = &ourFlow{conn: NewConn()}
+			flows[k] = f
+		}
+		f.conn.Observe(p, client)
+	})
+	return flows, err
+}
+
+// walkUDP calls fn with every UDP payload of a capture, its flow's key,
+// and whether it comes from the flow's first sender.
+func walkUDP(file string, fn func(key string, p []byte, client bool)) (int, error) {
+	r, err := pcapfile.Open(file)
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	decoders := map[decode.LinkType]*decode.Decoder{}
+	first := map[string]string{}
+	n := 0
+	var pkt decode.Packet
+	for {
+		fr, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			break
+		}
+		if fr.Link == 9 {
+			// PPP (DLT 9), which joy's decoder does not read: an
+			// optional ff 03, the protocol (0x0021 IPv4, 0x0057 IPv6),
+			// then IP.
+			p := fr.Data
+			if len(p) > 2 && p[0] == 0xff && p[1] == 0x03 {
+				p = p[2:]
+			}
+			if len(p) < 3 || p[0] != 0 || (p[1] != 0x21 && p[1] != 0x57) {
+				continue
+			}
+			fr.Data, fr.Link = p[2:], decode.LinkRaw
+		}
+		d := decoders[fr.Link]
+		if d == nil {
+			if !decode.Supported(fr.Link) {
+				continue
+			}
+			d = decode.NewDecoder(fr.Link)
+			decoders[fr.Link] = d
+		}
+		if d.Decode(fr.Data, &pkt) != nil || pkt.Proto != 17 || len(pkt.Transport) < 8 {
+			continue
+		}
+		src, dst := ipString(&pkt, pkt.Src), ipString(&pkt, pkt.Dst)
+		tp := pkt.Transport
+		sp, dp := int(tp[0])<<8|int(tp[1]), int(tp[2])<<8|int(tp[3])
+		k := flowKey(src, sp, dst, dp)
+		from := net.JoinHostPort(src, strconv.Itoa(sp))
+		if _, ok := first[k]; !ok {
+			first[k] = from
+		}
+		// The UDP length bounds the payload (the transport area may
+		// hold Ethernet padding).
+		ul := int(tp[4])<<8 | int(tp[5])
+		if ul < 8 || ul > len(tp) {
+			ul = len(tp)
+		}
+		n++
+		fn(k, tp[8:ul], from == first[k])
+	}
+	return n, nil
+}
+
+func ipString(p *decode.Packet, a [16]byte) string {
+	if p.Version == 4 {
+		return net.IP(a[:4]).String()
+	}
+	return net.IP(a[:]).String()
+}
+
+// tsharkQUIC is what tshark finds in one flow.
+type tsharkQUIC struct {
+	versions, snis, alpns map[string]bool
+}
+
+func runTshark(tshark, file string) (map[string]*tsharkQUIC, error) {
+	cmd := exec.Command(tshark, "-r", file, "-n", "-Y", "quic || gquic",
+		"-T", "fields", "-E", "aggregator=|", "-E", "occurrence=a",
+		"-e", "ip.src", "-e", "ipv6.src", "-e", "udp.srcport", "-e", "ip.dst", "-e", "ipv6.dst", "-e", "udp.dstport",
+		"-e", "quic.version", "-e", "tls.handshake.extensions_server_name", "-e", "tls.handshake.extensions_alpn_str",
+		"-e", "gquic.version", "-e", "gquic.tag.sni")
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("tshark -r %s: %v", file, err)
+	}
+	res := map[string]*tsharkQUIC{}
+	for _, line := range strings.Split(string(out), "\n") {
+		if line == "" {
+			continue
+		}
+		f := strings.Split(line, "\t")
+		for len(f) < 11 {
+			f = append(f, "")
+		}
+		src, dst := f[0], f[3]
+		if src == "" {
+			src, dst = f[1], f[4]
+		}
+		// Tunnels show several addresses: the innermost is last.
+		src, dst = last(src), last(dst)
+		sp, _ := strconv.Atoi(last(f[2]))
+		dp, _ := strconv.Atoi(last(f[5]))
+		k := flowKey(src, sp, dst, dp)
+		q := res[k]
+		if q == nil {
+			q = &tsharkQUIC{map[string]bool{}, map[string]bool{}, map[string]bool{}}
+			res[k] = q
+		}
+		for _, v := range split(f[6]) {
+			q.versions[v] = true
+		}
+		for _, v := range split(f[9]) {
+			q.versions["gquic:"+v] = true
+		}
+		for _, v := range append(split(f[7]), split(f[10])...) {
+			q.snis[v] = true
+		}
+		for _, v := range split(f[8]) {
+			q.alpns[v] = true
+		}
+	}
+	return res, nil
+}
+
+func last(s string) string {
+	if i := strings.LastIndexAny(s, "|,"); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
+
+func split(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.FieldsFunc(s, func(r rune) bool { return r == '|' || r == ',' })
+}
+
+// ourStrings returns the versions, SNIs and ALPNs a Conn found.
+func ourStrings(c *Conn) (versions, snis, alpns []string) {
+	for _, v := range c.Versions {
+		versions = append(versions, fmt.Sprintf("0x%08x", v))
+		if isGoogle(v) {
+			versions = append(versions, "gquic:"+string([]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}))
+		}
+	}
+	if c.VNSeen {
+		versions = append(versions, "0x00000000") // tshark's version of a VN packet
+	}
+	for _, v := range c.VersionNegotiation {
+		versions = append(versions, fmt.Sprintf("0x%08x", v))
+	}
+	for _, h := range []*Side{&c.Client, &c.Server} {
+		if h.Hello != nil {
+			if h.Hello.ServerName != "" {
+				snis = append(snis, h.Hello.ServerName)
+			}
+			alpns = append(alpns, h.Hello.ALPN...)
+		}
+	}
+	if c.GoogleCHLO != nil && c.GoogleCHLO.SNI != "" {
+		snis = append(snis, c.GoogleCHLO.SNI)
+	}
+	return
+}
+
+// TestAgainstTshark checks that for every QUIC flow of the corpus, the
+// versions, SNIs and ALPNs tshark finds (decrypting the Initials itself)
+// are in our result.
+func TestAgainstTshark(t *testing.T) {
+	shared := testutil.NeedShared(t)
+	tshark, err := exec.LookPath("tshark")
+	if err != nil {
+		t.Skip("tshark not installed (apt-get install -y tshark): the QUIC comparison with Wireshark needs it")
+	}
+	files := quicCaptures(t, shared)
+	var flows, withSNI, withALPN, checked int
+	for _, file := range files {
+		name := filepath.Base(file)
+		want, err := runTshark(tshark, file)
+		if err != nil {
+			t.Logf("%s: %v (skipped)", name, err)
+			continue
+		}
+		ours, err := readFlows(file)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		for k, w := range want {
+			flows++
+			o := ours[k]
+			if o == nil {
+				t.Errorf("%s: flow %s: tshark sees QUIC, we have no flow", name, k)
+				continue
+			}
+			vs, ss, as := ourStrings(o.conn)
+			for v := range w.versions {
+				checked++
+				if !slices.Contains(vs, v) {
+					t.Errorf("%s: flow %s: version %s missing (ours %v)", name, k, v, vs)
+				}
+			}
+			for v := range w.snis {
+				checked++
+				withSNI++
+				if !slices.Contains(ss, v) {
+					t.Errorf("%s: flow %s: SNI %q missing (ours %q; client initials %d decrypted %d, truncated %v)", name, k, v, ss, o.conn.Client.Initials, o.conn.Client.Decrypted, o.conn.Client.Truncated)
+				}
+			}
+			for v := range w.alpns {
+				checked++
+				withALPN++
+				if !slices.Contains(as, v) {
+					t.Errorf("%s: flow %s: ALPN %q missing (ours %q)", name, k, v, as)
+				}
+			}
+		}
+	}
+	t.Logf("%d captures, %d QUIC flows per tshark; %d values compared (%d SNIs, %d ALPNs), all ours", len(files), flows, checked, withSNI, withALPN)
+	if checked == 0 {
+		t.Error("nothing compared")
+	}
+}
