@@ -29,7 +29,7 @@ func collect(port, idle uint, output, outdir string, stdout, stderr io.Writer) i
 	if u, ok := conn.(*net.UDPConn); ok {
 		rcvbuf = growReadBuffer(u, 32<<20)
 	}
-	out, closeOut, err := openOutput(stdout, outdir, output)
+	out, closeOut, err := openOutput(stdout, outputPath(outdir, output), false)
 	if err != nil {
 		fmt.Fprintf(stderr, "joy: %v\n", err)
 		return 1
