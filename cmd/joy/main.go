@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
@@ -333,10 +334,9 @@ func (r *runner) start(ifname string) (*joy.Context, int) {
 	return ctx, 0
 }
 
-// between runs between packets, at the context's safe points: output
-// rotation and classifier or label updates.
+// between runs between packets, at the context's safe points:
+// classifier or label updates.
 func (r *runner) between(ctx *joy.Context) {
-	r.out.maybeRotate()
 	if r.upd != nil {
 		r.upd.apply(ctx)
 	}
@@ -387,6 +387,18 @@ func (r *runner) finish(ctx *joy.Context, status int) int {
 // user names), so that a bad file stops the run before any packet.
 func (s *settings) prepare(logw io.Writer) error {
 	c := &s.cfg
+	if s.upload != "" {
+		if _, err := exec.LookPath("scp"); err != nil {
+			return fmt.Errorf("upload=%s: %w", s.upload, err)
+		}
+		if s.keyfile != "" {
+			f, err := os.Open(s.keyfile)
+			if err != nil {
+				return fmt.Errorf("keyfile=%s: %w", s.keyfile, err)
+			}
+			f.Close()
+		}
+	}
 	if s.cdist != "" {
 		c.CDist = s.cdist
 		m, err := loadCompactMap(s.resolve(s.cdist))

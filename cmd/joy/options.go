@@ -108,7 +108,7 @@ var generalOptions = []option{
 	{name: "logfile", kind: kString, arg: "F", help: "append log lines to file F instead of standard error",
 		field: func(s *settings) any { return &s.logfile }},
 	{name: "log", kind: kString, arg: "F", alias: true, field: func(s *settings) any { return &s.logfile }},
-	{name: "count", kind: kNumber, min: 1, max: 1<<31 - 1, arg: "C", help: "rotate output files so that each holds about C records",
+	{name: "count", kind: kNumber, min: 1, max: 1<<31 - 1, arg: "C", help: "rotate output files so that each holds C records",
 		field: func(s *settings) any { return &s.count }},
 	{name: "upload", kind: kString, arg: "user@server:path", help: "upload each output file with scp after rotation (and at the end)",
 		field: func(s *settings) any { return &s.upload }},

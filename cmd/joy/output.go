@@ -16,9 +16,9 @@ import (
 )
 
 // sink is the records' destination: standard output or a file, rotated
-// every count records (a new file, with its own configuration line, at
-// the next safe point after count records), each closed file handed to
-// the uploader. It adds the "source" member when asked.
+// every count records (a new file, with its own configuration line),
+// each closed file handed to the uploader. It adds the "source" member
+// when asked.
 type sink struct {
 	s      *settings
 	stdout io.Writer
@@ -30,7 +30,7 @@ type sink struct {
 	closeFn func() error
 	path    string // the current file; "" for standard output
 	seq     int
-	start   uint64 // the context's FlowsPrinted when the file was opened
+	inFile  uint64 // records in the current file
 
 	// configLines counts the configuration lines written (one per file).
 	configLines uint64
@@ -109,38 +109,27 @@ func (k *sink) open() error {
 		return err
 	}
 	k.w, k.closeFn, k.path = w, closeFn, path
-	if k.ctx != nil {
-		k.start = k.ctx.Stats().FlowsPrinted
-	}
 	k.log.Logf(logx.Info, "output file: %s", path)
 	return nil
 }
 
-// maybeRotate starts a new file when the current one holds count
-// records. It is called between packets, when the context holds no
-// partial record.
-func (k *sink) maybeRotate() {
-	if k.path == "" || k.s.count == 0 || k.ctx == nil {
-		return
-	}
-	if k.ctx.Stats().FlowsPrinted-k.start < uint64(k.s.count) {
-		return
-	}
-	k.ctx.Flush()
+// rotate closes the current file (queued for upload) and opens the next
+// one, which starts with its own configuration line.
+func (k *sink) rotate() error {
 	old := k.path
 	if err := k.closeFn(); err != nil {
 		k.log.Logf(logx.Err, "output: closing %s: %v", old, err)
 	} else if k.up != nil {
 		k.up.add(old)
 	}
+	k.inFile = 0
 	if err := k.open(); err != nil {
-		k.log.Logf(logx.Err, "output: %v (records are lost until the next rotation)", err)
 		k.w, k.closeFn = joy.FailedOutput(err), func() error { return nil }
-		k.start = k.ctx.Stats().FlowsPrinted
-		return
+		return err
 	}
 	k.configLines++
-	k.ctx.WriteConfig(true)
+	_, err := k.w.Write(k.s.cfg.AppendJSON(nil))
+	return err
 }
 
 // close closes the current output and hands it to the uploader.
@@ -171,9 +160,45 @@ func (k *sink) setSource(name string) {
 	k.source = append(b, "}\n"...)
 }
 
-// Write writes whole records (the context gathers them); with source=1,
-// each flow record gets the source member as its last member.
+// Write writes whole records (the context gathers them). With count=C,
+// a file takes exactly C records and the next record opens the next
+// file. With source=1, each flow record gets the source member last.
 func (k *sink) Write(p []byte) (int, error) {
+	if k.s.count == 0 || k.path == "" {
+		return k.write(p)
+	}
+	done := 0
+	for done < len(p) {
+		if k.inFile >= uint64(k.s.count) {
+			if err := k.rotate(); err != nil {
+				return done, err
+			}
+		}
+		// Take up to the quota of record lines.
+		end, n := done, uint64(0)
+		for end < len(p) && k.inFile+n < uint64(k.s.count) {
+			i := bytes.IndexByte(p[end:], '\n')
+			if i < 0 {
+				end = len(p)
+				break
+			}
+			if !bytes.HasPrefix(p[end:], []byte(`{"version":`)) {
+				n++
+			}
+			end += i + 1
+		}
+		w, err := k.write(p[done:end])
+		if err != nil {
+			return done + w, err
+		}
+		k.inFile += n
+		done = end
+	}
+	return done, nil
+}
+
+// write writes whole lines, adding the source member when asked.
+func (k *sink) write(p []byte) (int, error) {
 	if k.source == nil {
 		return k.w.Write(p)
 	}

@@ -1,0 +1,463 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gojoy/libjoy/joy"
+)
+
+// joyBin is the command built once for the tests that need a process of
+// its own (privileges, standard input, exit status).
+var joyBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "joy-cli-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	joyBin = filepath.Join(dir, "joy")
+	cmd := exec.Command("go", "build", "-o", joyBin, ".")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building joy:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// shared returns the shared material directory or skips the test.
+func shared(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("JOY_SHARED")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "..", "shared")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "pcaps")); err != nil {
+		t.Skipf("no shared captures at %s (set JOY_SHARED): %v", dir, err)
+	}
+	return dir
+}
+
+func pcap(t *testing.T, name string) string {
+	return filepath.Join(shared(t), "pcaps", name)
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// joyRun runs the built command with a deadline.
+func joyRun(t *testing.T, stdin io.Reader, dir string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, joyBin, args...)
+	cmd.Stdin = stdin
+	cmd.Dir = dir
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("joy %v: %v", args, err)
+	}
+	return result{out.String(), errb.String(), code}
+}
+
+// records splits JSON lines into the configuration line and the flow
+// records, each decoded.
+func records(t *testing.T, text string) (map[string]any, []map[string]any) {
+	t.Helper()
+	var cfg map[string]any
+	var recs []map[string]any
+	sc := bufio.NewScanner(strings.NewReader(text))
+	sc.Buffer(nil, 16<<20)
+	for sc.Scan() {
+		var m map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatalf("invalid JSON line %q: %v", sc.Text(), err)
+		}
+		if _, ok := m["end-config"]; ok {
+			if cfg == nil {
+				cfg = m
+			}
+			continue
+		}
+		recs = append(recs, m)
+	}
+	return cfg, recs
+}
+
+// The original's usage text (697dc5a, joy -h), every option of it.
+var originalOptions = []string{
+	"interface", "promisc", "output", "logfile", "count", "upload", "keyfile", "anon", "retain",
+	"preemptive_timeout", "nfv9_port", "ipfix_collect_port", "ipfix_collect_online", "ipfix_export_port",
+	"ipfix_export_remote_port", "ipfix_export_remote_host", "ipfix_export_template", "aux_resource_path",
+	"verbosity", "show_config", "show_interfaces", "username", "bpf", "zeros", "retrans", "bidir", "dist",
+	"cdist", "entropy", "http", "exe", "classify", "num_pkts", "type", "idp", "label", "URLmodel", "model",
+	"hd", "URLlabel", "wht", "example", "dns", "ssh", "tls", "dhcp", "ike", "payload", "salt", "ppi",
+	// in its config parser, not its usage text
+	"outdir", "useranon",
+}
+
+// Every option of the original is in the table, and every option of the
+// table is in "joy help" and in the README's option table.
+func TestEveryOptionListed(t *testing.T) {
+	help := joyRun(t, nil, "", "help")
+	if help.code != 0 {
+		t.Fatalf("joy help: exit %d", help.code)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range originalOptions {
+		if optionIndex[name] == nil {
+			t.Errorf("option %s of the original is not in the table", name)
+		}
+	}
+	for name, o := range optionIndex {
+		if o.alias {
+			continue
+		}
+		if !regexp.MustCompile(`(?m)^ [ +]` + regexp.QuoteMeta(name) + `=`).MatchString(help.stdout) {
+			t.Errorf("option %s is not in joy help", name)
+		}
+		if !bytes.Contains(readme, []byte("| `"+name+"=")) {
+			t.Errorf("option %s is not in the README's option table", name)
+		}
+		if o.help == "" {
+			t.Errorf("option %s has no help line", name)
+		}
+	}
+	for _, a := range []string{"-h", "--help"} {
+		if r := joyRun(t, nil, "", a); r.code != 0 || r.stdout != help.stdout {
+			t.Errorf("joy %s: exit %d, differs from joy help", a, r.code)
+		}
+	}
+}
+
+// Bad values and unknown options: one line naming the option and what it
+// takes, exit 2, nothing on standard output, no input read (the input
+// does not even exist).
+func TestBadOptionsRefused(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"bidir=2"}, "bidir=2: bidir must be 0 or 1"},
+		{[]string{"bidir=yes"}, "bidir=yes: bidir must be 0 or 1"},
+		{[]string{"type=3"}, "type=3: type must be 1 or 2"},
+		{[]string{"verbosity=9"}, "verbosity=9: verbosity must be a whole number from 0 to 5"},
+		{[]string{"idp=1501"}, "idp must be a whole number from 0 to 1500"},
+		{[]string{"num_pkts=201"}, "num_pkts must be a whole number from 0 to 200"},
+		{[]string{"count=0"}, "count must be a whole number from 1 to"},
+		{[]string{"ipfix_export_template=full"}, "ipfix_export_template must be one of simple, idp"},
+		{[]string{"ipfix_collect_port=70000"}, "from 0 to 65535"},
+		{[]string{"model=onlyone"}, "model takes SPLT_FILE:BD_FILE"},
+		{[]string{"label=nofile"}, "label takes NAME:FILE"},
+		{[]string{"bidirectional=1"}, `unknown option "bidirectional"; did you mean bidir?`},
+		{[]string{"frobnicate=1"}, `unknown option "frobnicate"`},
+		{[]string{"--frob"}, `unknown flag "--frob"`},
+		{[]string{"output="}, "output needs a value"},
+		{[]string{"ipfix_collect_online=1"}, "ipfix_collect_online=1 needs ipfix_collect_port=N"},
+		{[]string{"ipfix_collect_port=4739", "ipfix_export_port=4739"}, "cannot run at the same time"},
+		{[]string{"interface=eth0"}, "both interface=eth0 and capture files given"},
+		{[]string{"upload=u@h:/p"}, "upload= needs output="},
+		{[]string{"URLmodel=http://127.0.0.1:1/"}, "URLmodel=http://127.0.0.1:1/ needs model=F1:F2"},
+	}
+	for _, c := range cases {
+		args := append(append([]string{}, c.args...), "/nonexistent/in.pcap")
+		r := joyRun(t, nil, "", args...)
+		lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+		if r.code != 2 || r.stdout != "" || len(lines) != 1 || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("joy %v: exit %d, stdout %q, stderr %q; want exit 2, one line with %q", args, r.code, r.stdout, r.stderr, c.want)
+		}
+	}
+	if r := joyRun(t, nil, ""); r.code != 2 || !strings.Contains(r.stderr, "no capture file given") {
+		t.Errorf("joy without arguments: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	want := "joy " + joy.Version + " (libjoy-go) " + runtime.Version() + "\n"
+	for _, a := range []string{"--version", "version"} {
+		if r := joyRun(t, nil, "", a); r.code != 0 || r.stdout != want {
+			t.Errorf("joy %s: exit %d, %q; want %q", a, r.code, r.stdout, want)
+		}
+	}
+}
+
+// The original's options.cfg syntax; a setting in the file wins over the
+// command line (the original reads the file after the command line).
+func TestConfigFile(t *testing.T) {
+	in := pcap(t, "joy-tls12.pcap")
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "options.cfg")
+	os.WriteFile(cfg, []byte(`# comment line
+   # indented comment
+bidir = 1          # trailing comment
+tls
+dist=0
+verbosity = 3
+label = "intnet:`+filepath.Join(dir, "nets")+`"
+
+`), 0o644)
+	os.WriteFile(filepath.Join(dir, "nets"), []byte("10.0.0.0/8\n"), 0o644)
+	r := joyRun(t, nil, "", "dist=1", "bidir=0", "http=1", "-x", cfg, in)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	c, recs := records(t, r.stdout)
+	want := map[string]float64{"bidir": 1, "tls": 1, "dist": 0, "http": 1, "verbosity": 3}
+	for k, v := range want {
+		if c[k] != v {
+			t.Errorf("config %s = %v, want %v", k, c[k], v)
+		}
+	}
+	if c["label"] != "intnet:"+filepath.Join(dir, "nets") {
+		t.Errorf("config label = %v", c["label"])
+	}
+	if len(recs) == 0 {
+		t.Fatal("no records")
+	}
+	// -xFILE and --xconfig=FILE are the same.
+	for _, a := range []string{"-x" + cfg, "--xconfig=" + cfg} {
+		r2 := joyRun(t, nil, "", "dist=1", "bidir=0", "http=1", a, in)
+		if r2.stdout != r.stdout {
+			t.Errorf("%s: output differs from -x FILE", a)
+		}
+	}
+
+	// A bad line: file and line number, exit 2, nothing read.
+	for i, text := range []string{
+		"bidir = 1\n\nbidir = 2\n",
+		"bidir = 1\n\nfoo bar = 2\n",
+		"bidir = 1\n\nnosuchoption = 1\n",
+		"bidir = 1\n\noutput\n",
+		"bidir = 1\n\n= 3\n",
+	} {
+		bad := filepath.Join(dir, fmt.Sprintf("bad%d.cfg", i))
+		os.WriteFile(bad, []byte(text), 0o644)
+		r := joyRun(t, nil, "", "-x", bad, in)
+		if r.code != 2 || r.stdout != "" || !strings.Contains(r.stderr, bad+":3: ") {
+			t.Errorf("%q: exit %d, stdout %d bytes, stderr %q; want exit 2 and %s:3", text, r.code, len(r.stdout), r.stderr, bad)
+		}
+	}
+	if r := joyRun(t, nil, "", "-x", filepath.Join(dir, "missing.cfg"), in); r.code != 2 || !strings.Contains(r.stderr, "missing.cfg") {
+		t.Errorf("missing -x file: exit %d, %q", r.code, r.stderr)
+	}
+}
+
+// show_config prints the original's "key = value" listing on the log
+// stream; logfile= moves the log to a file.
+func TestShowConfigAndLogfile(t *testing.T) {
+	in := pcap(t, "joy-tls12.pcap")
+	r := joyRun(t, nil, "", "show_config=1", "bidir=1", in)
+	if r.code != 0 || !strings.HasPrefix(r.stderr, "joy version = 2.1-dev\ninterface = none\n") ||
+		!strings.Contains(r.stderr, "\nbidir = 1\n") || !strings.HasSuffix(r.stderr, "ppi = 0\nverbosity = 4\n") {
+		t.Errorf("show_config: exit %d, stderr %q", r.code, r.stderr)
+	}
+	log := filepath.Join(t.TempDir(), "joy.log")
+	r = joyRun(t, nil, "", "show_config=1", "logfile="+log, in)
+	b, _ := os.ReadFile(log)
+	if r.code != 0 || !strings.HasPrefix(string(b), "joy version = 2.1-dev\n") || strings.Contains(r.stderr, "joy version") {
+		t.Errorf("logfile: exit %d, stderr %q, log %q", r.code, r.stderr, b)
+	}
+	c, _ := records(t, r.stdout)
+	if c["info"] != log {
+		t.Errorf("config info = %v, want %s", c["info"], log)
+	}
+}
+
+// Scripts written for the original run unchanged: an empty argument is
+// skipped with a warning, bare "name=value" lists work.
+func TestEmptyArgumentSkipped(t *testing.T) {
+	in := pcap(t, "joy-tls12.pcap")
+	want := joyRun(t, nil, "", "bidir=1", in)
+	r := joyRun(t, nil, "", "bidir=1", "", in, "")
+	if r.code != 0 || r.stdout != want.stdout || strings.Count(r.stderr, "is empty; skipped") != 2 {
+		t.Errorf("exit %d, same output %v, stderr %q", r.code, r.stdout == want.stdout, r.stderr)
+	}
+}
+
+// "-" reads a pcap or pcapng capture from standard input.
+func TestStandardInput(t *testing.T) {
+	for _, name := range []string{"joy-tls12.pcap", "gopacket-pcapng-be-test005.pcapng"} {
+		in := pcap(t, name)
+		want := joyRun(t, nil, "", "bidir=1", in)
+		f, err := os.Open(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := joyRun(t, f, "", "bidir=1", "-")
+		f.Close()
+		if r.code != 0 || r.stdout != want.stdout || want.code != 0 {
+			t.Errorf("%s from stdin: exit %d, identical %v, stderr %q", name, r.code, r.stdout == want.stdout, r.stderr)
+		}
+	}
+}
+
+// A directory is every capture in it, in name order; source=1 names each
+// record's file, and without it records are unchanged.
+func TestDirectoryAndSource(t *testing.T) {
+	dir := t.TempDir()
+	a, b := pcap(t, "joy-tls12.pcap"), pcap(t, "joy-tls10.pcap")
+	copyFile(t, b, filepath.Join(dir, "1.pcap"))
+	copyFile(t, a, filepath.Join(dir, "2.pcap"))
+	os.WriteFile(filepath.Join(dir, ".hidden"), []byte("x"), 0o644)
+	want := joyRun(t, nil, "", "bidir=1", filepath.Join(dir, "1.pcap"), filepath.Join(dir, "2.pcap"))
+	r := joyRun(t, nil, "", "bidir=1", dir)
+	if r.code != 0 || r.stdout != want.stdout {
+		t.Fatalf("directory: exit %d, identical %v, stderr %q", r.code, r.stdout == want.stdout, r.stderr)
+	}
+	s := joyRun(t, nil, "", "bidir=1", "source=1", dir)
+	_, recs := records(t, s.stdout)
+	_, plain := records(t, r.stdout)
+	if len(recs) != len(plain) || len(recs) == 0 {
+		t.Fatalf("source=1: %d records, want %d", len(recs), len(plain))
+	}
+	n1 := len(records2(t, joyRun(t, nil, "", "bidir=1", filepath.Join(dir, "1.pcap")).stdout))
+	for i, rec := range recs {
+		want := filepath.Join(dir, "1.pcap")
+		if i >= n1 {
+			want = filepath.Join(dir, "2.pcap")
+		}
+		if rec["source"] != want {
+			t.Fatalf("record %d: source %v, want %s", i, rec["source"], want)
+		}
+		delete(rec, "source")
+		if fmt.Sprint(rec) != fmt.Sprint(plain[i]) {
+			t.Fatalf("record %d differs beyond source", i)
+		}
+	}
+	if strings.Contains(r.stdout, `"source"`) {
+		t.Error("source member without source=1")
+	}
+}
+
+func records2(t *testing.T, text string) []map[string]any {
+	_, r := records(t, text)
+	return r
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// count=C rotates the output: numbered files of about C records, each
+// with its configuration line, together exactly the records of one file.
+func TestRotation(t *testing.T) {
+	in := pcap(t, "ndpi-android.pcap")
+	whole := joyRun(t, nil, "", "bidir=1", in)
+	_, all := records(t, whole.stdout)
+	if len(all) < 40 {
+		t.Fatalf("only %d records in the test capture", len(all))
+	}
+	dir := t.TempDir()
+	const count = 10
+	r := joyRun(t, nil, "", "bidir=1", "count=10", "outdir="+dir, "output=flows.json", in)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "flows-*.json"))
+	sort.Strings(files)
+	var got []map[string]any
+	for i, f := range files {
+		if filepath.Base(f) != fmt.Sprintf("flows-%05d.json", i+1) {
+			t.Errorf("file %d is %s", i, f)
+		}
+		b, _ := os.ReadFile(f)
+		c, recs := records(t, string(b))
+		if c == nil || c["count"] != float64(count) {
+			t.Errorf("%s: configuration line %v", f, c)
+		}
+		if (i < len(files)-1 && len(recs) != count) || len(recs) > count || len(recs) == 0 {
+			t.Errorf("%s: %d records, want %d", f, len(recs), count)
+		}
+		got = append(got, recs...)
+	}
+	if len(files) != (len(all)+count-1)/count || fmt.Sprint(got) != fmt.Sprint(all) {
+		t.Errorf("%d files, %d records; want the %d records of the whole output", len(files), len(got), len(all))
+	}
+}
+
+// output=auto: the original's flocap-<MAC>-<time> name in outdir.
+func TestOutputAuto(t *testing.T) {
+	in := pcap(t, "joy-tls12.pcap")
+	dir := t.TempDir()
+	r := joyRun(t, nil, "", "output=auto", "outdir="+dir, in)
+	ents, _ := os.ReadDir(dir)
+	if r.code != 0 || len(ents) != 1 || !regexp.MustCompile(`^flocap-[0-9a-f]{12}-20\d{12}$`).MatchString(ents[0].Name()) {
+		t.Fatalf("exit %d, stderr %q, files %v", r.code, r.stderr, ents)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, ents[0].Name()))
+	want := joyRun(t, nil, "", in).stdout
+	want = strings.Replace(want, `"output":"none","outputdir":"none"`, `"output":"auto","outputdir":"`+dir+`"`, 1)
+	if string(b) != want {
+		t.Error("output=auto file differs from standard output")
+	}
+}
+
+// show_interfaces prints the original's interface list.
+func TestShowInterfaces(t *testing.T) {
+	in := pcap(t, "joy-tls12.pcap")
+	r := joyRun(t, nil, "", "show_interfaces=1", in)
+	if r.code != 0 || !strings.Contains(r.stderr, "\nInterfaces\n==========\n") {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	for _, i := range suitableInterfaces() {
+		if !strings.Contains(r.stderr, "Interface: "+i.Name+"\n") {
+			t.Errorf("interface %s not listed", i.Name)
+		}
+	}
+}
+
+// JOY_PRINT_OPTIONS=1 prints the README's option table from the option
+// table (the test above keeps the two in step).
+func TestPrintOptionTable(t *testing.T) {
+	if os.Getenv("JOY_PRINT_OPTIONS") == "" {
+		t.Skip("set JOY_PRINT_OPTIONS=1 to print the README's option table")
+	}
+	for _, tab := range [][]option{generalOptions, dataOptions, protocolOptions} {
+		for _, o := range tab {
+			if o.alias {
+				continue
+			}
+			ext := ""
+			if o.ext {
+				ext = " (+)"
+			}
+			fmt.Printf("| `%s=%s`%s | %s |\n", o.name, o.argText(), ext, strings.ReplaceAll(o.help, "\n", " "))
+		}
+	}
+}
