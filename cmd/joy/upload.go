@@ -90,7 +90,7 @@ func (u *uploader) drain() bool {
 		u.mu.Unlock()
 		if err := u.send(path); err != nil {
 			if !u.failing {
-				u.log.Logf(logx.Warn, "upload of %s to %s failed, kept and retried every %d s: %v", path, u.s.upload, u.s.uploadRetry, err)
+				u.log.Logf(logx.Err, "upload of %s to %s failed, kept and retried every %d s: %v", path, u.s.upload, u.s.uploadRetry, err)
 			}
 			u.failing = true
 			return false
