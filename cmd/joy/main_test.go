@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -460,4 +462,92 @@ func TestPrintOptionTable(t *testing.T) {
 			fmt.Printf("| `%s=%s`%s | %s |\n", o.name, o.argText(), ext, strings.ReplaceAll(o.help, "\n", " "))
 		}
 	}
+}
+
+// progress=1 draws the progress line while a file is read (here from a
+// FIFO that stalls for a second); progress=0 and a standard error that
+// is not a terminal draw none.
+func TestProgress(t *testing.T) {
+	in := pcap(t, "ndpi-android.pcap")
+	capture, _ := os.ReadFile(in)
+	for _, mode := range []string{"progress=1", "progress=0", ""} {
+		fifo := filepath.Join(t.TempDir(), "in.pcap")
+		if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+			t.Skipf("mkfifo: %v", err)
+		}
+		args := []string{"bidir=1", fifo}
+		if mode != "" {
+			args = append([]string{mode}, args...)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		cmd := exec.CommandContext(ctx, joyBin, args...)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(capture[:len(capture)/2])
+		time.Sleep(1200 * time.Millisecond)
+		w.Write(capture[len(capture)/2:])
+		w.Close()
+		err = cmd.Wait()
+		cancel()
+		drawn := strings.Contains(stderr.String(), "\rjoy: "+fifo) && strings.Contains(stderr.String(), "packets/s")
+		if err != nil || drawn != (mode == "progress=1") {
+			t.Errorf("%q: %v, progress line drawn %v: %q", mode, err, drawn, stderr.String())
+		}
+	}
+}
+
+// ipfix_collect_online=1 (the original's live IPFIX collector switch)
+// with ipfix_collect_port collects what joy exports; without the port it
+// is refused (TestBadOptionsRefused).
+func TestIPFIXCollectOnline(t *testing.T) {
+	in := pcap(t, "joy-tls12.pcap")
+	l, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.LocalAddr().(*net.UDPAddr).Port
+	l.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	coll := exec.CommandContext(ctx, joyBin, fmt.Sprintf("ipfix_collect_port=%d", port), "ipfix_collect_online=1", "ipfix_collect_idle=3")
+	var collected, collErr strings.Builder
+	coll.Stdout, coll.Stderr = &collected, &collErr
+	if err := coll.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(20 * time.Second); !udpBound(port); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the collector did not bind UDP port %d: %s", port, collErr.String())
+		}
+	}
+	r := joyRun(t, nil, "", "bidir=1", "ipfix_export_remote_host=127.0.0.1", fmt.Sprintf("ipfix_export_remote_port=%d", port), in)
+	if r.code != 0 {
+		t.Fatalf("export: exit %d: %s", r.code, r.stderr)
+	}
+	var sent int
+	fmt.Sscanf(r.stderr[strings.Index(r.stderr, "IPFIX: "):], "IPFIX: %d records", &sent)
+	if err := coll.Wait(); err != nil {
+		t.Fatalf("collector: %v: %s", err, collErr.String())
+	}
+	if n := strings.Count(collected.String(), "\n"); sent == 0 || n != sent {
+		t.Errorf("collected %d records, exported %d; collector said %q", n, sent, collErr.String())
+	}
+}
+
+// udpBound tells whether a local UDP socket is bound to port (Linux).
+func udpBound(port int) bool {
+	hex := fmt.Sprintf(":%04X ", port)
+	for _, f := range []string{"/proc/net/udp", "/proc/net/udp6"} {
+		if b, err := os.ReadFile(f); err == nil && strings.Contains(string(b), hex) {
+			return true
+		}
+	}
+	return false
 }

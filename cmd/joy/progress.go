@@ -19,7 +19,6 @@ type progress struct {
 	begun   time.Time
 	last    time.Time
 	packets uint64
-	calls   int
 	drawn   bool
 }
 
@@ -36,16 +35,13 @@ func (p *progress) begin(name string, size int64) {
 	if !p.on {
 		return
 	}
-	p.name, p.size, p.begun, p.last, p.calls = name, size, time.Now(), time.Now(), 0
+	p.name, p.size, p.begun, p.last = name, size, time.Now(), time.Now()
 }
 
-// update is called at every safe point; it redraws twice a second.
+// update is called at every safe point (every 5th packet); it redraws
+// twice a second.
 func (p *progress) update(read int64, packets uint64, flows int) {
 	if !p.on {
-		return
-	}
-	p.calls++
-	if p.calls%64 != 0 {
 		return
 	}
 	now := time.Now()
