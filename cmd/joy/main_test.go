@@ -551,3 +551,41 @@ func udpBound(port int) bool {
 	}
 	return false
 }
+
+// man/joy.1 is generated from the option table: JOY_WRITE_MAN=1 rewrites
+// it, otherwise the test fails when it is out of step.
+func TestManPage(t *testing.T) {
+	var b bytes.Buffer
+	writeManPage(&b)
+	path := "../../man/joy.1"
+	if os.Getenv("JOY_WRITE_MAN") != "" {
+		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old, err := os.ReadFile(path)
+	if err != nil || !bytes.Equal(old, b.Bytes()) {
+		t.Errorf("%s is out of step with the option table (JOY_WRITE_MAN=1 go test -run TestManPage ./cmd/joy rewrites it): %v", path, err)
+	}
+	if man, err := exec.LookPath("man"); err == nil {
+		out, err := exec.Command(man, "-l", "--warnings", path).CombinedOutput()
+		if err != nil || bytes.Contains(out, []byte("warning:")) {
+			t.Errorf("man -l %s: %v\n%s", path, err, out)
+		}
+	}
+}
+
+// The example options.cfg is valid, and the unit runs joy with it.
+func TestInstallFiles(t *testing.T) {
+	s, err := loadSettings(&commandLine{xfiles: []string{"../../install/options.cfg"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.live.Interface != "auto" || s.cfg.Output != "auto" || s.count != 100000 || !s.cfg.Bidir || s.username != "joy" {
+		t.Errorf("options.cfg read as %+v", s)
+	}
+	unit, _ := os.ReadFile("../../install/joy.service")
+	if !strings.Contains(string(unit), "ExecStart=/usr/local/bin/joy -x ${CONFIGFILE}") {
+		t.Error("joy.service does not run joy -x")
+	}
+}
