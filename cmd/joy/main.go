@@ -23,6 +23,7 @@ import (
 	"runtime/pprof"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/gojoy/libjoy/joy"
 	"github.com/gojoy/libjoy/joy/anon"
@@ -235,6 +236,19 @@ func (r *runner) run() int {
 			return 1
 		}
 		defer stop()
+	}
+	if s.collectPort != 0 || s.nfv9Port != 0 {
+		if s.count != 0 || s.upload != "" {
+			fmt.Fprintf(r.stderr, "joy: warning: count= and upload= apply to flow records of captures, not to a collector's output\n")
+		}
+		if s.cfg.Output == "auto" {
+			mac, err := macAddress("")
+			if err != nil {
+				fmt.Fprintf(r.stderr, "joy: %v\n", err)
+				return 1
+			}
+			s.cfg.Output = autoName(mac, time.Now())
+		}
 	}
 	switch {
 	case s.collectPort != 0:
