@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -23,9 +24,14 @@ import (
 	"github.com/gojoy/libjoy/joy"
 )
 
-// joyBin is the command built once for the tests that need a process of
-// its own (privileges, standard input, exit status).
-var joyBin string
+// joyBin is the command, built on first use, for the tests that need a
+// process of their own (privileges, standard input, exit status). Fuzz
+// workers never build it.
+var (
+	joyBin    string
+	buildOnce sync.Once
+	buildErr  error
+)
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "joy-cli-test")
@@ -34,15 +40,26 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	joyBin = filepath.Join(dir, "joy")
-	cmd := exec.Command("go", "build", "-o", joyBin, ".")
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building joy:", err)
-		os.Exit(1)
-	}
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// built builds joyBin once, or fails the test.
+func built(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, "go", "build", "-o", joyBin, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("building joy: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return joyBin
 }
 
 // shared returns the shared material directory or skips the test.
@@ -72,7 +89,7 @@ func joyRun(t *testing.T, stdin io.Reader, dir string, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, joyBin, args...)
+	cmd := exec.CommandContext(ctx, built(t), args...)
 	cmd.Stdin = stdin
 	cmd.Dir = dir
 	var out, errb bytes.Buffer
@@ -468,6 +485,9 @@ func TestPrintOptionTable(t *testing.T) {
 // FIFO that stalls for a second); progress=0 and a standard error that
 // is not a terminal draw none.
 func TestProgress(t *testing.T) {
+	if testing.Short() {
+		t.Skip("not with -short: stalls its input for a second, three times")
+	}
 	in := pcap(t, "ndpi-android.pcap")
 	capture, _ := os.ReadFile(in)
 	for _, mode := range []string{"progress=1", "progress=0", ""} {
@@ -480,7 +500,7 @@ func TestProgress(t *testing.T) {
 			args = append([]string{mode}, args...)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		cmd := exec.CommandContext(ctx, joyBin, args...)
+		cmd := exec.CommandContext(ctx, built(t), args...)
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
 		if err := cmd.Start(); err != nil {
@@ -516,7 +536,7 @@ func TestIPFIXCollectOnline(t *testing.T) {
 	l.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	coll := exec.CommandContext(ctx, joyBin, fmt.Sprintf("ipfix_collect_port=%d", port), "ipfix_collect_online=1", "ipfix_collect_idle=3")
+	coll := exec.CommandContext(ctx, built(t), fmt.Sprintf("ipfix_collect_port=%d", port), "ipfix_collect_online=1", "ipfix_collect_idle=3")
 	var collected, collErr strings.Builder
 	coll.Stdout, coll.Stderr = &collected, &collErr
 	if err := coll.Start(); err != nil {

@@ -17,6 +17,9 @@ import (
 // (softflowd -A milli: absolute ms; one start for both directions)
 // that joy's own records of the capture give.
 func TestNFv9FromSoftflowd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("not with -short: runs softflowd and a collector")
+	}
 	for _, tool := range []string{"softflowd", "softflowctl"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("%s not installed (apt-get install softflowd): %v", tool, err)
@@ -62,7 +65,7 @@ func TestNFv9FromSoftflowd(t *testing.T) {
 	l.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	coll := exec.CommandContext(ctx, joyBin, fmt.Sprintf("nfv9_port=%d", port), "ipfix_collect_idle=3")
+	coll := exec.CommandContext(ctx, built(t), fmt.Sprintf("nfv9_port=%d", port), "ipfix_collect_idle=3")
 	var collected, collErr strings.Builder
 	coll.Stdout, coll.Stderr = &collected, &collErr
 	if err := coll.Start(); err != nil {

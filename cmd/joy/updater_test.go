@@ -96,6 +96,9 @@ func TestURLModelAndLabelAtStart(t *testing.T) {
 // A model fetched again during a run is swapped in between packets: the
 // flows printed afterwards use it, and no flow is lost or doubled.
 func TestURLModelSwappedDuringRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("not with -short: waits for two rounds of fetches")
+	}
 	in := pcap(t, "ndpi-android.pcap")
 	data := shared(t) + "/data/"
 	spltB, err1 := os.ReadFile(data + "logreg_scaled_splt.txt")
@@ -119,7 +122,7 @@ func TestURLModelSwappedDuringRun(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, joyBin, "bidir=1", "classify=1", "update_interval=1", "verbosity=2",
+	cmd := exec.CommandContext(ctx, built(t), "bidir=1", "classify=1", "update_interval=1", "verbosity=2",
 		"URLmodel="+hs.URL, "model=s.txt:b.txt", fifo)
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -29,6 +29,9 @@ type sshServer struct {
 
 func newSSHServer(t *testing.T) *sshServer {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("not with -short: starts an OpenSSH server and uploads for about 30 s")
+	}
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to run sshd (CI runs as root)")
 	}
@@ -201,7 +204,7 @@ func TestUploadServerDownThenBack(t *testing.T) {
 	args := append(srv.args(), "bidir=1", "count=10", "upload_retry=1", "upload_wait=60", "outdir="+out, "output=flows.json", in)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, joyBin, args...)
+	cmd := exec.CommandContext(ctx, built(t), args...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
