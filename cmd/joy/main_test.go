@@ -72,7 +72,11 @@ func shared(t *testing.T) string {
 	if _, err := os.Stat(filepath.Join(dir, "pcaps")); err != nil {
 		t.Skipf("no shared captures at %s (set JOY_SHARED): %v", dir, err)
 	}
-	return dir
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return abs
 }
 
 func pcap(t *testing.T, name string) string {
@@ -607,5 +611,22 @@ func TestInstallFiles(t *testing.T) {
 	unit, _ := os.ReadFile("../../install/joy.service")
 	if !strings.Contains(string(unit), "ExecStart=/usr/local/bin/joy -x ${CONFIGFILE}") {
 		t.Error("joy.service does not run joy -x")
+	}
+}
+
+// aux_resource_path: a relative resource file not found where named is
+// looked up there; a file found nowhere is an error naming the option.
+func TestAuxResourcePath(t *testing.T) {
+	in := pcap(t, "joy-tls12.pcap")
+	aux := t.TempDir()
+	os.WriteFile(filepath.Join(aux, "nets.txt"), []byte("192.168.56.0/24\n"), 0o644)
+	cwd := t.TempDir()
+	r := joyRun(t, nil, cwd, "bidir=1", "label=lan:nets.txt", "aux_resource_path="+aux, in)
+	if r.code != 0 || !strings.Contains(r.stdout, `"sa_labels"`) || !strings.Contains(r.stdout, `"lan"`) {
+		t.Errorf("exit %d, stderr %q, labels in records %v", r.code, r.stderr, strings.Contains(r.stdout, `"lan"`))
+	}
+	r = joyRun(t, nil, cwd, "bidir=1", "label=lan:nets.txt", in)
+	if r.code != 1 || !strings.Contains(r.stderr, "label=lan:nets.txt") || r.stdout != "" {
+		t.Errorf("without aux_resource_path: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
