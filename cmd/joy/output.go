@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -48,10 +50,41 @@ func newSink(s *settings, stdout io.Writer, ifname string, log *logx.Logger) (*s
 	if s.upload != "" {
 		k.up = newUploader(s, log)
 	}
+	if k.up != nil && !s.retain {
+		k.queueLeftovers()
+	}
 	if err := k.open(); err != nil {
 		return nil, err
 	}
 	return k, nil
+}
+
+// queueLeftovers queues the output files an earlier run left in outdir:
+// without retain=1, a file is only left when its upload failed, so these
+// are uploaded first (nothing is lost across restarts).
+func (k *sink) queueLeftovers() {
+	s := k.s
+	dir := s.cfg.OutputDir
+	name := s.cfg.Output
+	pattern := "flocap-*"
+	if name != "auto" {
+		if s.count == 0 {
+			return // one fixed name: the new run writes it again
+		}
+		dir = filepath.Dir(outputPath(dir, name))
+		pattern = strings.Replace(filepath.Base(numbered(name, 0)), "-00000", "-[0-9][0-9][0-9][0-9][0-9]*", 1)
+	}
+	if dir == "" {
+		dir = "."
+	}
+	old, _ := filepath.Glob(filepath.Join(dir, pattern))
+	sort.Strings(old)
+	for _, p := range old {
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+			k.log.Always("upload: %s was left by an earlier run; uploading it first", p)
+			k.up.add(p)
+		}
+	}
 }
 
 // nextPath names the next output file.
@@ -104,6 +137,13 @@ func (k *sink) open() error {
 		if err == nil {
 			path = fmt.Sprintf("%s-%d", path, n)
 		}
+	}
+	for err != nil && errors.Is(err, fs.ErrExist) && k.s.cfg.Output != "auto" && k.seq < 1e6 {
+		// Numbered files of an earlier run (kept, or not yet uploaded)
+		// are never overwritten: take the next free number.
+		k.seq++
+		path, _, _ = k.nextPath()
+		w, closeFn, err = openOutput(k.stdout, path, true)
 	}
 	if err != nil {
 		return err

@@ -243,6 +243,25 @@ func TestUploadServerDownThenBack(t *testing.T) {
 	if r.code != 1 || len(listDir(t, out2)) != 7 || strings.Count(r.stderr, "not uploaded, kept: ") != 7 {
 		t.Errorf("server down: exit %d, local %v, stderr %q", r.code, listDir(t, out2), r.stderr)
 	}
+
+	// The next run, with the server back, uploads the files left behind
+	// first, and numbers its own after them (nothing overwritten).
+	srv.start()
+	os.RemoveAll(srv.remote)
+	os.Mkdir(srv.remote, 0o755)
+	r = joyRun(t, nil, "", args...)
+	remote := listDir(t, srv.remote)
+	if r.code != 0 || len(remote) != 14 || remote[13] != "flows-00014.json" || len(listDir(t, out2)) != 0 ||
+		!strings.Contains(r.stderr, "left by an earlier run") {
+		t.Errorf("next run: exit %d, remote %v, local %v, stderr %q", r.code, remote, listDir(t, out2), r.stderr)
+	}
+	_, all := records(t, joyRun(t, nil, "", "bidir=1", in).stdout)
+	for i, name := range remote {
+		b, _ := os.ReadFile(filepath.Join(srv.remote, name))
+		if got := records2(t, string(b)); fmt.Sprint(got) != fmt.Sprint(all[(i%7)*10:min((i%7)*10+10, len(all))]) {
+			t.Errorf("%s: not the records %d.. of the capture", name, (i%7)*10)
+		}
+	}
 }
 
 // An unreadable keyfile is refused before any packet is read.
