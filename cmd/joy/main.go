@@ -144,12 +144,16 @@ func (s *settings) check(inputs int) error {
 		return usagef("both interface=%s and capture files given; choose one", s.live.Interface)
 	case !collecting && s.nfv9Port == 0 && s.live.Interface == "" && inputs == 0:
 		return usagef("no capture file given (joy help lists the options)")
-	case s.keyfile != "" && s.upload == "":
-		return usagef("keyfile=%s is only used with upload=user@server:path", s.keyfile)
+	}
+	// What the original let pass without effect is a warning, so its
+	// option files still run.
+	switch {
 	case s.upload != "" && s.cfg.Output == "":
-		return usagef("upload= needs output=F or output=auto (standard output cannot be uploaded)")
+		s.warnings = append(s.warnings, "upload= has no effect without output=F or output=auto (standard output is not uploaded)")
+		s.upload = ""
 	case s.urlModel != "" && s.model == "":
-		return usagef("URLmodel=%s needs model=F1:F2 (the file names fetched from it)", s.urlModel)
+		s.warnings = append(s.warnings, fmt.Sprintf("URLmodel=%s has no effect without model=F1:F2 (the file names fetched from it)", s.urlModel))
+		s.urlModel = ""
 	}
 	if s.exportTemplate == "idp" && !s.cfg.ReportIDP {
 		s.cfg.ReportIDP = true // 1300 bytes, the original's IPFIX IDP size
@@ -180,6 +184,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "joy: %v\n", err)
 		return 2
+	}
+	for _, w := range s.warnings {
+		fmt.Fprintf(stderr, "joy: warning: %s\n", w)
 	}
 	r := &runner{s: s, stdout: stdout, stderr: stderr, inputs: cl.inputs}
 	return r.run()

@@ -208,8 +208,6 @@ func TestBadOptionsRefused(t *testing.T) {
 		{[]string{"ipfix_collect_online=1"}, "ipfix_collect_online=1 needs ipfix_collect_port=N"},
 		{[]string{"ipfix_collect_port=4739", "ipfix_export_port=4739"}, "cannot run at the same time"},
 		{[]string{"interface=eth0"}, "both interface=eth0 and capture files given"},
-		{[]string{"upload=u@h:/p"}, "upload= needs output="},
-		{[]string{"URLmodel=http://127.0.0.1:1/"}, "URLmodel=http://127.0.0.1:1/ needs model=F1:F2"},
 	}
 	for _, c := range cases {
 		args := append(append([]string{}, c.args...), "/nonexistent/in.pcap")
@@ -217,6 +215,14 @@ func TestBadOptionsRefused(t *testing.T) {
 		lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
 		if r.code != 2 || r.stdout != "" || len(lines) != 1 || !strings.Contains(r.stderr, c.want) {
 			t.Errorf("joy %v: exit %d, stdout %q, stderr %q; want exit 2, one line with %q", args, r.code, r.stdout, r.stderr, c.want)
+		}
+	}
+	// What the original accepted without effect is a warning.
+	in := pcap(t, "joy-tls12.pcap")
+	for _, a := range []string{"upload=u@h:/p", "URLmodel=http://127.0.0.1:1/", "keyfile=/nonexistent"} {
+		r := joyRun(t, nil, "", a, in)
+		if r.code != 0 || strings.Contains(r.stderr, "warning") != (a != "keyfile=/nonexistent") {
+			t.Errorf("joy %s: exit %d, stderr %q", a, r.code, r.stderr)
 		}
 	}
 	if r := joyRun(t, nil, ""); r.code != 2 || !strings.Contains(r.stderr, "no capture file given") {

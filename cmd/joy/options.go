@@ -44,6 +44,8 @@ type settings struct {
 	exportPort, exportHostSeen bool
 
 	live liveOptions
+
+	warnings []string // settings without effect, reported at start
 }
 
 // liveOptions are the options of live capture (issue #12, the sensor
