@@ -26,6 +26,15 @@ func (c *Context) ProcessCapture(path string) error {
 		return err
 	}
 	defer r.Close()
+	c.ProcessReader(r, path, nil)
+	return nil
+}
+
+// ProcessReader is ProcessCapture on an open capture (a file, standard
+// input, a pipe); path names it in log lines. between, when not nil, is
+// called after each printing of expired flows, between packets: a safe
+// point to flush, rotate the output or swap the classifier.
+func (c *Context) ProcessReader(r *pcapfile.Reader, path string, between func()) {
 	if !r.IsPcapng() && !decode.Supported(r.LinkType()) {
 		c.log.Logf(logx.Warn, "%s: link type %d is not supported; decoding as Ethernet", path, int(r.LinkType()))
 	}
@@ -53,13 +62,15 @@ func (c *Context) ProcessCapture(path string) error {
 			counted++
 			if counted%DispatchBatch == 0 {
 				c.PrintFlows(ExpiredFlows)
+				if between != nil {
+					between()
+				}
 			}
 		}
 	}
 	// Like the original, one more pass for expired flows before the rest.
 	c.PrintFlows(ExpiredFlows)
 	c.PrintFlows(AllFlows)
-	return nil
 }
 
 // ipOrVLAN tells whether the original command would have handed a frame

@@ -23,20 +23,22 @@ const stopGrace = time.Second
 
 // collect receives IPFIX messages on a UDP port and prints each data
 // record as a JSON line, until interrupted or idle for idle seconds.
-func collect(port, idle uint, output, outdir string, stdout, stderr io.Writer) int {
-	return collectUDP("IPFIX collector", port, idle, output, outdir, stdout, stderr)
+func collect(port, idle uint, output, outdir string, dropPrivileges func() int, stdout, stderr io.Writer) int {
+	return collectUDP("IPFIX collector", port, idle, output, outdir, dropPrivileges, stdout, stderr)
 }
 
 // collectNetFlowV9 is collect for NetFlow v9 (nfv9_port=N).
-func collectNetFlowV9(port, idle uint, output, outdir string, stdout, stderr io.Writer) int {
-	return collectUDP("NetFlow v9 collector", port, idle, output, outdir, stdout, stderr)
+func collectNetFlowV9(port, idle uint, output, outdir string, dropPrivileges func() int, stdout, stderr io.Writer) int {
+	return collectUDP("NetFlow v9 collector", port, idle, output, outdir, dropPrivileges, stdout, stderr)
 }
 
 // collectUDP is the collector of both: it decodes IPFIX and NetFlow v9
 // alike, whichever port they arrive on. Whatever arrives, memory stays
 // within ipfix.DefaultLimits and a message yields at most one record per
-// byte; refusals are logged at most once a second.
-func collectUDP(name string, port, idle uint, output, outdir string, stdout, stderr io.Writer) int {
+// byte; refusals are logged at most once a second. dropPrivileges
+// (username=) runs once the port is bound, so that a port below 1024
+// can be had as root.
+func collectUDP(name string, port, idle uint, output, outdir string, dropPrivileges func() int, stdout, stderr io.Writer) int {
 	logf := func(format string, args ...any) {
 		fmt.Fprintf(stderr, "joy: "+name+": "+format+"\n", args...)
 	}
@@ -49,7 +51,10 @@ func collectUDP(name string, port, idle uint, output, outdir string, stdout, std
 	// Bursts of export outrun the default socket buffer (~200 KB): a
 	// loopback exporter sends faster than records are decoded and printed.
 	rcvbuf := growReadBuffer(conn, 32<<20)
-	out, closeOut, err := openOutput(stdout, outdir, output)
+	if code := dropPrivileges(); code != 0 {
+		return code
+	}
+	out, closeOut, err := openOutput(stdout, outputPath(outdir, output), false)
 	if err != nil {
 		fmt.Fprintf(stderr, "joy: %v\n", err)
 		return 1

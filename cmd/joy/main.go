@@ -15,66 +15,23 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
-	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/gojoy/libjoy/joy"
 	"github.com/gojoy/libjoy/joy/anon"
 	"github.com/gojoy/libjoy/joy/bytestats"
 	"github.com/gojoy/libjoy/joy/classify"
-	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/label"
 	"github.com/gojoy/libjoy/joy/logx"
 )
-
-const usage = `usage: joy [name=value ...] FILE.pcap [FILE ...]
-       joy train|sleuth|plot ...   analysis tools (joy train -h, ...)
-
-options (0 = off, 1 = on):
-  bidir=1            merge the two directions of a flow into one record
-  zeros=1            include zero-length packets in the packet list
-  retrans=1          process TCP retransmissions as normal packets
-  preemptive_timeout=1  print a flow as soon as it passes the active timeout
-  output=FILE        write records to FILE instead of standard output
-                     (FILE ending in .gz is gzip-compressed)
-  outdir=DIR         directory for output=FILE
-  verbosity=N        log level: 0 off, 1 debug, 2 info, 3 warning, 4 error, 5 critical
-  dist=1             byte distribution with its mean and standard deviation
-  cdist=FILE         compact byte distribution with the map in FILE ("byte<TAB>bucket" lines)
-  entropy=1          entropy of the payload bytes
-  idp=N              the first N bytes (at most 1500) of the initial data packet of each direction
-  hd=N               header description over the first N payload bytes
-  tls=1, dns=1, dhcp=1, http=1, ssh=1, ike=1  protocol metadata of those flows
-  wht=1              Walsh-Hadamard transform of the payload bytes
-  payload=N          the first 32 bytes of each direction's first payload
-  salt=1, ppi=1      TCP sequence/acknowledgement lists, per-packet TCP information
-  exe=1              for TCP flows of this host, the local process (name, path, SHA-256,
-                     uptime) from /proc (Linux; absent otherwise)
-  classify=1         score flows with the logistic-regression classifier ("p_malware")
-  model=SPLT:BD      classifier parameter files (208 and 464 values, as "joy train" writes them)
-  anon=FILE          anonymize addresses in the subnets listed in FILE (key: ./joy.bin,
-                     created when missing)
-  useranon=FILE      pseudonymize the user names listed in FILE in HTTP request URIs
-  label=NAME:FILE    label addresses in the subnets listed in FILE with NAME (repeatable)
-  ipfix_export_remote_host=H, ipfix_export_remote_port=P (or ipfix_export_port=P)
-                     also export every flow over IPFIX/UDP to H:P (default 127.0.0.1:4739)
-  ipfix_collect_port=P  run an IPFIX collector on UDP port P instead and print what
-                     arrives as JSON lines (ipfix_collect_idle=S: stop after S idle seconds)
-  nfv9_port=P        the same for NetFlow v9 (RFC 3954) on UDP port P
-  max_records=N      at most N flow records in memory; the oldest flows are printed early
-                     with "expire_type":"m" (default 800000, about 1 GB)
-  num_pkts=N, type=1|2  accepted and shown in the configuration record
-  cpuprofile=FILE    write a Go CPU profile of the run to FILE (go tool pprof)
-`
-
-// notYet lists the original's options whose features are not built yet:
-// they are refused rather than silently ignored.
-var notYet = map[string]bool{"bpf": true, "example": true, "interface": true}
 
 func main() {
 	// Flow state is long-lived and small; collecting less often costs a few
@@ -89,196 +46,448 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// versionLine is what "joy --version" prints.
+func versionLine() string {
+	return fmt.Sprintf("joy %s (libjoy-go) %s", joy.Version, runtime.Version())
+}
+
+// commandLine is the command line taken apart.
+type commandLine struct {
+	assign  []assignment // name=value words, in order
+	xfiles  []string     // -x files, in order
+	inputs  []string     // capture files, directories, "-"
+	help    bool
+	version bool
+}
+
+// parseCommandLine splits the arguments into options, -x files and
+// inputs. An empty argument (a script's unset variable) is skipped with a
+// warning, as the original skipped it.
+func parseCommandLine(args []string, stderr io.Writer) (*commandLine, error) {
+	cl := &commandLine{}
+	if len(args) > 0 && args[0] == "version" {
+		cl.version = true
+		return cl, nil
+	}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case strings.TrimSpace(a) == "":
+			fmt.Fprintf(stderr, "joy: warning: argument %d is empty; skipped\n", i+1)
+		case a == "-h" || a == "--help" || a == "help":
+			cl.help = true
+		case a == "--version" || a == "-V":
+			cl.version = true
+		case a == "-x" || a == "--xconfig":
+			if i+1 >= len(args) || args[i+1] == "" {
+				return nil, usagef("%s needs a file name", a)
+			}
+			i++
+			cl.xfiles = append(cl.xfiles, args[i])
+		case strings.HasPrefix(a, "--xconfig="):
+			cl.xfiles = append(cl.xfiles, a[len("--xconfig="):])
+		case strings.HasPrefix(a, "-x"):
+			cl.xfiles = append(cl.xfiles, a[2:])
+		case a == "-":
+			cl.inputs = append(cl.inputs, a)
+		case strings.HasPrefix(a, "-") && !strings.Contains(a, "="):
+			return nil, usagef("unknown flag %q (options are name=value words; joy help lists them)", a)
+		case strings.Contains(a, "="):
+			name, value, _ := strings.Cut(a, "=")
+			cl.assign = append(cl.assign, assignment{name: name, value: value})
+		default:
+			cl.inputs = append(cl.inputs, a)
+		}
+	}
+	return cl, nil
+}
+
+// loadSettings applies the command line's options, then those of each -x
+// file: as in the original, which reads its -x file after the command
+// line, a file's setting wins over the command line's.
+func loadSettings(cl *commandLine) (*settings, error) {
+	s := defaultSettings()
+	for _, a := range cl.assign {
+		if err := s.apply(a.name, a.value, a.bare); err != nil {
+			return nil, err
+		}
+	}
+	for _, x := range cl.xfiles {
+		as, err := readConfigFile(x)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range as {
+			if err := s.apply(a.name, a.value, a.bare); err != nil {
+				return nil, usagef("%s: %v", a.where, err)
+			}
+		}
+	}
+	return s, s.check(len(cl.inputs))
+}
+
+// check refuses combinations that cannot run, before anything is opened.
+func (s *settings) check(inputs int) error {
+	collecting := s.collectPort != 0
+	switch {
+	case s.collectOnline && !collecting:
+		return usagef("ipfix_collect_online=1 needs ipfix_collect_port=N")
+	case collecting && s.cfg.IPFIXExport:
+		return usagef("IPFIX collection (ipfix_collect_port) and export (ipfix_export_*) cannot run at the same time")
+	case collecting && s.live.Interface != "":
+		return usagef("IPFIX collection (ipfix_collect_port) and interface= cannot run at the same time")
+	case collecting && s.nfv9Port != 0:
+		return usagef("ipfix_collect_port and nfv9_port cannot run at the same time")
+	case s.nfv9Port != 0 && s.live.Interface != "":
+		return usagef("nfv9_port and interface= cannot run at the same time")
+	case s.live.Interface != "" && inputs > 0:
+		return usagef("both interface=%s and capture files given; choose one", s.live.Interface)
+	case !collecting && s.nfv9Port == 0 && s.live.Interface == "" && inputs == 0:
+		return usagef("no capture file given (joy help lists the options)")
+	}
+	// What the original let pass without effect is a warning, so its
+	// option files still run.
+	switch {
+	case s.upload != "" && s.cfg.Output == "":
+		s.warnings = append(s.warnings, "upload= has no effect without output=F or output=auto (standard output is not uploaded)")
+		s.upload = ""
+	case s.urlModel != "" && s.model == "":
+		s.warnings = append(s.warnings, fmt.Sprintf("URLmodel=%s has no effect without model=F1:F2 (the file names fetched from it)", s.urlModel))
+		s.urlModel = ""
+	}
+	if s.exportTemplate == "idp" && !s.cfg.ReportIDP {
+		s.cfg.ReportIDP = true // 1300 bytes, the original's IPFIX IDP size
+	}
+	return nil
+}
+
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
 		if code, ok := runAnalysis(args[0], args[1:], stdout, stderr); ok {
 			return code
 		}
 	}
-	cfg := joy.Config{Type: 1, Verbosity: 4}
-	var files []string
-	outdir := ""
-	var collectPort, collectIdle, nfv9Port uint
-	cpuprofile := ""
-	for _, a := range args {
-		if a == "-h" || a == "--help" || a == "help" {
-			fmt.Fprint(stdout, usage)
-			return 0
-		}
-		name, value, ok := strings.Cut(a, "=")
-		if !ok {
-			files = append(files, a)
-			continue
-		}
-		if notYet[name] {
-			fmt.Fprintf(stderr, "joy: option %q is not supported yet\n", name)
-			return 2
-		}
-		var err error
-		switch name {
-		case "bidir":
-			cfg.Bidir, err = flag(value)
-		case "zeros":
-			cfg.Zeros, err = flag(value)
-		case "retrans":
-			cfg.Retrans, err = flag(value)
-		case "preemptive_timeout":
-			cfg.PreemptiveTimeout, err = flag(value)
-		case "num_pkts":
-			cfg.NumPkts, err = number(value)
-		case "type":
-			cfg.Type, err = number(value)
-		case "verbosity":
-			cfg.Verbosity, err = number(value)
-		case "dist":
-			cfg.Dist, err = flag(value)
-		case "entropy":
-			cfg.Entropy, err = flag(value)
-		case "hd":
-			cfg.HD, err = number(value)
-		case "idp":
-			cfg.IDP, err = number(value)
-			cfg.ReportIDP = cfg.IDP > 0
-			if cfg.IDP > config.MaxIDP {
-				fmt.Fprintf(stderr, "joy: idp=%d is more than %d bytes; using %d\n", cfg.IDP, config.MaxIDP, config.MaxIDP)
-			}
-		case "cdist":
-			cfg.CDist = value
-			cfg.CompactMap, err = loadCompactMap(value)
-		case "dns":
-			cfg.DNS, err = flag(value)
-		case "dhcp":
-			cfg.DHCP, err = flag(value)
-		case "tls":
-			cfg.TLS, err = flag(value)
-		case "ike":
-			cfg.IKE, err = flag(value)
-		case "http":
-			cfg.HTTP, err = flag(value)
-		case "ssh":
-			cfg.SSH, err = flag(value)
-		case "wht":
-			cfg.WHT, err = flag(value)
-		case "payload":
-			cfg.Payload, err = number(value)
-		case "salt":
-			cfg.Salt, err = flag(value)
-		case "ppi":
-			cfg.PPI, err = flag(value)
-		case "exe":
-			cfg.Exe, err = flag(value)
-		case "classify":
-			cfg.Classify, err = flag(value)
-		case "model":
-			spltFile, bdFile, _ := strings.Cut(value, ":")
-			m := classify.Default()
-			if err = m.LoadFiles(spltFile, bdFile); err == nil {
-				cfg.Model = m
-			}
-		case "anon":
-			cfg.Anon = value
-			err = addAnonSubnets(&cfg, value, stderr)
-		case "useranon":
-			cfg.UserAnon = value
-			err = loadUsernames(&cfg, value, stderr)
-		case "label":
-			err = addLabel(&cfg, value)
-		case "ipfix_export_remote_host":
-			cfg.IPFIXExport, cfg.IPFIXHost = true, value
-		case "ipfix_export_port", "ipfix_export_remote_port":
-			cfg.IPFIXExport = true
-			cfg.IPFIXPort, err = number(value)
-		case "ipfix_collect_port":
-			collectPort, err = number(value)
-		case "ipfix_collect_idle":
-			collectIdle, err = number(value)
-		case "nfv9_port":
-			nfv9Port, err = number(value)
-		case "max_records":
-			var n uint
-			n, err = number(value)
-			cfg.MaxRecords = int(n)
-		case "output":
-			cfg.Output = value
-		case "outdir":
-			outdir = value
-			cfg.OutputDir = value
-		case "cpuprofile":
-			cpuprofile = value
-		default:
-			fmt.Fprintf(stderr, "joy: unknown option %q\n%s", name, usage)
-			return 2
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "joy: option %s: %v\n", name, err)
-			return 2
-		}
-	}
-	if collectPort != 0 {
-		return collect(collectPort, collectIdle, cfg.Output, outdir, stdout, stderr)
-	}
-	if nfv9Port != 0 {
-		return collectNetFlowV9(nfv9Port, collectIdle, cfg.Output, outdir, stdout, stderr)
-	}
-	if len(files) == 0 {
-		fmt.Fprint(stderr, usage)
+	cl, err := parseCommandLine(args, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "joy: %v\n", err)
 		return 2
 	}
-	log := logx.New(stderr, int(cfg.Verbosity))
-	if cpuprofile != "" {
-		stop, err := startProfile(cpuprofile)
+	switch {
+	case cl.version:
+		fmt.Fprintln(stdout, versionLine())
+		return 0
+	case cl.help:
+		writeUsage(stdout)
+		return 0
+	}
+	s, err := loadSettings(cl)
+	if err != nil {
+		fmt.Fprintf(stderr, "joy: %v\n", err)
+		return 2
+	}
+	for _, w := range s.warnings {
+		fmt.Fprintf(stderr, "joy: warning: %s\n", w)
+	}
+	r := &runner{s: s, stdout: stdout, stderr: stderr, inputs: cl.inputs}
+	return r.run()
+}
+
+// runner is one run of the command: its settings, log, output and inputs.
+type runner struct {
+	s              *settings
+	stdout, stderr io.Writer
+	inputs         []string
+	log            *logx.Logger
+	logw           io.Writer // the log stream: stderr or logfile
+	out            *sink
+	upd            *updater
+	opened         []*input // inputs opened before privileges were dropped
+}
+
+func (r *runner) run() int {
+	s := r.s
+	r.logw = r.stderr
+	if s.logfile != "" {
+		f, err := os.OpenFile(s.logfile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 		if err != nil {
-			fmt.Fprintf(stderr, "joy: cpuprofile: %v\n", err)
+			fmt.Fprintf(r.stderr, "joy: logfile: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		fmt.Fprintf(r.stderr, "joy: writing errors/warnings/info/debug output to %s\n", s.logfile)
+		r.logw = f
+		s.cfg.Info = s.logfile
+	}
+	r.log = logx.New(r.logw, int(s.cfg.Verbosity))
+	if err := s.prepare(r.logw); err != nil {
+		fmt.Fprintf(r.stderr, "joy: %v\n", err)
+		return 1
+	}
+	s.fillRecordFields()
+	if s.showConfig {
+		var subnets []string
+		if s.cfg.AnonAddrs != nil {
+			for _, p := range s.cfg.AnonAddrs.Subnets() {
+				subnets = append(subnets, p.String())
+			}
+		}
+		_, _ = r.logw.Write(s.cfg.AppendTerminal(nil, subnets))
+	}
+	if s.showInterfaces {
+		printInterfaces(r.logw)
+	}
+	if s.cpuprofile != "" {
+		stop, err := startProfile(s.cpuprofile)
+		if err != nil {
+			fmt.Fprintf(r.stderr, "joy: cpuprofile: %v\n", err)
 			return 1
 		}
 		defer stop()
 	}
-
-	out, closeOut, err := openOutput(stdout, outdir, cfg.Output)
-	if err != nil {
-		fmt.Fprintf(stderr, "joy: %v\n", err)
-		return 1
-	}
-	ctx := joy.NewContext(&cfg, out, log)
-	ctx.SetOutputBuffer(256 << 10)
-	ctx.ExportWhilePrinting(cfg.IPFIXExport)
-	ctx.WriteConfig(true)
-	status := 0
-	for _, f := range files {
-		if err := ctx.ProcessCapture(f); err != nil {
-			fmt.Fprintf(stderr, "joy: %s: %v\n", f, err)
-			status = 1
+	if s.collectPort != 0 || s.nfv9Port != 0 {
+		if s.count != 0 || s.upload != "" {
+			fmt.Fprintf(r.stderr, "joy: warning: count= and upload= apply to flow records of captures, not to a collector's output\n")
+		}
+		if s.cfg.Output == "auto" {
+			mac, err := macAddress("")
+			if err != nil {
+				fmt.Fprintf(r.stderr, "joy: %v\n", err)
+				return 1
+			}
+			s.cfg.Output = autoName(mac, time.Now())
 		}
 	}
+	switch {
+	case s.collectPort != 0:
+		return collect(s.collectPort, s.collectIdle, s.cfg.Output, s.cfg.OutputDir, r.dropPrivileges, r.stdout, r.stderr)
+	case s.nfv9Port != 0:
+		return r.collectNFv9()
+	case s.live.Interface != "":
+		if runLive == nil {
+			fmt.Fprintf(r.stderr, "joy: interface=%s: this joy was built without live capture\n", s.live.Interface)
+			return 1
+		}
+		return runLive(r)
+	}
+	return r.runFiles()
+}
+
+// runFiles processes capture files, directories and standard input.
+func (r *runner) runFiles() int {
+	s := r.s
+	inputs, err := expandInputs(r.inputs)
+	if err != nil {
+		fmt.Fprintf(r.stderr, "joy: %v\n", err)
+		return 1
+	}
+	if s.live.BPF != "" && fileFilter == nil {
+		fmt.Fprintf(r.stderr, "joy: bpf=%q: this joy was built without BPF filtering\n", s.live.BPF)
+		return 1
+	}
+	if s.username != "" {
+		// Open every input now: once privileges are dropped, they may no
+		// longer be readable.
+		for _, in := range inputs {
+			o, err := openInput(in)
+			if err != nil {
+				fmt.Fprintf(r.stderr, "joy: %s: %v\n", in, err)
+				return 1
+			}
+			defer o.close()
+			r.opened = append(r.opened, o)
+		}
+		if code := r.dropPrivileges(); code != 0 {
+			return code
+		}
+	}
+	ctx, code := r.start("")
+	if code != 0 {
+		return code
+	}
+	status := 0
+	prog := newProgress(r.stderr, s.progress)
+	for i, in := range inputs {
+		var o *input
+		if r.opened != nil {
+			o = r.opened[i]
+		} else if o, err = openInput(in); err != nil {
+			fmt.Fprintf(r.stderr, "joy: %s: %v\n", in, err)
+			status = 1
+			continue
+		}
+		r.out.setSource(in)
+		prog.begin(in, o.size)
+		ctx.ProcessReader(o.rd, in, func() {
+			r.between(ctx)
+			prog.update(o.count.n, ctx.Stats().Packets, ctx.Flows())
+		})
+		prog.end()
+		ctx.Flush()
+		if r.opened == nil {
+			o.close()
+		}
+	}
+	return r.finish(ctx, status)
+}
+
+// start opens the output and makes the context, with its configuration
+// line written. ifname names the capture interface for output=auto.
+func (r *runner) start(ifname string) (*joy.Context, int) {
+	s := r.s
+	out, err := newSink(s, r.stdout, ifname, r.log)
+	if err != nil {
+		fmt.Fprintf(r.stderr, "joy: %v\n", err)
+		return nil, 1
+	}
+	r.out = out
+	ctx := joy.NewContext(&s.cfg, out, r.log)
+	ctx.SetOutputBuffer(256 << 10)
+	ctx.ExportWhilePrinting(s.cfg.IPFIXExport)
+	out.ctx = ctx
+	ctx.WriteConfig(true)
+	if s.urlModel != "" || s.urlLabel != "" {
+		r.upd = startUpdater(s, r.log)
+		r.upd.apply(ctx)
+	}
+	return ctx, 0
+}
+
+// between runs between packets, at the context's safe points:
+// classifier or label updates.
+func (r *runner) between(ctx *joy.Context) {
+	if r.upd != nil {
+		r.upd.apply(ctx)
+	}
+}
+
+// finish flushes and closes everything and reports what was lost.
+func (r *runner) finish(ctx *joy.Context, status int) int {
+	s := r.s
 	ctx.Flush()
 	ctx.FlushExport()
 	st, dropped := ctx.ExportStats()
 	ctx.CloseExport()
-	if cfg.IPFIXExport {
-		fmt.Fprintf(stderr, "joy: IPFIX: %d records in %d messages sent, %d failed sends, %d flows not exported\n",
+	if s.cfg.IPFIXExport {
+		fmt.Fprintf(r.stderr, "joy: IPFIX: %d records in %d messages sent, %d failed sends, %d flows not exported\n",
 			st.Records, st.Messages, st.Errors, dropped)
+	}
+	if r.upd != nil {
+		r.upd.stop()
 	}
 	// Any record that did not reach the output makes the exit status 1,
 	// after every file has been processed.
-	s := ctx.Stats()
-	lines := s.FlowsPrinted + 1 // and the configuration line
-	if err := closeOut(); err != nil {
+	cs := ctx.Stats()
+	lines := cs.FlowsPrinted + r.out.configLines
+	if err := r.out.close(); err != nil {
 		if errors.Is(err, joy.ErrOutputRemoved) {
-			if s.WriteErrors == 0 {
+			if cs.WriteErrors == 0 {
 				// Removed after the last write: nothing was counted yet.
-				log.Logf(logx.Err, "output: %v", err)
+				r.log.Logf(logx.Err, "output: %v", err)
 			}
-			s.RecordsLost = lines
+			cs.RecordsLost = lines
 		}
-		fmt.Fprintf(stderr, "joy: closing output: %v\n", err)
+		fmt.Fprintf(r.stderr, "joy: closing output: %v\n", err)
 		status = 1
 	}
-	if s.WriteErrors > 0 || s.RecordsLost > 0 {
-		fmt.Fprintf(stderr, "joy: %d of %d output lines (records and the configuration line) were lost; %d writes failed\n",
-			s.RecordsLost, lines, s.WriteErrors)
+	if cs.WriteErrors > 0 || cs.RecordsLost > 0 {
+		fmt.Fprintf(r.stderr, "joy: %d of %d output lines (records and the configuration line) were lost; %d writes failed\n",
+			cs.RecordsLost, lines, cs.WriteErrors)
+		status = 1
+	}
+	if left := r.out.finishUploads(); left > 0 {
+		fmt.Fprintf(r.stderr, "joy: %d output files could not be uploaded and were kept\n", left)
 		status = 1
 	}
 	return status
+}
+
+// prepare loads the files that options name (models, maps, subnets,
+// user names), so that a bad file stops the run before any packet.
+func (s *settings) prepare(logw io.Writer) error {
+	c := &s.cfg
+	if s.upload != "" {
+		if _, err := exec.LookPath("scp"); err != nil {
+			return fmt.Errorf("upload=%s: %w", s.upload, err)
+		}
+		if s.keyfile != "" {
+			f, err := os.Open(s.keyfile)
+			if err != nil {
+				return fmt.Errorf("keyfile=%s: %w", s.keyfile, err)
+			}
+			f.Close()
+		}
+	}
+	if s.cdist != "" {
+		c.CDist = s.cdist
+		m, err := loadCompactMap(s.resolve(s.cdist))
+		if err != nil {
+			return fmt.Errorf("cdist=%s: %w", s.cdist, err)
+		}
+		c.CompactMap = m
+	}
+	if s.model != "" && s.urlModel == "" {
+		spltFile, bdFile, _ := strings.Cut(s.model, ":")
+		m := classify.Default()
+		if err := m.LoadFiles(s.resolve(spltFile), s.resolve(bdFile)); err != nil {
+			return fmt.Errorf("model=%s: %w", s.model, err)
+		}
+		c.Model = m
+	}
+	if s.anon != "" {
+		c.Anon = s.anon
+		if err := addAnonSubnets(c, s.resolve(s.anon), logw); err != nil {
+			return fmt.Errorf("anon=%s: %w", s.anon, err)
+		}
+	}
+	if s.useranon != "" {
+		c.UserAnon = s.useranon
+		if err := loadUsernames(c, s.resolve(s.useranon), logw); err != nil {
+			return fmt.Errorf("useranon=%s: %w", s.useranon, err)
+		}
+	}
+	for _, l := range s.labels {
+		name, path, _ := strings.Cut(l, ":")
+		if err := addLabel(c, name, s.resolve(path), l); err != nil {
+			return fmt.Errorf("label=%s: %w", l, err)
+		}
+	}
+	return nil
+}
+
+// resolve finds a relative resource file under aux_resource_path when it
+// is not where it was named.
+func (s *settings) resolve(path string) string {
+	if s.auxPath == "" || filepath.IsAbs(path) {
+		return path
+	}
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	return filepath.Join(s.auxPath, path)
+}
+
+// fillRecordFields copies the command's own settings into the values the
+// configuration record prints.
+func (s *settings) fillRecordFields() {
+	c := &s.cfg
+	c.Interface = s.live.Interface
+	c.Promisc = b2u(s.live.Promisc)
+	c.Username = s.username
+	c.Count = s.count
+	c.Upload = s.upload
+	c.Keyfile = s.keyfile
+	c.Retain = b2u(s.retain)
+	c.BPF = s.live.BPF
+	if c.IPFIXExport && c.IPFIXPort == 0 {
+		c.IPFIXPort = 4739 // the original's default remote port
+	}
+}
+
+func b2u(b bool) uint {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // addAnonSubnets loads the key (./joy.bin, created when missing) and the
@@ -330,12 +539,9 @@ func loadUsernames(cfg *joy.Config, path string, stderr io.Writer) error {
 	return nil
 }
 
-// addLabel takes "NAME:FILE" and labels every subnet in FILE with NAME.
-func addLabel(cfg *joy.Config, value string) error {
-	name, path, ok := strings.Cut(value, ":")
-	if !ok || name == "" || path == "" {
-		return fmt.Errorf("want label=NAME:FILE, got %q", value)
-	}
+// addLabel labels every subnet in the file at path with name; value is
+// the option as given, which the configuration record prints.
+func addLabel(cfg *joy.Config, name, path, value string) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -364,22 +570,14 @@ func loadCompactMap(path string) (*bytestats.CompactMap, error) {
 	return bytestats.LoadCompactMap(f)
 }
 
-func flag(v string) (bool, error) {
-	n, err := strconv.ParseUint(v, 10, 32)
-	return n != 0, err
-}
-
-func number(v string) (uint, error) {
-	n, err := strconv.ParseUint(v, 10, 32)
-	return uint(n), err
-}
-
 // openOutput returns the record writer and a function that flushes and
-// closes it. Plain outputs are written unbuffered: the context gathers
-// whole records (SetOutputBuffer), so a failed write loses exactly the
-// records it counts.
-func openOutput(stdout io.Writer, dir, name string) (io.Writer, func() error, error) {
-	if name == "" {
+// closes it: standard output when path is "", otherwise the file at path
+// (created new; with exclusive, never over an existing file). Plain
+// outputs are written unbuffered: the context gathers whole records
+// (SetOutputBuffer), so a failed write loses exactly the records it
+// counts.
+func openOutput(stdout io.Writer, path string, exclusive bool) (io.Writer, func() error, error) {
+	if path == "" {
 		if f, ok := stdout.(*os.File); ok {
 			if stdoutClosed(f) {
 				return joy.FailedOutput(joy.ErrOutputClosed), func() error { return nil }, nil
@@ -388,12 +586,16 @@ func openOutput(stdout io.Writer, dir, name string) (io.Writer, func() error, er
 		}
 		return stdout, func() error { return nil }, nil
 	}
-	f, err := os.Create(filepath.Join(dir, name))
+	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	if exclusive {
+		flags |= os.O_EXCL
+	}
+	f, err := os.OpenFile(path, flags, 0o644)
 	if err != nil {
 		return nil, nil, err
 	}
 	out := joy.NewFile(f)
-	if !strings.HasSuffix(name, ".gz") {
+	if !strings.HasSuffix(path, ".gz") {
 		return out, func() error {
 			return firstErr(removed(out), f.Close())
 		}, nil
@@ -403,6 +605,15 @@ func openOutput(stdout io.Writer, dir, name string) (io.Writer, func() error, er
 	return zw, func() error {
 		return firstErr(zw.Close(), bw.Flush(), removed(out), f.Close())
 	}, nil
+}
+
+// outputPath is where output=name goes: under dir unless name is absolute
+// (as in the original).
+func outputPath(dir, name string) string {
+	if name == "" || filepath.IsAbs(name) {
+		return name
+	}
+	return filepath.Join(dir, name)
 }
 
 // removed is the last look at an output file: removed during the run

@@ -1,0 +1,5 @@
+//go:build !linux
+
+package main
+
+func isTerminal(fd uintptr) bool { return false }
