@@ -111,6 +111,10 @@ type Context struct {
 	// flushAt is how much output is gathered before a write; 0 writes at
 	// the end of every PrintFlows (the C library's contract).
 	flushAt int
+	// capFilter selects the frames of capture files (SetCaptureFilter);
+	// interrupted stops ProcessCapture (Interrupt).
+	capFilter   CaptureFilter
+	interrupted atomic.Bool
 	// errLogged makes the first failed write log one line and the rest
 	// only count; contexts sharing an output can share it.
 	errLogged *atomic.Bool

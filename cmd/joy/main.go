@@ -73,7 +73,7 @@ options (0 = off, 1 = on):
 
 // notYet lists the original's options whose features are not built yet:
 // they are refused rather than silently ignored.
-var notYet = map[string]bool{"bpf": true, "example": true, "interface": true}
+var notYet = map[string]bool{"example": true}
 
 func main() {
 	// Flow state is long-lived and small; collecting less often costs a few
@@ -99,9 +99,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	outdir := ""
 	var collectPort, collectIdle uint
 	cpuprofile := ""
+	var sensor sensorOptions
 	for _, a := range args {
 		if a == "-h" || a == "--help" || a == "help" {
-			fmt.Fprint(stdout, usage)
+			fmt.Fprint(stdout, usage+sensorUsage)
 			return 0
 		}
 		name, value, ok := strings.Cut(a, "=")
@@ -202,6 +203,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			cfg.OutputDir = value
 		case "cpuprofile":
 			cpuprofile = value
+		case "interface", "bpf", "promisc", "threads", "stats":
+			err = sensor.set(&cfg, name, value)
 		default:
 			fmt.Fprintf(stderr, "joy: unknown option %q\n%s", name, usage)
 			return 2
@@ -214,8 +217,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if collectPort != 0 {
 		return collect(collectPort, collectIdle, cfg.Output, outdir, stdout, stderr)
 	}
+	if sensor.Interface != "" {
+		return runLive(&cfg, &sensor, outdir, stdout, stderr)
+	}
 	if len(files) == 0 {
 		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	fileFilter, err := sensor.fileFilter()
+	if err != nil {
+		fmt.Fprintf(stderr, "joy: %v\n", err)
 		return 2
 	}
 	log := logx.New(stderr, int(cfg.Verbosity))
@@ -234,6 +245,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	ctx := joy.NewContext(&cfg, out, log)
+	if fileFilter != nil {
+		ctx.SetCaptureFilter(fileFilter)
+	}
 	ctx.SetOutputBuffer(256 << 10)
 	ctx.ExportWhilePrinting(cfg.IPFIXExport)
 	ctx.WriteConfig(true)
