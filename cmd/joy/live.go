@@ -182,6 +182,11 @@ func runLive(cfg *joy.Config, s *sensorOptions, outdir string, stdout, stderr io
 		fmt.Fprintf(stderr, "joy: "+format+"\n", args...)
 		return code
 	}
+	// From here on a signal is handled, not fatal: one that arrives while
+	// the capture opens is acted on as soon as the contexts run.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1)
+	defer signal.Stop(sigs)
 	name := s.Interface
 	if name == "auto" {
 		var err error
@@ -232,10 +237,6 @@ func runLive(cfg *joy.Config, s *sensorOptions, outdir string, stdout, stderr io
 	}
 	ctxs[0].WriteConfig(true)
 	ctxs[0].Flush()
-
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1)
-	defer signal.Stop(sigs)
 
 	var stop atomic.Bool
 	var wg sync.WaitGroup
