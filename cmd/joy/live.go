@@ -356,3 +356,41 @@ func capture1(m *live.Member, ctx *joy.Context, cc *contextCounters, stop *atomi
 	cc.publish(ctx)
 	return rerr
 }
+
+// interruptFiles makes SIGINT and SIGTERM stop the reading of capture
+// files: the context prints every remaining flow, the output is closed as
+// usual and joy exits 0; a second SIGINT exits at once. The returned
+// function uninstalls the handler and reports whether a signal came.
+func interruptFiles(ctx *joy.Context, stderr io.Writer) func() bool {
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	var got atomic.Bool
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case sig := <-sigs:
+				if got.Swap(true) && sig == syscall.SIGINT {
+					fmt.Fprintln(stderr, "joy: second interrupt: exiting at once")
+					os.Exit(130)
+				}
+				ctx.Interrupt()
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() bool {
+		signal.Stop(sigs)
+		close(done)
+		return got.Load()
+	}
+}
+
+// fileStatsLine is the statistics line of an interrupted file run: the
+// packets read stand for "received"; nothing is dropped.
+func fileStatsLine(ctx *joy.Context) string {
+	cc := new(contextCounters)
+	cc.publish(ctx)
+	return statsLine(live.Stats{Received: cc.packets.Load()}, []*contextCounters{cc})
+}

@@ -252,11 +252,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 	ctx.ExportWhilePrinting(cfg.IPFIXExport)
 	ctx.WriteConfig(true)
 	status := 0
+	interrupted := interruptFiles(ctx, stderr)
 	for _, f := range files {
 		if err := ctx.ProcessCapture(f); err != nil {
+			if errors.Is(err, joy.ErrInterrupted) {
+				break
+			}
 			fmt.Fprintf(stderr, "joy: %s: %v\n", f, err)
 			status = 1
 		}
+	}
+	if interrupted() {
+		defer func() { fmt.Fprint(stderr, fileStatsLine(ctx)) }()
 	}
 	ctx.Flush()
 	ctx.FlushExport()
