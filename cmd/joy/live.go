@@ -43,6 +43,9 @@ type sensorOptions struct {
 	Promisc   bool
 	Threads   int
 	Stats     uint
+	// ReopenLog, when set, is called on SIGHUP besides reopening the
+	// output (for a log file option).
+	ReopenLog func() error
 }
 
 // set takes one name=value option of the sensor half and records what the
@@ -271,6 +274,11 @@ loop:
 				stopping = true
 				stop.Store(true)
 			case syscall.SIGHUP:
+				if s.ReopenLog != nil {
+					if err := s.ReopenLog(); err != nil {
+						fmt.Fprintf(stderr, "joy: reopening the log: %v\n", err)
+					}
+				}
 				if err := out.Reopen(); err != nil {
 					log.Logf(logx.Err, "output: reopening %s: %v", cfg.Output, err)
 				}
