@@ -198,6 +198,12 @@ func (c *Context) LinkType() LinkType { return c.dec.LinkType() }
 // Stats returns the context's counters.
 func (c *Context) Stats() Stats { return c.stats }
 
+// AdvanceClock moves the context's clock forward to ts (µs since the
+// epoch) as if a packet had been seen then, so that PrintFlows(ExpiredFlows)
+// expires the flows of a quiet live capture. The clock never goes back,
+// and a context that has seen no packet yet keeps no clock.
+func (c *Context) AdvanceClock(ts int64) { c.table.AdvanceClock(ts) }
+
 // Evicted returns how many flows were printed early because the flow
 // table reached its bound.
 func (c *Context) Evicted() uint64 { return c.table.Evicted() }

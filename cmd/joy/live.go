@@ -338,7 +338,13 @@ func capture1(m *live.Member, ctx *joy.Context, cc *contextCounters, stop *atomi
 			rerr = err
 			break
 		}
-		if n > 0 {
+		if n == 0 && ctx.Flows() > 0 {
+			// Nothing queued: every packet older than the ring's block
+			// timeout has been seen, so the wall clock (less a margin)
+			// can expire the flows of a quiet link.
+			ctx.AdvanceClock(time.Now().Add(-time.Second).UnixMicro())
+		}
+		if n > 0 || ctx.Flows() > 0 {
 			ctx.PrintFlows(joy.ExpiredFlows)
 		}
 		if now := time.Now(); now.Sub(lastFlush) >= time.Second {

@@ -652,3 +652,33 @@ func TestBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestLiveQuietLinkExpiry: on a link gone quiet the wall clock expires
+// the flows (10 s inactive timeout): they are written before joy is
+// stopped, each marked inactive-expired.
+func TestLiveQuietLinkExpiry(t *testing.T) {
+	files := pcaps(t, "joy-sample.pcap")
+	n := newNetns(t)
+	want := fileRecords(t, []string{"bidir=1"}, files...)
+	out := filepath.Join(t.TempDir(), "flows.json")
+	s := startJoy(t, n, "interface=va", "bidir=1", "output="+out)
+	replay(t, n, 500, files...)
+	deadline := time.Now().Add(25 * time.Second)
+	var b []byte
+	for time.Now().Before(deadline) {
+		time.Sleep(500 * time.Millisecond)
+		b, _ = os.ReadFile(out)
+		if bytes.Count(b, []byte("\n")) == len(want)+1 {
+			break
+		}
+	}
+	if got := bytes.Count(b, []byte("\n")) - 1; got != len(want) {
+		t.Fatalf("%d of %d records written 25 s after the replay ended", got, len(want))
+	}
+	if c := bytes.Count(b, []byte(`"expire_type":"i"`)); c != len(want) {
+		t.Errorf("%d of %d records marked inactive-expired", c, len(want))
+	}
+	s.stop(t)
+	b, _ = os.ReadFile(out)
+	sameRecords(t, records(t, b), want)
+}
