@@ -6,6 +6,7 @@ package main
 // calls runLive when an interface is given.
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -248,7 +249,9 @@ func runLive(cfg *joy.Config, s *sensorOptions, outdir string, stdout, stderr io
 		wg.Add(1)
 		go func(i int, m *live.Member, ctx *joy.Context) {
 			defer wg.Done()
-			readErrs[i] = capture1(m, ctx, counters[i], &stop)
+			if readErrs[i] = capture1(m, ctx, counters[i], &stop, log); readErrs[i] != nil {
+				stop.Store(true) // the others print their flows and end too
+			}
 		}(i, m, ctxs[i])
 	}
 	done := make(chan struct{})
@@ -293,9 +296,11 @@ loop:
 	}
 
 	status := 0
-	for i, err := range readErrs {
-		if err != nil {
-			fmt.Fprintf(stderr, "joy: reading context %d: %v\n", i, err)
+	seen := map[string]bool{}
+	for _, err := range readErrs {
+		if err != nil && !seen[err.Error()] {
+			seen[err.Error()] = true
+			fmt.Fprintf(stderr, "joy: capture on %s stopped: %v\n", name, err)
 			status = 1
 		}
 	}
@@ -328,16 +333,29 @@ loop:
 // expired, write what was gathered at least once a second. After stop it
 // reads what the kernel already queued (for at most a second), prints
 // every remaining flow and flushes.
-func capture1(m *live.Member, ctx *joy.Context, cc *contextCounters, stop *atomic.Bool) error {
+func capture1(m *live.Member, ctx *joy.Context, cc *contextCounters, stop *atomic.Bool, log *logx.Logger) error {
 	process := ctx.ProcessPacket
+	warned := false
 	lastFlush := time.Now()
 	var rerr error
 	for !stop.Load() {
 		n, err := m.Read(100*time.Millisecond, process)
 		if err != nil {
+			var se *live.SocketError
+			if errors.As(err, &se) && !se.Fatal() {
+				// For example the interface went down: log it once
+				// and go on; packets come again when it is back up.
+				if !warned {
+					log.Logf(logx.Warn, "%v (capture goes on when the interface is back)", err)
+					warned = true
+				}
+				time.Sleep(100 * time.Millisecond)
+				continue
+			}
 			rerr = err
 			break
 		}
+		warned = false
 		if n == 0 && ctx.Flows() > 0 {
 			// Nothing queued: every packet older than the ring's block
 			// timeout has been seen, so the wall clock (less a margin)

@@ -93,6 +93,18 @@ type InterfaceError struct {
 func (e *InterfaceError) Error() string { return fmt.Sprintf("interface %q: %v", e.Name, e.Err) }
 func (e *InterfaceError) Unwrap() error { return e.Err }
 
+// SocketError is an error the kernel reported on a member's socket. The
+// member stays usable: after ENETDOWN (the interface went down) packets
+// flow again when it comes back up. After ENODEV (the interface is gone)
+// nothing more will come; Fatal reports that.
+type SocketError struct{ Err error }
+
+func (e *SocketError) Error() string { return "capture socket: " + e.Err.Error() }
+func (e *SocketError) Unwrap() error { return e.Err }
+
+// Fatal reports whether the capture cannot go on (the interface is gone).
+func (e *SocketError) Fatal() bool { return errors.Is(e.Err, errNoDevice) }
+
 // linkOf maps an ARPHRD_ hardware type to the frames the capture delivers:
 // Ethernet-like devices are read raw as Ethernet; every other device is
 // read "cooked" (SOCK_DGRAM) and its frames get a Linux cooked (SLL)

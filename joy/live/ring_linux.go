@@ -55,6 +55,8 @@ type Member struct {
 	cooked    bool
 	scratch   []byte
 	pfd       []unix.PollFd
+	ifindex   int
+	checked   time.Time // when the interface was last seen to exist
 
 	statsMu  sync.Mutex
 	received atomic.Uint64
@@ -156,7 +158,7 @@ func (c *Capture) openMember(o Options) (*Member, error) {
 	if err != nil {
 		return nil, fmt.Errorf("AF_PACKET socket: %w", err)
 	}
-	m := &Member{fd: fd, blockSize: o.BlockSize, blocks: o.Blocks, link: c.link, cooked: c.cooked,
+	m := &Member{fd: fd, blockSize: o.BlockSize, blocks: o.Blocks, link: c.link, cooked: c.cooked, ifindex: c.ifindex,
 		scratch: make([]byte, 0, 1<<16), pfd: []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN | unix.POLLERR}}}
 	if err := unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_VERSION, unix.TPACKET_V3); err != nil {
 		m.close()
@@ -295,11 +297,29 @@ func (m *Member) Read(timeout time.Duration, fn func(ts int64, frame []byte)) (i
 	b := m.ring[m.cur*m.blockSize : (m.cur+1)*m.blockSize]
 	st := m.blockStatus(b)
 	if atomic.LoadUint32(st)&tpStatusUser == 0 {
+		m.pfd[0].Revents = 0
 		_, err := unix.Poll(m.pfd, int(timeout/time.Millisecond))
 		if err != nil && !errors.Is(err, unix.EINTR) {
 			return 0, err
 		}
+		if m.pfd[0].Revents&unix.POLLERR != 0 {
+			// Reading SO_ERROR clears it; until then poll would not wait.
+			if e, err := unix.GetsockoptInt(m.fd, unix.SOL_SOCKET, unix.SO_ERROR); err == nil && e != 0 {
+				if _, err := net.InterfaceByIndex(m.ifindex); err != nil {
+					e = int(unix.ENODEV) // deleted, not only down
+				}
+				return 0, &SocketError{Err: unix.Errno(e)}
+			}
+		}
 		if atomic.LoadUint32(st)&tpStatusUser == 0 {
+			// An interface deleted while down leaves no error on the
+			// socket: look for it now and then.
+			if now := time.Now(); now.Sub(m.checked) >= time.Second {
+				m.checked = now
+				if _, err := net.InterfaceByIndex(m.ifindex); err != nil {
+					return 0, &SocketError{Err: unix.ENODEV}
+				}
+			}
 			return 0, nil
 		}
 	}
@@ -367,3 +387,5 @@ func (m *Member) withSLL(h, frame []byte) []byte {
 	m.scratch = s
 	return s
 }
+
+var errNoDevice error = unix.ENODEV

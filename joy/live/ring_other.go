@@ -33,3 +33,5 @@ func (m *Member) Stats() Stats               { return Stats{} }
 func (m *Member) Read(time.Duration, func(int64, []byte)) (int, error) {
 	return 0, ErrUnsupported
 }
+
+var errNoDevice = errors.New("no such device")

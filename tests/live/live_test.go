@@ -682,3 +682,45 @@ func TestLiveQuietLinkExpiry(t *testing.T) {
 	b, _ = os.ReadFile(out)
 	sameRecords(t, records(t, b), want)
 }
+
+// TestLiveInterfaceDownAndGone: the interface going down and up again
+// does not end the capture (the flows replayed after it are there); its
+// deletion does: every flow is printed, one line names the cause, the
+// statistics line follows and the status is 1.
+func TestLiveInterfaceDownAndGone(t *testing.T) {
+	files := pcaps(t, "joy-sample.pcap", "joy-tls12.pcap")
+	n := newNetns(t)
+	want := fileRecords(t, []string{"bidir=1"}, files...)
+	s := startJoy(t, n, "interface=va", "bidir=1", "threads=2")
+	replay(t, n, 500, files[0])
+	time.Sleep(300 * time.Millisecond)
+	for _, step := range [][]string{{"link", "set", "va", "down"}, {"link", "set", "va", "up"}} {
+		if out, err := run(t, 10*time.Second, "ip", append([]string{"-n", n.name}, step...)...); err != nil {
+			t.Fatalf("ip %v: %v: %s", step, err, out)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	replay(t, n, 500, files[1])
+	time.Sleep(300 * time.Millisecond)
+	if out, err := run(t, 10*time.Second, "ip", "-n", n.name, "link", "del", "va"); err != nil {
+		t.Fatalf("ip link del: %v: %s", err, out)
+	}
+	select {
+	case <-s.exited:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("joy still runs 20 s after its interface was deleted\n%s", s.stderrText())
+	}
+	var ee *exec.ExitError
+	if !errorsAs(s.err, &ee) || ee.ExitCode() != 1 {
+		t.Errorf("status %v, want 1", s.err)
+	}
+	text := s.stderrText()
+	if strings.Count(text, "joy: capture on va stopped: capture socket: no such device") != 1 {
+		t.Errorf("want one line naming the deleted interface:\n%s", text)
+	}
+	lines := strings.Split(text, "\n")
+	if _, ok := parseStats(lines[len(lines)-1]); !ok {
+		t.Errorf("last stderr line is not the statistics line:\n%s", text)
+	}
+	sameRecords(t, records(t, s.stdout.Bytes()), want)
+}
