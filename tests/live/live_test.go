@@ -502,15 +502,39 @@ func TestLiveBPF(t *testing.T) {
 
 // TestLiveAuto: interface=auto takes the first interface that is up, not
 // loopback and has an address: in the namespace only va has one.
+// With promisc=1 the interface is promiscuous while joy runs, and not
+// after.
 func TestLiveAuto(t *testing.T) {
 	n := newNetns(t)
-	s := startJoy(t, n, "interface=auto", "bidir=1")
+	promisc := func() bool {
+		// A packet socket's membership counts in "promiscuity"; the
+		// PROMISC flag shows only what SIOCSIFFLAGS set.
+		out, err := run(t, 10*time.Second, "ip", "-d", "-n", n.name, "link", "show", "va")
+		if err != nil {
+			t.Fatalf("ip link show: %v: %s", err, out)
+		}
+		m := regexp.MustCompile(`promiscuity (\d+)`).FindSubmatch(out)
+		if m == nil {
+			t.Fatalf("no promiscuity count in: %s", out)
+		}
+		return string(m[1]) != "0"
+	}
+	if promisc() {
+		t.Fatal("va is promiscuous before joy runs")
+	}
+	s := startJoy(t, n, "interface=auto", "bidir=1", "promisc=1")
 	if !strings.Contains(s.stderrText(), "joy: capturing on va ") {
 		t.Errorf("interface=auto did not pick va:\n%s", s.stderrText())
 	}
+	if !promisc() {
+		t.Error("promisc=1: va is not promiscuous while joy runs")
+	}
 	s.stop(t)
-	if !strings.Contains(s.stdout.String(), `"interface":"auto"`) {
-		t.Errorf("configuration record does not show interface=auto: %.300s", s.stdout.String())
+	if promisc() {
+		t.Error("va is still promiscuous after joy exited")
+	}
+	if !strings.Contains(s.stdout.String(), `"interface":"auto","promisc":1`) {
+		t.Errorf("configuration record does not show interface=auto, promisc=1: %.300s", s.stdout.String())
 	}
 }
 
