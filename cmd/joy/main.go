@@ -252,18 +252,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 	ctx.ExportWhilePrinting(cfg.IPFIXExport)
 	ctx.WriteConfig(true)
 	status := 0
-	interrupted := interruptFiles(ctx, stderr)
-	for _, f := range files {
-		if err := ctx.ProcessCapture(f); err != nil {
-			if errors.Is(err, joy.ErrInterrupted) {
-				break
+	intr := interruptFiles(ctx, stderr)
+	var parallel joy.Stats
+	if sensor.parallelFiles(&cfg, files) {
+		ctx.Flush() // the configuration line first
+		status, parallel = processFilesParallel(&cfg, out, files, sensor.Threads, fileFilter, log, intr, stderr)
+	} else {
+		for _, f := range files {
+			if err := ctx.ProcessCapture(f); err != nil {
+				if errors.Is(err, joy.ErrInterrupted) {
+					break
+				}
+				fmt.Fprintf(stderr, "joy: %s: %v\n", f, err)
+				status = 1
 			}
-			fmt.Fprintf(stderr, "joy: %s: %v\n", f, err)
-			status = 1
 		}
 	}
-	if interrupted() {
-		defer func() { fmt.Fprint(stderr, fileStatsLine(ctx)) }()
+	if intr.Stop() {
+		defer func() { fmt.Fprint(stderr, intr.StatsLine()) }()
 	}
 	ctx.Flush()
 	ctx.FlushExport()
@@ -275,7 +281,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	// Any record that did not reach the output makes the exit status 1,
 	// after every file has been processed.
-	s := ctx.Stats()
+	s := addStats(ctx.Stats(), parallel)
 	lines := s.FlowsPrinted + 1 // and the configuration line
 	if err := closeOut(); err != nil {
 		if errors.Is(err, joy.ErrOutputRemoved) {

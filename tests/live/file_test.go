@@ -12,7 +12,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -119,4 +121,45 @@ func TestFileSIGTERM(t *testing.T) {
 		t.Errorf("statistics %+v, %d records written", st, recs)
 	}
 	t.Logf("SIGTERM after %d of %d packets; %d records", st.received, n, recs)
+}
+
+// TestFilesThreads: threads=N over several capture files (one context per
+// file) writes exactly what threads=1 writes, in the order the files were
+// given, with the same errors and status for a missing file among them.
+func TestFilesThreads(t *testing.T) {
+	joy := needJoy(t)
+	dir := tu.NeedShared(t)
+	files, err := filepath.Glob(filepath.Join(dir, "pcaps", "joy-*.pcap"))
+	if err != nil || len(files) < 4 {
+		t.Skipf("joy-*.pcap not found under %s/pcaps", dir)
+	}
+	files = append(files[:3:3], append([]string{filepath.Join(t.TempDir(), "missing.pcap")}, files[3:]...)...)
+	opts := []string{"bidir=1", "tls=1", "http=1", "dns=1", "ssh=1", "dhcp=1", "ike=1", "dist=1"}
+	runJoy := func(threads string) ([]byte, []string, int) {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, joy, append(append(append([]string{}, opts...), "threads="+threads), files...)...)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		cmd.Run()
+		lines := tu.Lines(stderr.Bytes())
+		sort.Strings(lines)
+		return stdout.Bytes(), lines, cmd.ProcessState.ExitCode()
+	}
+	out1, err1, code1 := runJoy("1")
+	if n := tu.CheckJSONLines(t, out1); n < 50 {
+		t.Fatalf("threads=1 wrote %d lines", n)
+	}
+	if code1 != 1 || len(err1) != 1 || !strings.Contains(err1[0], "missing.pcap") {
+		t.Fatalf("threads=1: status %d, stderr %q; want 1 and one line about the missing file", code1, err1)
+	}
+	for _, threads := range []string{"2", "4"} {
+		out, errs, code := runJoy(threads)
+		if !bytes.Equal(out, out1) {
+			t.Errorf("threads=%s: output differs from threads=1 (%d and %d bytes)", threads, len(out), len(out1))
+		}
+		if code != code1 || strings.Join(errs, "\n") != strings.Join(err1, "\n") {
+			t.Errorf("threads=%s: status %d, stderr %q; threads=1: %d, %q", threads, code, errs, code1, err1)
+		}
+	}
 }
