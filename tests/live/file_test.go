@@ -69,13 +69,18 @@ func TestFileSIGTERM(t *testing.T) {
 	joy := needJoy(t)
 	dir := t.TempDir()
 	capture := filepath.Join(dir, "long.pcap")
-	const n = 600000
-	writeLongCapture(t, capture, n)
-	out := filepath.Join(dir, "flows.json.gz")
+	const total = 600000
+	writeLongCapture(t, capture, total)
+	// One context, and two contexts reading the file twice at once.
+	t.Run("threads=1", func(t *testing.T) { testFileSIGTERM(t, joy, total, "threads=1", capture) })
+	t.Run("threads=2", func(t *testing.T) { testFileSIGTERM(t, joy, 2*total, "threads=2", capture, capture) })
+}
 
+func testFileSIGTERM(t *testing.T, joy string, n int, threads string, captures ...string) {
+	out := filepath.Join(t.TempDir(), "flows.json.gz")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, joy, "bidir=1", "dns=1", "output="+out, capture)
+	cmd := exec.CommandContext(ctx, joy, append([]string{"bidir=1", "dns=1", threads, "output=" + out}, captures...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
@@ -117,7 +122,7 @@ func TestFileSIGTERM(t *testing.T) {
 	if recs <= 0 || recs >= n {
 		t.Errorf("%d records of %d: the run was not cut in the middle", recs, n)
 	}
-	if uint64(recs) != st.flows || st.received == 0 || st.received >= n {
+	if uint64(recs) != st.flows || st.received == 0 || st.received >= uint64(n) {
 		t.Errorf("statistics %+v, %d records written", st, recs)
 	}
 	t.Logf("SIGTERM after %d of %d packets; %d records", st.received, n, recs)
