@@ -30,7 +30,8 @@ const sensorUsage = `live capture (Linux, AF_PACKET):
                      the first interface that is up, not loopback and has an IP address
   promisc=1          put the interface in promiscuous mode while capturing
   threads=N          N flow contexts on N goroutines, fed by a PACKET_FANOUT group (hash mode:
-                     both directions of a flow go to the same context); default 1
+                     both directions of a flow go to the same context); default 1. With several
+                     capture files: up to N files at once, output as with threads=1
   stats=S            also log the capture statistics line every S seconds
   bpf="EXPR"         only packets matching the tcpdump-syntax filter EXPR (live and files)
   signals: INT/TERM print every remaining flow, close the output and exit 0 (a second INT
