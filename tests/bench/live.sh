@@ -40,7 +40,7 @@ ns=joybench$$
 cleanup() { ip netns del $ns 2>/dev/null || true; }
 trap cleanup EXIT
 ip netns add $ns
-ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+ip netns exec $ns sh -c '[ ! -d /proc/sys/net/ipv6 ] || { echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6 && echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6; }' 
 ip -n $ns link add va type veth peer name vb
 ip -n $ns link set va mtu 9000 up
 ip -n $ns link set vb mtu 9000 up

@@ -66,6 +66,9 @@ func writeLongCapture(t *testing.T, path string, n int) {
 // stderr line is the statistics line, the status is 0, and the run was
 // cut short.
 func TestFileSIGTERM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a 59 MB capture; not with -short")
+	}
 	joy := needJoy(t)
 	dir := t.TempDir()
 	capture := filepath.Join(dir, "long.pcap")

@@ -113,7 +113,7 @@ func newNetns(t *testing.T) *netns {
 	// IPv6 off before the links exist: no router solicitations, MLD
 	// reports or duplicate address detection in the capture.
 	steps := [][]string{
-		{"ip", "netns", "exec", n.name, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"},
+		{"ip", "netns", "exec", n.name, "sh", "-c", "[ ! -d /proc/sys/net/ipv6 ] || { echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6 && echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6; }"},
 		{"ip", "-n", n.name, "link", "add", "va", "type", "veth", "peer", "name", "vb"},
 		// Some captured frames are larger than 1500 bytes (segmentation offload).
 		{"ip", "-n", n.name, "link", "set", "va", "mtu", "9000", "up"},
@@ -503,7 +503,7 @@ func TestLiveBPF(t *testing.T) {
 // TestLiveAuto: interface=auto takes the first interface that is up, not
 // loopback and has an address: in the namespace only va has one.
 // With promisc=1 the interface is promiscuous while joy runs, and not
-// after.
+// after; stats=1 logs the statistics line every second.
 func TestLiveAuto(t *testing.T) {
 	n := newNetns(t)
 	promisc := func() bool {
@@ -522,9 +522,13 @@ func TestLiveAuto(t *testing.T) {
 	if promisc() {
 		t.Fatal("va is promiscuous before joy runs")
 	}
-	s := startJoy(t, n, "interface=auto", "bidir=1", "promisc=1")
+	s := startJoy(t, n, "interface=auto", "bidir=1", "promisc=1", "stats=1")
 	if !strings.Contains(s.stderrText(), "joy: capturing on va ") {
 		t.Errorf("interface=auto did not pick va:\n%s", s.stderrText())
+	}
+	time.Sleep(2500 * time.Millisecond)
+	if c := strings.Count(s.stderrText(), "joy: stats received=0 dropped=0 packets=0 "); c < 2 {
+		t.Errorf("stats=1: %d statistics lines in 2.5 s\n%s", c, s.stderrText())
 	}
 	if !promisc() {
 		t.Error("promisc=1: va is not promiscuous while joy runs")
@@ -681,6 +685,9 @@ func TestBadInput(t *testing.T) {
 // the flows (10 s inactive timeout): they are written before joy is
 // stopped, each marked inactive-expired.
 func TestLiveQuietLinkExpiry(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow (10 s timeouts); not with -short")
+	}
 	files := pcaps(t, "joy-sample.pcap")
 	n := newNetns(t)
 	want := fileRecords(t, []string{"bidir=1"}, files...)
@@ -712,6 +719,9 @@ func TestLiveQuietLinkExpiry(t *testing.T) {
 // deletion does: every flow is printed, one line names the cause, the
 // statistics line follows and the status is 1.
 func TestLiveInterfaceDownAndGone(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow (10 s timeouts); not with -short")
+	}
 	files := pcaps(t, "joy-sample.pcap", "joy-tls12.pcap")
 	n := newNetns(t)
 	want := fileRecords(t, []string{"bidir=1"}, files...)
