@@ -38,6 +38,10 @@ const sensorUsage = `live capture (Linux, AF_PACKET):
   exits at once); HUP reopens output=FILE; USR1 logs the statistics line
 `
 
+// maxThreads bounds threads=: each live context has a ring of at least
+// 4 MiB.
+const maxThreads = 128
+
 // sensorOptions are the options of the sensor half.
 type sensorOptions struct {
 	Interface string
@@ -71,8 +75,8 @@ func (s *sensorOptions) set(cfg *joy.Config, name, value string) error {
 		return err
 	case "threads":
 		n, err := strconv.Atoi(value)
-		if err != nil || n < 1 || n > 1024 {
-			return fmt.Errorf("want threads=N with 1 ≤ N ≤ 1024, got %q", value)
+		if err != nil || n < 1 || n > maxThreads {
+			return fmt.Errorf("want threads=N with 1 ≤ N ≤ %d, got %q", maxThreads, value)
 		}
 		s.Threads = n
 	case "stats":

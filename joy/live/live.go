@@ -42,7 +42,8 @@ type Options struct {
 	// type (LinkTypeOf); packets it rejects never reach the ring.
 	Filter []bpf.RawInstruction
 	// Ring geometry per member: BlockSize bytes (a power of two, at least
-	// the page size; default 1 MiB) times Blocks (default 32). A block is
+	// the page size; default 1 MiB) times Blocks (default: 64 MiB in all,
+	// shared among the members, at least 4 blocks each). A block is
 	// handed to the reader when it is full or BlockTimeoutMS milliseconds
 	// (default 50) after its first packet.
 	BlockSize      int

@@ -106,7 +106,9 @@ func Open(o Options) (*Capture, error) {
 		o.BlockSize = 1 << 20
 	}
 	if o.Blocks <= 0 {
-		o.Blocks = 32
+		// 64 MiB of ring in all (with the default 1 MiB blocks),
+		// at least 4 blocks per member.
+		o.Blocks = max(4, (64<<20)/o.BlockSize/o.Members)
 	}
 	if o.BlockTimeoutMS <= 0 {
 		o.BlockTimeoutMS = 50
