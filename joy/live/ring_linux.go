@@ -325,7 +325,7 @@ func (m *Member) Read(timeout time.Duration, fn func(ts int64, frame []byte)) (i
 			return 0, nil
 		}
 	}
-	le := binary.LittleEndian // the ring is in host order; x86-64 and arm64 are little-endian
+	le := binary.NativeEndian // the ring is in host byte order
 	num := int(le.Uint32(b[12:]))
 	off := int(le.Uint32(b[16:]))
 	for i := 0; i < num && off+tpacket3HdrLen <= len(b); i++ {
@@ -378,7 +378,7 @@ func (m *Member) withSLL(h, frame []byte) []byte {
 	be := binary.BigEndian
 	s := m.scratch[:0]
 	s = be.AppendUint16(s, uint16(sll[10]))                     // packet type
-	s = be.AppendUint16(s, binary.LittleEndian.Uint16(sll[8:])) // ARPHRD
+	s = be.AppendUint16(s, binary.NativeEndian.Uint16(sll[8:])) // ARPHRD
 	halen := min(int(sll[11]), 8)
 	s = be.AppendUint16(s, uint16(halen))
 	var addr [8]byte
