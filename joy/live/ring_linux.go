@@ -328,7 +328,7 @@ func (m *Member) Read(timeout time.Duration, fn func(ts int64, frame []byte)) (i
 	le := binary.NativeEndian // the ring is in host byte order
 	num := int(le.Uint32(b[12:]))
 	off := int(le.Uint32(b[16:]))
-	for i := 0; i < num && off+tpacket3HdrLen <= len(b); i++ {
+	for i := 0; i < num && off >= 0 && off+tpacket3HdrLen <= len(b); i++ {
 		h := b[off:]
 		next := int(le.Uint32(h[0:]))
 		sec, nsec := int64(le.Uint32(h[4:])), int64(le.Uint32(h[8:]))
@@ -349,7 +349,7 @@ func (m *Member) Read(timeout time.Duration, fn func(ts int64, frame []byte)) (i
 			}
 			fn(sec*1e6+nsec/1000, frame)
 		}
-		if next == 0 {
+		if next <= 0 {
 			break
 		}
 		off += next
@@ -374,6 +374,9 @@ func (m *Member) withTag(frame []byte, tpid, tci uint16) []byte {
 // kernel stores after the packet header, in front of a network-layer
 // packet.
 func (m *Member) withSLL(h, frame []byte) []byte {
+	if len(h) < tpacket3HdrLen+20 {
+		return frame
+	}
 	sll := h[tpacket3HdrLen : tpacket3HdrLen+20]
 	be := binary.BigEndian
 	s := m.scratch[:0]
