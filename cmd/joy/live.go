@@ -17,9 +17,11 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unicode"
 
 	"github.com/gojoy/libjoy/joy"
 	"github.com/gojoy/libjoy/joy/bpffilter"
+	"github.com/gojoy/libjoy/joy/decode"
 	"github.com/gojoy/libjoy/joy/live"
 	"github.com/gojoy/libjoy/joy/logx"
 	"github.com/gojoy/libjoy/joy/pcapbpf"
@@ -208,10 +210,18 @@ func runLive(cfg *joy.Config, s *sensorOptions, outdir string, stdout, stderr io
 		return fail(1, "%v", err)
 	}
 	opts := live.Options{Interface: name, Members: max(s.Threads, 1), Promisc: s.Promisc}
+	var userFilter func([]byte) bool
 	if s.BPF != "" {
 		filter, err := bpffilter.New(s.BPF, pcapbpf.Compile)
 		if err == nil {
-			opts.Filter, err = filter.Program(link)
+			if vlanFilter(link, s.BPF) {
+				// The kernel runs filters on frames whose 802.1Q tag it
+				// took out; Go runs this one on the frames with the tag
+				// put back, as it does on files.
+				userFilter, err = filter.ForLink(link)
+			} else {
+				opts.Filter, err = filter.Program(link)
+			}
 		}
 		if err != nil {
 			return fail(2, "%v", err)
@@ -254,7 +264,7 @@ func runLive(cfg *joy.Config, s *sensorOptions, outdir string, stdout, stderr io
 		wg.Add(1)
 		go func(i int, m *live.Member, ctx *joy.Context) {
 			defer wg.Done()
-			if readErrs[i] = capture1(m, ctx, counters[i], &stop, log); readErrs[i] != nil {
+			if readErrs[i] = capture1(m, ctx, counters[i], &stop, log, userFilter); readErrs[i] != nil {
 				stop.Store(true) // the others print their flows and end too
 			}
 		}(i, m, ctxs[i])
@@ -334,12 +344,35 @@ loop:
 	return status
 }
 
+// vlanFilter reports whether a filter expression on Ethernet looks at VLAN
+// tags ("vlan", and "mpls" or "pppoes", whose offsets follow the tags).
+func vlanFilter(link decode.LinkType, expr string) bool {
+	if link != decode.LinkEthernet {
+		return false
+	}
+	for _, w := range strings.FieldsFunc(expr, func(r rune) bool { return !unicode.IsLetter(r) }) {
+		switch w {
+		case "vlan", "mpls", "pppoes":
+			return true
+		}
+	}
+	return false
+}
+
 // capture1 is one context's loop: read a block, print the flows that
 // expired, write what was gathered at least once a second. After stop it
 // reads what the kernel already queued (for at most a second), prints
 // every remaining flow and flushes.
-func capture1(m *live.Member, ctx *joy.Context, cc *contextCounters, stop *atomic.Bool, log *logx.Logger) error {
+func capture1(m *live.Member, ctx *joy.Context, cc *contextCounters, stop *atomic.Bool, log *logx.Logger,
+	pass func([]byte) bool) error {
 	process := ctx.ProcessPacket
+	if pass != nil {
+		process = func(ts int64, frame []byte) {
+			if pass(frame) {
+				ctx.ProcessPacket(ts, frame)
+			}
+		}
+	}
 	warned := false
 	lastFlush := time.Now()
 	var rerr error

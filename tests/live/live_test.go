@@ -760,3 +760,22 @@ func TestLiveInterfaceDownAndGone(t *testing.T) {
 	}
 	sameRecords(t, records(t, s.stdout.Bytes()), want)
 }
+
+// TestLiveVLANFilter: a filter about VLAN tags matches live what it
+// matches in the files, although the kernel takes the tags out of the
+// frames (joy then filters in Go, on the frames with the tags put back).
+func TestLiveVLANFilter(t *testing.T) {
+	files := pcaps(t, "zeek-http-vlan-0.pcap", "zeek-q-in-q.pcap", "ipfixprobe-vlan.pcap", "joy-sample.pcap")
+	opts := []string{"bidir=1", "bpf=vlan"}
+	want := fileRecords(t, opts, files...)
+	all := fileRecords(t, []string{"bidir=1"}, files...)
+	if len(want) == 0 || len(want) >= len(all) {
+		t.Fatalf("bpf=vlan keeps %d of %d records: not a test of the filter", len(want), len(all))
+	}
+	n := newNetns(t)
+	s := startJoy(t, n, append([]string{"interface=va"}, opts...)...)
+	replay(t, n, 500, files...)
+	time.Sleep(300 * time.Millisecond)
+	s.stop(t)
+	sameRecords(t, records(t, s.stdout.Bytes()), want)
+}
