@@ -9,6 +9,10 @@
 #   make demo       write build/demo.pcap and run the C example program on it
 #   make bench      throughput against the libpcap floor (tests/bench/run.sh;
 #                   BENCH_N=50 for a quick run, default 700)
+#   make bench-live live capture: the benchmark capture replayed at top
+#                   speed into a veth pair (own netns), tcpdump -w /dev/null
+#                   vs joy threads=1 and 2: received/dropped per run (root;
+#                   BENCH_N=50 default, BENCH_RUNS=3)
 #   make fuzz       every Go fuzz target for FUZZTIME (default 30s), then the
 #                   libFuzzer harness tests/c/joy_fuzz.c on libjoy.so for
 #                   FUZZTIME too (installs clang-14 + libclang-rt-14-dev if
@@ -33,7 +37,7 @@ export CTEST_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
 # -O2 -g are go's defaults for cgo code, kept when adding the include path.
 LIB_CGO_CFLAGS := -O2 -g -I$(CURDIR)/include
 
-.PHONY: all deps lib paniktest cli test ctest cmake-build demo bench fuzz fuzz-go fuzz-c longrun valgrind clean
+.PHONY: all deps lib paniktest cli test ctest cmake-build demo bench bench-live fuzz fuzz-go fuzz-c longrun valgrind clean
 
 all: deps lib cli
 
@@ -103,6 +107,9 @@ demo: cmake-build
 
 bench: all
 	bash tests/bench/run.sh
+
+bench-live: cli
+	bash tests/bench/live.sh
 
 # Fuzz targets are found by name ("dir FuzzName" lines); go test fuzzes one
 # target of one package at a time.

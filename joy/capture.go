@@ -16,6 +16,30 @@ import (
 // the original's were.
 const DispatchBatch = 5
 
+// CaptureFilter selects the frames of capture files that ProcessCapture
+// hands to the context (the joy command's bpf= on file input; package
+// bpffilter implements it). ForLink is asked when a file starts and when
+// its link type changes; an error is logged once and no frame of that link
+// type passes.
+type CaptureFilter interface {
+	ForLink(link LinkType) (func(frame []byte) bool, error)
+}
+
+// SetCaptureFilter makes ProcessCapture skip the frames f rejects (nil:
+// none is skipped). Like the original's bpf= option, the filter takes the
+// place of its "ip or vlan": expired flows are printed after every
+// DispatchBatch frames that pass it.
+func (c *Context) SetCaptureFilter(f CaptureFilter) { c.capFilter = f }
+
+// ErrInterrupted is what ProcessCapture returns when Interrupt stopped it.
+var ErrInterrupted = errors.New("interrupted")
+
+// Interrupt makes a ProcessCapture running on another goroutine stop
+// reading after the current packet; it prints the remaining flows and
+// returns ErrInterrupted. Interrupt is safe for concurrent use; it stays
+// in force for later calls.
+func (c *Context) Interrupt() { c.interrupted.Store(true) }
+
 // ProcessCapture feeds every packet of a capture file to the context,
 // printing expired flows after every DispatchBatch frames that pass "ip or
 // vlan", as the original command line tool does, and all remaining flows at the end. A read error
@@ -26,15 +50,15 @@ func (c *Context) ProcessCapture(path string) error {
 		return err
 	}
 	defer r.Close()
-	c.ProcessReader(r, path, nil)
-	return nil
+	return c.ProcessReader(r, path, nil)
 }
 
 // ProcessReader is ProcessCapture on an open capture (a file, standard
 // input, a pipe); path names it in log lines. between, when not nil, is
 // called after each printing of expired flows, between packets: a safe
-// point to flush, rotate the output or swap the classifier.
-func (c *Context) ProcessReader(r *pcapfile.Reader, path string, between func()) {
+// point to flush, rotate the output or swap the classifier. It returns
+// ErrInterrupted when Interrupt stopped it, and nil otherwise.
+func (c *Context) ProcessReader(r *pcapfile.Reader, path string, between func()) error {
 	if !r.IsPcapng() && !decode.Supported(r.LinkType()) {
 		c.log.Logf(logx.Warn, "%s: link type %d is not supported; decoding as Ethernet", path, int(r.LinkType()))
 	}
@@ -44,7 +68,14 @@ func (c *Context) ProcessReader(r *pcapfile.Reader, path string, between func())
 		c.table.ResetClock()
 	}
 	n, counted := 0, 0 // counted restarts with each file, as the original's reads do
+	var pass func([]byte) bool
+	passLink := LinkType(-1)
+	var result error
 	for {
+		if c.interrupted.Load() {
+			result = ErrInterrupted
+			break
+		}
 		p, err := r.Next()
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
@@ -55,10 +86,22 @@ func (c *Context) ProcessReader(r *pcapfile.Reader, path string, between func())
 		if p.Link != c.dec.LinkType() {
 			c.SetLinkType(p.Link)
 		}
+		if c.capFilter != nil {
+			if p.Link != passLink {
+				passLink = p.Link
+				if pass, err = c.capFilter.ForLink(p.Link); err != nil {
+					c.log.Logf(logx.Err, "%s: %v (frames of link type %d are skipped)", path, err, int(p.Link))
+				}
+			}
+			if pass == nil || !pass(p.Data) {
+				n++
+				continue
+			}
+		}
 		before := c.stats.IPv4Packets
 		c.ProcessPacket(p.TS, p.Data)
 		n++
-		if ipOrVLAN(p.Link, p.Data, c.stats.IPv4Packets != before) {
+		if c.capFilter != nil || ipOrVLAN(p.Link, p.Data, c.stats.IPv4Packets != before) {
 			counted++
 			if counted%DispatchBatch == 0 {
 				c.PrintFlows(ExpiredFlows)
@@ -71,6 +114,7 @@ func (c *Context) ProcessReader(r *pcapfile.Reader, path string, between func())
 	// Like the original, one more pass for expired flows before the rest.
 	c.PrintFlows(ExpiredFlows)
 	c.PrintFlows(AllFlows)
+	return result
 }
 
 // ipOrVLAN tells whether the original command would have handed a frame

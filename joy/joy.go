@@ -111,6 +111,10 @@ type Context struct {
 	// flushAt is how much output is gathered before a write; 0 writes at
 	// the end of every PrintFlows (the C library's contract).
 	flushAt int
+	// capFilter selects the frames of capture files (SetCaptureFilter);
+	// interrupted stops ProcessCapture (Interrupt).
+	capFilter   CaptureFilter
+	interrupted atomic.Bool
 	// errLogged makes the first failed write log one line and the rest
 	// only count; contexts sharing an output can share it.
 	errLogged *atomic.Bool
@@ -193,6 +197,12 @@ func (c *Context) LinkType() LinkType { return c.dec.LinkType() }
 
 // Stats returns the context's counters.
 func (c *Context) Stats() Stats { return c.stats }
+
+// AdvanceClock moves the context's clock forward to ts (µs since the
+// epoch) as if a packet had been seen then, so that PrintFlows(ExpiredFlows)
+// expires the flows of a quiet live capture. The clock never goes back,
+// and a context that has seen no packet yet keeps no clock.
+func (c *Context) AdvanceClock(ts int64) { c.table.AdvanceClock(ts) }
 
 // Evicted returns how many flows were printed early because the flow
 // table reached its bound.

@@ -200,6 +200,8 @@ type runner struct {
 	log            *logx.Logger
 	logw           io.Writer // the log stream: stderr or logfile
 	out            *sink
+	logFile        *logFile  // logfile=, reopened on SIGHUP
+	parallel       joy.Stats // the counters of contexts that read files in parallel
 	upd            *updater
 	opened         []*input // inputs opened before privileges were dropped
 }
@@ -208,14 +210,14 @@ func (r *runner) run() int {
 	s := r.s
 	r.logw = r.stderr
 	if s.logfile != "" {
-		f, err := os.OpenFile(s.logfile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		f, err := openLogFile(s.logfile)
 		if err != nil {
 			fmt.Fprintf(r.stderr, "joy: logfile: %v\n", err)
 			return 1
 		}
 		defer f.Close()
 		fmt.Fprintf(r.stderr, "joy: writing errors/warnings/info/debug output to %s\n", s.logfile)
-		r.logw = f
+		r.logw, r.logFile = f, f
 		s.cfg.Info = s.logfile
 	}
 	r.log = logx.New(r.logw, int(s.cfg.Verbosity))
@@ -263,11 +265,7 @@ func (r *runner) run() int {
 	case s.nfv9Port != 0:
 		return r.collectNFv9()
 	case s.live.Interface != "":
-		if runLive == nil {
-			fmt.Fprintf(r.stderr, "joy: interface=%s: this joy was built without live capture\n", s.live.Interface)
-			return 1
-		}
-		return runLive(r)
+		return r.runLive()
 	}
 	return r.runFiles()
 }
@@ -280,9 +278,12 @@ func (r *runner) runFiles() int {
 		fmt.Fprintf(r.stderr, "joy: %v\n", err)
 		return 1
 	}
-	if s.live.BPF != "" && fileFilter == nil {
-		fmt.Fprintf(r.stderr, "joy: bpf=%q: this joy was built without BPF filtering\n", s.live.BPF)
-		return 1
+	var filter joy.CaptureFilter
+	if s.live.BPF != "" {
+		if filter, err = captureFilter(s.live.BPF); err != nil {
+			fmt.Fprintf(r.stderr, "joy: %v\n", err)
+			return 2
+		}
 	}
 	if s.username != "" {
 		// Open every input now: once privileges are dropped, they may no
@@ -304,10 +305,33 @@ func (r *runner) runFiles() int {
 	if code != 0 {
 		return code
 	}
+	if filter != nil {
+		ctx.SetCaptureFilter(filter)
+	}
 	status := 0
-	prog := newProgress(r.stderr, s.progress)
+	intr := interruptFiles(ctx, r.stderr)
+	if r.parallelFiles(inputs) {
+		ctx.Flush() // the configuration line first
+		var sum joy.Stats
+		status, sum = processFilesParallel(&s.cfg, r.out, inputs, int(s.live.Threads), filter, r.log, intr, r.stderr)
+		r.parallel = sum
+	} else {
+		status = r.readInputs(ctx, inputs)
+	}
+	if intr.Stop() {
+		defer func() { fmt.Fprint(r.stderr, intr.StatsLine()) }()
+	}
+	return r.finish(status, ctx)
+}
+
+// readInputs reads the inputs one after the other with one context, until
+// the last or an interruption (SIGINT, SIGTERM).
+func (r *runner) readInputs(ctx *joy.Context, inputs []string) int {
+	status := 0
+	prog := newProgress(r.stderr, r.s.progress)
 	for i, in := range inputs {
 		var o *input
+		var err error
 		if r.opened != nil {
 			o = r.opened[i]
 		} else if o, err = openInput(in); err != nil {
@@ -317,7 +341,7 @@ func (r *runner) runFiles() int {
 		}
 		r.out.setSource(in)
 		prog.begin(in, o.size)
-		ctx.ProcessReader(o.rd, in, func() {
+		err = ctx.ProcessReader(o.rd, in, func() {
 			r.between(ctx)
 			prog.update(o.count.n, ctx.Stats().Packets, ctx.Flows())
 		})
@@ -326,8 +350,29 @@ func (r *runner) runFiles() int {
 		if r.opened == nil {
 			o.close()
 		}
+		if errors.Is(err, joy.ErrInterrupted) {
+			break
+		}
 	}
-	return r.finish(ctx, status)
+	return status
+}
+
+// parallelFiles reports whether threads=N reads the inputs with several
+// contexts at once: several capture files, and nothing that needs one
+// stream of records (IPFIX export's message sequence, source=, model and
+// label updates, inputs opened before privileges were dropped, standard
+// input).
+func (r *runner) parallelFiles(inputs []string) bool {
+	s := r.s
+	if s.live.Threads <= 1 || len(inputs) <= 1 || s.cfg.IPFIXExport || s.source || r.upd != nil || r.opened != nil {
+		return false
+	}
+	for _, in := range inputs {
+		if in == "-" {
+			return false
+		}
+	}
+	return true
 }
 
 // start opens the output and makes the context, with its configuration
@@ -340,16 +385,24 @@ func (r *runner) start(ifname string) (*joy.Context, int) {
 		return nil, 1
 	}
 	r.out = out
-	ctx := joy.NewContext(&s.cfg, out, r.log)
-	ctx.SetOutputBuffer(256 << 10)
-	ctx.ExportWhilePrinting(s.cfg.IPFIXExport)
-	out.ctx = ctx
+	ctx := r.newContext()
 	ctx.WriteConfig(true)
 	if s.urlModel != "" || s.urlLabel != "" {
 		r.upd = startUpdater(s, r.log)
 		r.upd.apply(ctx)
 	}
 	return ctx, 0
+}
+
+// newContext makes a context writing to the output that start opened.
+func (r *runner) newContext() *joy.Context {
+	ctx := joy.NewContext(&r.s.cfg, r.out, r.log)
+	ctx.SetOutputBuffer(256 << 10)
+	ctx.ExportWhilePrinting(r.s.cfg.IPFIXExport)
+	if r.upd != nil {
+		r.upd.apply(ctx)
+	}
+	return ctx
 }
 
 // between runs between packets, at the context's safe points:
@@ -360,23 +413,27 @@ func (r *runner) between(ctx *joy.Context) {
 	}
 }
 
-// finish flushes and closes everything and reports what was lost.
-func (r *runner) finish(ctx *joy.Context, status int) int {
+// finish flushes and closes everything and reports what was lost: the
+// contexts' and, for files read in parallel, their contexts' (r.parallel).
+func (r *runner) finish(status int, ctxs ...*joy.Context) int {
 	s := r.s
-	ctx.Flush()
-	ctx.FlushExport()
-	st, dropped := ctx.ExportStats()
-	ctx.CloseExport()
-	if s.cfg.IPFIXExport {
-		fmt.Fprintf(r.stderr, "joy: IPFIX: %d records in %d messages sent, %d failed sends, %d flows not exported\n",
-			st.Records, st.Messages, st.Errors, dropped)
+	cs := r.parallel
+	for _, ctx := range ctxs {
+		ctx.Flush()
+		ctx.FlushExport()
+		st, dropped := ctx.ExportStats()
+		ctx.CloseExport()
+		if s.cfg.IPFIXExport {
+			fmt.Fprintf(r.stderr, "joy: IPFIX: %d records in %d messages sent, %d failed sends, %d flows not exported\n",
+				st.Records, st.Messages, st.Errors, dropped)
+		}
+		cs = addStats(cs, ctx.Stats())
 	}
 	if r.upd != nil {
 		r.upd.stop()
 	}
 	// Any record that did not reach the output makes the exit status 1,
 	// after every file has been processed.
-	cs := ctx.Stats()
 	lines := cs.FlowsPrinted + r.out.configLines
 	if err := r.out.close(); err != nil {
 		if errors.Is(err, joy.ErrOutputRemoved) {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gojoy/libjoy/joy"
@@ -22,6 +23,11 @@ import (
 // each closed file handed to the uploader. It adds the "source" member
 // when asked.
 type sink struct {
+	// mu makes Write, reopen and close one at a time: the contexts of a
+	// live capture with threads=N share the sink, each writing whole
+	// records.
+	mu sync.Mutex
+
 	s      *settings
 	stdout io.Writer
 	log    *logx.Logger
@@ -172,8 +178,22 @@ func (k *sink) rotate() error {
 	return err
 }
 
+// reopen (SIGHUP) closes the output file, hands it to the uploader and
+// opens the next one (the same name when it is fixed, for logrotate),
+// which starts with its own configuration line. Standard output stays.
+func (k *sink) reopen() error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.path == "" {
+		return nil
+	}
+	return k.rotate()
+}
+
 // close closes the current output and hands it to the uploader.
 func (k *sink) close() error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
 	err := k.closeFn()
 	if err == nil && k.up != nil && k.path != "" {
 		k.up.add(k.path)
@@ -204,6 +224,8 @@ func (k *sink) setSource(name string) {
 // a file takes exactly C records and the next record opens the next
 // file. With source=1, each flow record gets the source member last.
 func (k *sink) Write(p []byte) (int, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
 	if k.s.count == 0 || k.path == "" {
 		return k.write(p)
 	}

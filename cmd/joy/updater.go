@@ -48,8 +48,10 @@ type updater struct {
 	stopc chan struct{}
 	wg    sync.WaitGroup
 
-	// Counts of swaps made, for tests and the log.
+	// Counts of swaps made, for tests and the log; applied holds, per
+	// context, the counts it has taken.
 	modelSwaps, labelSwaps atomic.Uint64
+	applied                sync.Map
 }
 
 func startUpdater(s *settings, log *logx.Logger) *updater {
@@ -80,18 +82,30 @@ func (u *updater) stop() {
 	u.wg.Wait()
 }
 
-// apply swaps in what was fetched since the last call. It runs on the
-// context's goroutine, between packets.
+// apply swaps in what was fetched since ctx's last call. It runs on the
+// context's goroutine, between packets; with several contexts (live
+// threads=N) each takes every new model and label set once.
 func (u *updater) apply(ctx *joy.Context) {
-	if m := u.model.Swap(nil); m != nil && u.s.cfg.Classify {
-		ctx.SetClassifier(m)
-		u.log.Logf(logx.Info, "URLmodel: new classifier parameters in force")
+	v, _ := u.applied.LoadOrStore(ctx, new(appliedSwaps))
+	seen := v.(*appliedSwaps)
+	if n := u.modelSwaps.Load(); n != seen.model {
+		seen.model = n
+		if m := u.model.Load(); m != nil && u.s.cfg.Classify {
+			ctx.SetClassifier(m)
+			u.log.Logf(logx.Info, "URLmodel: new classifier parameters in force")
+		}
 	}
-	if l := u.labels.Swap(nil); l != nil {
-		ctx.SetLabels(l)
-		u.log.Logf(logx.Info, "URLlabel: new subnet labels in force")
+	if n := u.labelSwaps.Load(); n != seen.labels {
+		seen.labels = n
+		if l := u.labels.Load(); l != nil {
+			ctx.SetLabels(l)
+			u.log.Logf(logx.Info, "URLlabel: new subnet labels in force")
+		}
 	}
 }
+
+// appliedSwaps is how many swaps one context has taken.
+type appliedSwaps struct{ model, labels uint64 }
 
 func (u *updater) fetchAll() {
 	if u.s.urlModel != "" {

@@ -136,6 +136,15 @@ func (t *Table) ResetClock() { t.now, t.hasNow = 0, false }
 // Now returns the table's clock in µs.
 func (t *Table) Now() int64 { return t.now }
 
+// AdvanceClock moves the clock forward to ts (never back) without a
+// packet: a live capture on a quiet link uses it so that flows still
+// expire.
+func (t *Table) AdvanceClock(ts int64) {
+	if t.hasNow {
+		t.advance(ts)
+	}
+}
+
 func (t *Table) advance(ts int64) {
 	if !t.hasNow || ts > t.now {
 		t.now, t.hasNow = ts, true
