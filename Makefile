@@ -250,7 +250,7 @@ DEB_FILE := $(BUILD)/joy_$(VERSION)_$(DEB_ARCH).deb
 deb:
 	@command -v dpkg-deb >/dev/null || { echo "dpkg-deb is needed"; exit 1; }
 	rm -rf $(BUILD)/deb
-	$(MAKE) install DESTDIR=$(CURDIR)/$(DEB_ROOT) PREFIX=/usr LIBDIR=/usr/lib/$(DEB_MULTIARCH) \
+	$(MAKE) install DESTDIR=$(abspath $(DEB_ROOT)) PREFIX=/usr LIBDIR=/usr/lib/$(DEB_MULTIARCH) \
 		DOCDIR=/usr/share/doc/joy
 	install -d $(DEB_ROOT)/DEBIAN
 	sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@ARCH@|$(DEB_ARCH)|g' \
