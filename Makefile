@@ -42,7 +42,7 @@ export CTEST_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
 LIB_CGO_CFLAGS := -O2 -g -I$(CURDIR)/include
 
 # The version lives in joy/version.go (joy.Version); include/joy_api.h
-# repeats it (tests/go/version_test.go checks they agree). The SONAME's
+# repeats it (joy/version_test.go checks they agree). The SONAME's
 # major is the ABI: 2 is the library guide's API.
 VERSION := $(shell sed -n 's/^const Version = "\(.*\)"/\1/p' joy/version.go)
 SOMAJOR := $(firstword $(subst ., ,$(VERSION)))
