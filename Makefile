@@ -52,7 +52,7 @@ LIBFILE := libjoy.so.$(VERSION)
 # record libjoy.so.MAJOR as NEEDED instead of the path they linked with.
 LIB_LDFLAGS := -extldflags '-Wl,-soname,$(SONAME) -Wl,--version-script=$(CURDIR)/capi/libjoy.map'
 
-.PHONY: all deps lib static paniktest cli test test-go ctest cmake-build demo bench fuzz fuzz-go fuzz-c longrun \
+.PHONY: all deps lib static paniktest cli test test-go test-python ctest cmake-build demo bench fuzz fuzz-go fuzz-c longrun \
 	valgrind clean install uninstall deb
 
 all: deps lib cli
@@ -111,10 +111,15 @@ CTEST_TIMEOUT ?= 1800
 PYTHON_TEST_TIMEOUT ?= 600
 export GO GO_TEST_TIMEOUT CTEST CTEST_TIMEOUT CMAKE_DIR PYTHON_TEST_TIMEOUT
 test: all cmake-build
-	bash tests/run.sh go ctest
+	bash tests/run.sh go ctest python
 
 test-go: all
 	bash tests/run.sh go
+
+# The Python package (python/): pip-installed into a temporary directory,
+# then pytest against the joy command's records.
+test-python: lib cli
+	bash tests/run.sh python
 
 cmake-build: all
 	$(CMAKE) -S . -B $(CMAKE_DIR)
