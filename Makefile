@@ -1,6 +1,7 @@
 # libjoy: the Joy flow-feature library as a C shared library, built from Go.
 #
-#   make            build/libjoy.so (+ build/libjoy.h from cgo) and build/joy
+#   make            build/libjoy.so.VERSION (SONAME libjoy.so.MAJOR; links
+#                   libjoy.so.MAJOR and libjoy.so) and build/joy
 #                   (first installs libpcap-dev, cmake, python3 if missing)
 #   make paniktest  build/libjoy_paniktest.so: the library with the
 #                   joytestpanic tag, for tests/c/joy_panic.c only
