@@ -76,6 +76,9 @@ func cleanEnv() []string {
 // build/ is not touched) and writes the demo capture.
 func setup(t *testing.T) *fixture {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: the install tests link the library twice and are left out")
+	}
 	need(t, "make", "cc", "go")
 	if _, err := os.Stat("/usr/include/pcap.h"); err != nil {
 		if _, err := os.Stat("/usr/include/pcap/pcap.h"); err != nil {
