@@ -1,6 +1,6 @@
 module github.com/gojoy/libjoy
 
-go 1.26.8
+go 1.22
 
 require (
 	github.com/google/gopacket v1.1.19

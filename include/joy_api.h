@@ -31,6 +31,18 @@
 extern "C" {
 #endif
 
+/* Version of this library (an extension of the guide). The major version
+ * is the ABI, the SONAME's number: libjoy.so.2 is the guide's API. The
+ * configuration record still prints the original's "version":"2.1-dev",
+ * so records stay identical. */
+#define JOY_VERSION_MAJOR 2
+#define JOY_VERSION_MINOR 1
+#define JOY_VERSION_PATCH 0
+#define JOY_VERSION_STRING "2.1.0"
+/* JOY_VERSION_NUMBER >= JOY_VERSION_AT(2, 1, 0) in #if tests. */
+#define JOY_VERSION_AT(major, minor, patch) ((major) * 10000 + (minor) * 100 + (patch))
+#define JOY_VERSION_NUMBER JOY_VERSION_AT(JOY_VERSION_MAJOR, JOY_VERSION_MINOR, JOY_VERSION_PATCH)
+
 /* Which flows joy_print_flow_data() and joy_export_flows_ipfix() drain. */
 #define JOY_EXPIRED_FLOWS 0
 #define JOY_ALL_FLOWS 1

@@ -1,6 +1,7 @@
 package joy
 
-// Version is the version of this implementation (the joy command, the Go
-// package and libjoy.so). The configuration record keeps printing the
-// original's "2.1-dev" (config.Version), so records stay identical.
-const Version = "0.9.0"
+// Version is the version of this implementation: the joy command's
+// --version, JOY_VERSION_STRING in include/joy_api.h and the file name of
+// the installed library (libjoy.so.<Version>, SONAME libjoy.so.<major>).
+// The configuration record keeps the original's "version":"2.1-dev".
+const Version = "2.1.0"

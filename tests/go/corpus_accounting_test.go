@@ -49,12 +49,28 @@ func TestCorpusAccounting(t *testing.T) {
 	if embedErr != nil {
 		t.Logf("C path left out: %v", embedErr)
 	}
+	// Both sets run at once over one pool of GOMAXPROCS workers (every
+	// capture of each set is one job), so neither set's slowest captures
+	// leave a core idle; each set writes its own part of the report.
+	acc := &accounting{
+		shared: shared, embed: embed,
+		sem:     make(chan struct{}, runtime.GOMAXPROCS(0)),
+		joydiff: newJoydiffPool(shared, runtime.GOMAXPROCS(0)),
+	}
+	defer acc.joydiff.close()
+	parts := make([]bytes.Buffer, len(accountingSets))
+	t.Run("sets", func(t *testing.T) {
+		for i, set := range accountingSets {
+			t.Run(set.name, func(t *testing.T) {
+				t.Parallel()
+				acc.accountSet(t, set, &parts[i])
+			})
+		}
+	})
 	var report bytes.Buffer
 	writeReportHeader(&report)
-	for _, set := range accountingSets {
-		t.Run(set.name, func(t *testing.T) {
-			accountSet(t, shared, set, embed, &report)
-		})
+	for i := range parts {
+		report.Write(parts[i].Bytes())
 	}
 	if embed == "" {
 		t.Log("docs/corpus.md not checked: the C path was not run")
@@ -143,7 +159,15 @@ type captureResult struct {
 	cli, c   pathResult
 }
 
-func accountSet(t *testing.T, shared string, set accountingSet, embed string, report *bytes.Buffer) {
+// accounting is what the jobs of both sets share.
+type accounting struct {
+	shared, embed string
+	sem           chan struct{} // one slot per running capture
+	joydiff       *joydiffPool  // nil: joydiff is not run
+}
+
+func (a *accounting) accountSet(t *testing.T, set accountingSet, report *bytes.Buffer) {
+	shared := a.shared
 	refDir := filepath.Join(shared, "ref", "697dc5a", set.refDir)
 	var names []string
 	for _, f := range corpusFiles(t, shared) {
@@ -159,14 +183,13 @@ func accountSet(t *testing.T, shared string, set accountingSet, embed string, re
 	tmp := t.TempDir()
 	results := make([]*captureResult, len(names))
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for i, n := range names {
 		wg.Add(1)
 		go func(i int, n string) {
 			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			results[i] = accountCapture(t, shared, refDir, tmp, set, embed, n)
+			a.sem <- struct{}{}
+			defer func() { <-a.sem }()
+			results[i] = a.accountCapture(t, refDir, tmp, set, n)
 		}(i, n)
 	}
 	wg.Wait()
@@ -205,7 +228,8 @@ func accountSet(t *testing.T, shared string, set accountingSet, embed string, re
 	writeReportSet(report, set, results, refTotal, tot)
 }
 
-func accountCapture(t *testing.T, shared, refDir, tmp string, set accountingSet, embed, name string) *captureResult {
+func (a *accounting) accountCapture(t *testing.T, refDir, tmp string, set accountingSet, name string) *captureResult {
+	shared, embed := a.shared, a.embed
 	stem := strings.ReplaceAll(strings.TrimSuffix(name, filepath.Ext(name)), "/", "__")
 	pcap := filepath.Join(shared, "pcaps", filepath.FromSlash(name))
 	res := &captureResult{name: name}
@@ -273,7 +297,7 @@ func accountCapture(t *testing.T, shared, refDir, tmp string, set accountingSet,
 			pr.causes[it.cause]++
 		}
 		if p.diff {
-			pr.joydiff = joydiffIdentical(shared, filepath.Join(refDir, stem+".json"), out, tmp, stem, cmp, name)
+			pr.joydiff = a.joydiffIdentical(filepath.Join(refDir, stem+".json"), out, tmp, stem, cmp, name)
 		}
 		*p.out = pr
 	}
@@ -295,16 +319,15 @@ func runOut(bin string, args ...string) ([]byte, error) {
 
 // joydiffIdentical runs ../shared/tools/joydiff with the same members left
 // out and returns its identical count (-1 when python3 is missing).
-func joydiffIdentical(shared, ref string, out []byte, tmp, stem string, cmp *comparison, name string) int {
-	python, err := exec.LookPath("python3")
-	if err != nil {
+func (a *accounting) joydiffIdentical(ref string, out []byte, tmp, stem string, cmp *comparison, name string) int {
+	if a.joydiff == nil {
 		return -1
 	}
 	ours := filepath.Join(tmp, stem+".joy.json")
 	if os.WriteFile(ours, out, 0o644) != nil {
 		return -1
 	}
-	args := []string{filepath.Join(shared, "tools", "joydiff"), ref, ours, "--json"}
+	args := []string{ref, ours, "--json"}
 	for _, m := range cmp.ignore {
 		args = append(args, "--ignore", m)
 	}
@@ -312,7 +335,10 @@ func joydiffIdentical(shared, ref string, out []byte, tmp, stem string, cmp *com
 		// joydiff cuts every flow's srlt; only one flow has more than 21.
 		args = append(args, "--cut", "tls.srlt=21")
 	}
-	b, _ := exec.Command(python, args...).Output()
+	_, b, err := a.joydiff.run(args)
+	if err != nil {
+		return -1
+	}
 	var s joydiffSummary
 	if json.Unmarshal(lastLine(b), &s) != nil {
 		return -1
