@@ -38,6 +38,7 @@ import (
 	"github.com/gojoy/libjoy/joy/decode"
 	"github.com/gojoy/libjoy/joy/label"
 	"github.com/gojoy/libjoy/joy/logx"
+	"github.com/gojoy/libjoy/joy/registry"
 )
 
 func main() {}
@@ -209,7 +210,7 @@ func goJoyInitialize(data *C.struct_joy_init, outputDir, outputFile, logfile *C.
 	cfg.Output = goStringOrEmpty(outputFile)
 	cfg.Info = goStringOrEmpty(logfile)
 	mask := uint32(data.bitmask)
-	cfg.ApplyBitmask(mask)
+	registry.ApplyBitmask(cfg, mask)
 	l.log = logx.New(cFile{f: l.logf, flush: true}, int(int32(data.verbosity)))
 	if data.idp > 0 {
 		// The guide: idp sets how many bytes of the initial data packet
@@ -290,7 +291,7 @@ func goJoyPrintConfig(format C.int) {
 	}
 	var b []byte
 	if format != C.JOY_TERMINAL_FORMAT {
-		b = l.cfg.AppendJSON(nil)
+		b = registry.AppendConfigJSON(nil, &l.cfg)
 	} else {
 		var subnets []string
 		if l.cfg.AnonAddrs != nil {
@@ -298,7 +299,7 @@ func goJoyPrintConfig(format C.int) {
 				subnets = append(subnets, p.String())
 			}
 		}
-		b = l.cfg.AppendTerminal(nil, subnets)
+		b = registry.AppendConfigTerminal(nil, &l.cfg, subnets)
 	}
 	_, _ = cFile{f: l.out}.Write(b)
 }
