@@ -387,6 +387,12 @@ func openOutput(stdout io.Writer, dir, name string) (io.Writer, func() error, er
 		return nil, nil, err
 	}
 	out := joy.NewFile(f)
+	// FILE.csv and FILE.parquet are written by their format's driver.
+	if fw, finish, err := joy.NewOutput(out, "", name); err == nil && fw != io.Writer(out) {
+		return fw, func() error {
+			return firstErr(finish(), removed(out), f.Close())
+		}, nil
+	}
 	if !strings.HasSuffix(name, ".gz") {
 		return out, func() error {
 			return firstErr(removed(out), f.Close())

@@ -44,6 +44,10 @@ type Config struct {
 	Interface string
 	Promisc   uint
 	Output    string // output file name as given
+	// Format is the output format's name (joy.Formats: "json", "csv",
+	// "parquet"); empty chooses it by Output's suffix (joy.NewOutput). It
+	// is not printed in the configuration record.
+	Format    string
 	OutputDir string // output directory as given
 	Username  string
 	Info      string // log file as given
