@@ -1,9 +1,11 @@
 package joy
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/gojoy/libjoy/joy/format"
 	"github.com/gojoy/libjoy/joy/format/csv"
@@ -70,4 +72,59 @@ func NewOutput(w io.Writer, name, file string) (io.Writer, func() error, error) 
 		return nil, nil, err
 	}
 	return fw, fw.Close, nil
+}
+
+// SharedOutput is one formatted output written by several contexts (the
+// C library's contexts share joy_initialize's output file). Writes are
+// serialized; Close completes the format (Parquet's footer) once, when no
+// context will write again (the C library: at exit). For Joy JSON it is
+// not needed: records go to the stream as they are.
+type SharedOutput struct {
+	mu     sync.Mutex
+	w      format.Writer
+	closed bool
+	err    error
+}
+
+// NewSharedOutput returns the shared output writing to w in the format
+// named name or chosen by the suffix of file, or nil when that format is
+// Joy JSON.
+func NewSharedOutput(w io.Writer, name, file string) (*SharedOutput, error) {
+	d, err := FormatFor(name, file)
+	if err != nil || d.Name == joyjson.Driver.Name {
+		return nil, err
+	}
+	fw, err := d.New(w)
+	if err != nil {
+		return nil, err
+	}
+	return &SharedOutput{w: fw}, nil
+}
+
+// ErrOutputCompleted is the error of a write after Close.
+var ErrOutputCompleted = errors.New("the output's format was already completed: records written later are lost")
+
+// Write writes whole records (from any context).
+func (s *SharedOutput) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return 0, ErrOutputCompleted
+	}
+	return s.w.Write(p)
+}
+
+// Close completes the output now (once); later writes fail. A nil
+// SharedOutput has nothing to complete.
+func (s *SharedOutput) Close() error {
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.closed {
+		s.closed = true
+		s.err = s.w.Close()
+	}
+	return s.err
 }

@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -230,4 +231,81 @@ func query(t *testing.T, node string, files []string) []duckResult {
 		t.Fatalf("DuckDB's answer (%d results for %d files): %v\n%.500s", len(r), len(files), err, out)
 	}
 	return r
+}
+
+// The C library writes Parquet when joy_initialize's output file ends in
+// .parquet: tests/c/joy_threads runs four contexts in four threads into
+// one output file, and DuckDB finds the records of the same program's
+// JSON output (in another order: the threads interleave).
+func TestCLibraryParquet(t *testing.T) {
+	node := needDuckDB(t)
+	shared := tu.NeedShared(t)
+	lib, _ := filepath.Abs(filepath.Join("..", "..", "build", "libjoy.so"))
+	if _, err := os.Stat(lib); err != nil {
+		t.Skip("build/libjoy.so is not built (make lib)")
+	}
+	cc, err := exec.LookPath("gcc")
+	if err != nil {
+		t.Skip("gcc is not installed")
+	}
+	dir := t.TempDir()
+	prog := filepath.Join(dir, "joy_threads")
+	inc, _ := filepath.Abs(filepath.Join("..", "..", "include"))
+	build := exec.Command(cc, "-I"+inc, "-o", prog, filepath.Join("..", "c", "joy_threads.c"),
+		lib, "-lpcap", "-lpthread", "-Wl,-rpath,"+filepath.Dir(lib))
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Skipf("cannot build joy_threads (libpcap-dev missing?): %v\n%s", err, out)
+	}
+	var pcaps []string
+	for _, n := range []string{"firefox58", "sample", "tls12", "dhcp"} {
+		pcaps = append(pcaps, filepath.Join(shared, "pcaps", "joy-"+n+".pcap"))
+	}
+	runC := func(out string) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		// bidir, TLS, HTTP (JOY_BIDIR_ON | JOY_TLS_ON | JOY_HTTP_ON)
+		cmd := exec.CommandContext(ctx, prog, append([]string{"0x29", out}, pcaps...)...)
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("joy_threads %s: %v\n%s", out, err, b)
+		}
+	}
+	jsonOut, pqOut := filepath.Join(dir, "flows.json"), filepath.Join(dir, "flows.parquet")
+	runC(jsonOut)
+	runC(pqOut)
+	data, err := os.ReadFile(jsonOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, l := range bytes.Split(bytes.TrimRight(data, "\n"), []byte{'\n'}) {
+		var r struct {
+			SA, DA     string
+			SP, DP     *int
+			BytesOut   int64 `json:"bytes_out"`
+			NumPktsOut int64 `json:"num_pkts_out"`
+			Version    *string
+		}
+		if err := json.Unmarshal(l, &r); err != nil {
+			t.Fatalf("JSON output: %v", err)
+		}
+		if r.Version != nil {
+			continue
+		}
+		b, _ := json.Marshal([]any{r.SA, r.DA, r.SP, r.DP, r.BytesOut, r.NumPktsOut})
+		want = append(want, string(b))
+	}
+	res := query(t, node, []string{pqOut})[0]
+	var got []string
+	for _, r := range res.Rows {
+		b, _ := json.Marshal([]any{r.SA, r.DA, r.SP, r.DP, r.BytesOut, r.NumPktsOut})
+		got = append(got, string(b))
+	}
+	sort.Strings(want)
+	sort.Strings(got)
+	if res.Count != len(want) || !reflect.DeepEqual(got, want) {
+		t.Errorf("DuckDB counts %d rows, the JSON output has %d records\nDuckDB %v\nJSON   %v", res.Count, len(want), got, want)
+	}
+	if len(want) < 40 {
+		t.Errorf("only %d records: the captures should give about 50", len(want))
+	}
 }
