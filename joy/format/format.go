@@ -40,7 +40,8 @@ type Lines struct {
 }
 
 // Write calls Config or Record for each complete line in p and keeps an
-// unfinished last line for the next Write.
+// unfinished last line for the next Write. The lines passed stay unchanged
+// until Write returns.
 func (l *Lines) Write(p []byte) (int, error) {
 	n := len(p)
 	if len(l.rest) > 0 {
@@ -49,9 +50,10 @@ func (l *Lines) Write(p []byte) (int, error) {
 			l.rest = append(l.rest, p...)
 			return n, nil
 		}
-		l.rest = append(l.rest, p[:i+1]...)
-		line := l.rest
-		l.rest = l.rest[:0]
+		line := append(l.rest, p[:i+1]...)
+		// A fresh buffer for the next partial line: a writer may refer
+		// to line's bytes until this Write returns.
+		l.rest = nil
 		if err := l.line(line); err != nil {
 			return 0, err
 		}

@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"unsafe"
 
 	"github.com/gojoy/libjoy/joy/jsonw"
 )
@@ -143,7 +144,15 @@ func IsConfig(line []byte) bool {
 
 // ParseJSON fills f from one Joy JSON record (a line, newline optional).
 // Fields f had are replaced; list capacity is reused.
-func (f *Flow) ParseJSON(line []byte) error {
+func (f *Flow) ParseJSON(line []byte) error { return f.parse(line, false) }
+
+// ParseJSONShared is ParseJSON whose JSON text members refer to line's
+// bytes instead of copies: f is valid only while line is unchanged. A
+// writer that hands f on (and its storage copies it) before line changes
+// saves a copy of the largest members (TLS certificates).
+func (f *Flow) ParseJSONShared(line []byte) error { return f.parse(line, true) }
+
+func (f *Flow) parse(line []byte, shared bool) error {
 	pb, pipt := f.PacketsB[:0], f.PacketsIPT[:0]
 	bd, cbd := f.ByteDist[:0], f.CompactByteDist[:0]
 	*f = Flow{}
@@ -206,7 +215,12 @@ func (f *Flow) ParseJSON(line []byte) error {
 			f.ExpireType, err = optStr(v)
 		default:
 			if p := f.textMember(key); p != nil {
-				s := string(v)
+				var s string
+				if shared {
+					s = unsafe.String(unsafe.SliceData(v), len(v))
+				} else {
+					s = string(v)
+				}
 				*p = &s
 				return nil
 			}

@@ -74,6 +74,11 @@ func (p *Writer) Write(b []byte) (int, error) {
 		return 0, os.ErrClosed
 	}
 	n, err := p.lines.Write(b)
+	if err == nil {
+		// The rows refer to b (ParseJSONShared): they are handed to
+		// parquet-go, which copies them, before b changes.
+		err = p.writeRows()
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -81,7 +86,7 @@ func (p *Writer) Write(b []byte) (int, error) {
 }
 
 func (p *Writer) record(line []byte) error {
-	if err := p.rows[p.n].ParseJSON(line); err != nil {
+	if err := p.rows[p.n].ParseJSONShared(line); err != nil {
 		return fmt.Errorf("parquet: record not understood: %w", err)
 	}
 	p.n++
