@@ -491,6 +491,9 @@ func parsePackets(v []byte, pb []int32, dir []byte, pipt []int64) ([]int32, []by
 		if err != nil {
 			return pb, dir, pipt, err
 		}
+		if d != '>' && d != '<' {
+			return pb, dir, pipt, errors.New(`packet without "dir" ">" or "<"`)
+		}
 		pb, dir, pipt = append(pb, int32(b)), append(dir, d), append(pipt, ipt)
 		i = skipSpace(v, end)
 		if i < len(v) && v[i] == ',' {
@@ -545,7 +548,7 @@ func (f *Flow) AppendJSON(b []byte) []byte {
 		}
 		b = append(b, `,"dir":"`...)
 		if i < len(f.PacketsDir) {
-			b = append(b, f.PacketsDir[i])
+			b = jsonw.Escaped(b, []byte{f.PacketsDir[i]})
 		}
 		b = append(b, `","ipt":`...)
 		if i < len(f.PacketsIPT) {
