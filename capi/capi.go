@@ -22,6 +22,7 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"runtime/debug"
@@ -38,6 +39,7 @@ import (
 	"github.com/gojoy/libjoy/joy/decode"
 	"github.com/gojoy/libjoy/joy/label"
 	"github.com/gojoy/libjoy/joy/logx"
+	"github.com/gojoy/libjoy/joy/registry"
 )
 
 func main() {}
@@ -60,6 +62,10 @@ type library struct {
 	log      *logx.Logger
 	out      *C.FILE
 	outOwned bool
+	// format writes the records in the output file's format when its
+	// suffix names one (.csv, .parquet); nil: Joy JSON, as they are. It
+	// is completed at exit (goJoyAtExit) or re-initialization.
+	format   *joy.SharedOutput
 	logf     *C.FILE
 	logOwned bool
 	ctx      [joy.MaxContexts]*joy.Context
@@ -209,7 +215,7 @@ func goJoyInitialize(data *C.struct_joy_init, outputDir, outputFile, logfile *C.
 	cfg.Output = goStringOrEmpty(outputFile)
 	cfg.Info = goStringOrEmpty(logfile)
 	mask := uint32(data.bitmask)
-	cfg.ApplyBitmask(mask)
+	registry.ApplyBitmask(cfg, mask)
 	l.log = logx.New(cFile{f: l.logf, flush: true}, int(int32(data.verbosity)))
 	if data.idp > 0 {
 		// The guide: idp sets how many bytes of the initial data packet
@@ -235,8 +241,19 @@ func goJoyInitialize(data *C.struct_joy_init, outputDir, outputFile, logfile *C.
 		}
 	}
 	l.outWatch = joy.NewRemovalWatch(int(C.fileno(l.out)))
+	format, err := joy.NewSharedOutput(cFile{f: l.out, watch: l.outWatch}, cfg.Format, cfg.Output)
+	if err != nil {
+		errLog.Logf(logx.Err, "joy_initialize: %v", err)
+		l.closeFiles()
+		return 1
+	}
+	l.format = format
 	for i := range l.ctx {
-		l.ctx[i] = joy.NewContext(cfg, cFile{f: l.out, watch: l.outWatch}, l.log)
+		var out io.Writer = cFile{f: l.out, watch: l.outWatch}
+		if l.format != nil {
+			out = l.format
+		}
+		l.ctx[i] = joy.NewContext(cfg, out, l.log)
 		// The contexts share one output: its failure is one log line.
 		l.ctx[i].ShareOutputErrorLog(&l.outErr)
 	}
@@ -248,6 +265,7 @@ func goJoyInitialize(data *C.struct_joy_init, outputDir, outputFile, logfile *C.
 			c.CloseExport()
 			c.Discard()
 		}
+		_ = old.format.Close()
 		old.closeFiles()
 	}
 	return 0
@@ -290,7 +308,7 @@ func goJoyPrintConfig(format C.int) {
 	}
 	var b []byte
 	if format != C.JOY_TERMINAL_FORMAT {
-		b = l.cfg.AppendJSON(nil)
+		b = registry.AppendConfigJSON(nil, &l.cfg)
 	} else {
 		var subnets []string
 		if l.cfg.AnonAddrs != nil {
@@ -298,7 +316,11 @@ func goJoyPrintConfig(format C.int) {
 				subnets = append(subnets, p.String())
 			}
 		}
-		b = l.cfg.AppendTerminal(nil, subnets)
+		b = registry.AppendConfigTerminal(nil, &l.cfg, subnets)
+	}
+	if l.format != nil {
+		_, _ = l.format.Write(b)
+		return
 	}
 	_, _ = cFile{f: l.out}.Write(b)
 }
@@ -599,6 +621,32 @@ func goJoyExportFlowsIPFIX(index C.uint, typ C.int) {
 		return
 	}
 	c.ExportFlows(typ != C.JOY_EXPIRED_FLOWS)
+}
+
+// goJoyAtExit completes a formatted output (Parquet's footer) when the
+// host exits: contexts in several threads finish in any order, and only
+// the process's end says that none will write again. shim.c registers it
+// with atexit, which runs before stdio flushes the output.
+//
+//export goJoyAtExit
+func goJoyAtExit() {
+	defer recoverPanic("exit", -1)
+	if l := current.Load(); l != nil {
+		if err := l.format.Close(); err != nil {
+			l.log.Logf(logx.Err, "output: completing the output file: %v", err)
+		}
+	}
+}
+
+// goJoyFormattedOutput reports whether the library writes a format that
+// must be completed at exit.
+//
+//export goJoyFormattedOutput
+func goJoyFormattedOutput() C.int {
+	if l := current.Load(); l != nil && l.format != nil {
+		return 1
+	}
+	return 0
 }
 
 //export goJoyCleanup

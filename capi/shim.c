@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include "joy_api.h"
 #include "_cgo_export.h"
@@ -48,8 +49,17 @@ static void flush_batch(unsigned int index) {
 __attribute__((visibility("hidden"))) FILE *joy_c_stdout(void) { return stdout; }
 __attribute__((visibility("hidden"))) FILE *joy_c_stderr(void) { return stderr; }
 
+static void joy_at_exit(void) { goJoyAtExit(); }
+
 int joy_initialize(struct joy_init *data, char *output_dir, char *output_file, char *logfile) {
+    static int exit_registered;
     int rc = goJoyInitialize(data, output_dir, output_file, logfile);
+    if (rc == 0 && !exit_registered && goJoyFormattedOutput()) {
+        /* A Parquet output gets its footer at exit, before stdio's flush
+         * (only registered for such outputs: Joy JSON needs nothing). */
+        exit_registered = 1;
+        atexit(joy_at_exit);
+    }
     if (rc == 0) {
         /* A new library starts empty: packets still pending belonged to the
          * old one, whose flows are dropped as well. */

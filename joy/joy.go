@@ -23,38 +23,13 @@ import (
 	"github.com/gojoy/libjoy/joy/classify"
 	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/decode"
-	"github.com/gojoy/libjoy/joy/dhcp"
-	"github.com/gojoy/libjoy/joy/dns"
-	"github.com/gojoy/libjoy/joy/feature"
 	"github.com/gojoy/libjoy/joy/flow"
-	"github.com/gojoy/libjoy/joy/http"
-	"github.com/gojoy/libjoy/joy/ike"
 	"github.com/gojoy/libjoy/joy/ipfix"
 	"github.com/gojoy/libjoy/joy/label"
 	"github.com/gojoy/libjoy/joy/logx"
-	"github.com/gojoy/libjoy/joy/payload"
-	"github.com/gojoy/libjoy/joy/ppi"
 	"github.com/gojoy/libjoy/joy/procinfo"
-	"github.com/gojoy/libjoy/joy/salt"
-	"github.com/gojoy/libjoy/joy/ssh"
-	"github.com/gojoy/libjoy/joy/tls"
-	"github.com/gojoy/libjoy/joy/wht"
+	"github.com/gojoy/libjoy/joy/registry"
 )
-
-// modules lists every per-flow module in the order the original prints
-// them (wht, example, dns, ssh, tls, dhcp, http, ike, payload, salt, ppi).
-var modules = []feature.Kind{
-	wht.Kind,
-	dns.Kind,
-	ssh.Kind,
-	tls.Kind,
-	dhcp.Kind,
-	http.Kind,
-	ike.Kind,
-	payload.Kind,
-	salt.Kind,
-	ppi.Kind,
-}
 
 // Config is the run's configuration (see package config).
 type Config = config.Config
@@ -143,11 +118,7 @@ func NewContext(cfg *Config, out io.Writer, log *logx.Logger) *Context {
 		Anon:              cfg.AnonAddrs,
 		Labels:            cfg.SubnetLabels,
 	}
-	for _, k := range modules {
-		if k.Enabled(cfg) {
-			opts.Modules = append(opts.Modules, k)
-		}
-	}
+	opts.Modules = registry.EnabledModules(cfg)
 	c.table = flow.NewTable(opts, tableLog{log}, c.emitNow)
 	return c
 }
@@ -290,9 +261,9 @@ func (c *Context) Discard() int { return c.table.Discard() }
 // "key = value" listing when json is false, to the context's output.
 func (c *Context) WriteConfig(json bool) {
 	if json {
-		c.buf = c.cfg.AppendJSON(c.buf)
+		c.buf = registry.AppendConfigJSON(c.buf, c.cfg)
 	} else {
-		c.buf = c.cfg.AppendTerminal(c.buf, nil)
+		c.buf = registry.AppendConfigTerminal(c.buf, c.cfg, nil)
 	}
 	c.maybeFlush()
 }

@@ -53,6 +53,7 @@ import (
 	"github.com/gojoy/libjoy/joy/flow"
 	"github.com/gojoy/libjoy/joy/label"
 	"github.com/gojoy/libjoy/joy/logx"
+	"github.com/gojoy/libjoy/joy/registry"
 	"github.com/gojoy/libjoy/joy/salt"
 	"github.com/gojoy/libjoy/joy/tls"
 )
@@ -428,7 +429,7 @@ func go45PrintConfig(index C.int, format C.int) {
 		return
 	}
 	if format == C.JOY_TERMINAL_FORMAT {
-		_, _ = cWriter{f: l.logf, flush: true}.Write(l.cfg.AppendTerminal(nil, nil))
+		_, _ = cWriter{f: l.logf, flush: true}.Write(registry.AppendConfigTerminal(nil, &l.cfg, nil))
 		return
 	}
 	x.c.WriteLine(l.cfg.AppendJSON45(nil))

@@ -54,7 +54,7 @@ func collectUDP(name string, port, idle uint, output, outdir string, dropPrivile
 	if code := dropPrivileges(); code != 0 {
 		return code
 	}
-	out, closeOut, err := openOutput(stdout, outputPath(outdir, output), false)
+	out, closeOut, err := openOutput(stdout, outputPath(outdir, output), false, "")
 	if err != nil {
 		fmt.Fprintf(stderr, "joy: %v\n", err)
 		return 1

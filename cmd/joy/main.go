@@ -31,6 +31,7 @@ import (
 	"github.com/gojoy/libjoy/joy/classify"
 	"github.com/gojoy/libjoy/joy/label"
 	"github.com/gojoy/libjoy/joy/logx"
+	"github.com/gojoy/libjoy/joy/registry"
 )
 
 func main() {
@@ -233,7 +234,7 @@ func (r *runner) run() int {
 				subnets = append(subnets, p.String())
 			}
 		}
-		_, _ = r.logw.Write(s.cfg.AppendTerminal(nil, subnets))
+		_, _ = r.logw.Write(registry.AppendConfigTerminal(nil, &s.cfg, subnets))
 	}
 	if s.showInterfaces {
 		printInterfaces(r.logw)
@@ -632,16 +633,18 @@ func loadCompactMap(path string) (*bytestats.CompactMap, error) {
 // (created new; with exclusive, never over an existing file). Plain
 // outputs are written unbuffered: the context gathers whole records
 // (SetOutputBuffer), so a failed write loses exactly the records it
-// counts.
-func openOutput(stdout io.Writer, path string, exclusive bool) (io.Writer, func() error, error) {
+// counts. format (format=) names the output format; "" lets the file's
+// suffix decide (Joy JSON on standard output).
+func openOutput(stdout io.Writer, path string, exclusive bool, format string) (io.Writer, func() error, error) {
 	if path == "" {
+		w := stdout
 		if f, ok := stdout.(*os.File); ok {
 			if stdoutClosed(f) {
 				return joy.FailedOutput(joy.ErrOutputClosed), func() error { return nil }, nil
 			}
-			return joy.NewFile(f), func() error { return nil }, nil
+			w = joy.NewFile(f)
 		}
-		return stdout, func() error { return nil }, nil
+		return joy.NewOutput(w, format, "")
 	}
 	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
 	if exclusive {
@@ -652,6 +655,12 @@ func openOutput(stdout io.Writer, path string, exclusive bool) (io.Writer, func(
 		return nil, nil, err
 	}
 	out := joy.NewFile(f)
+	// FILE.csv and FILE.parquet are written by their format's driver.
+	if fw, finish, err := joy.NewOutput(out, format, path); err == nil && fw != io.Writer(out) {
+		return fw, func() error {
+			return firstErr(finish(), removed(out), f.Close())
+		}, nil
+	}
 	if !strings.HasSuffix(path, ".gz") {
 		return out, func() error {
 			return firstErr(removed(out), f.Close())

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/gojoy/libjoy/joy/registry"
 	"io"
 	"sort"
 	"strconv"
@@ -145,6 +146,8 @@ var generalOptions = []option{
 			s.cfg.IPFIXExport, s.cfg.IPFIXHost, s.exportHostSeen = true, v, true
 			return nil
 		}},
+	{name: "format", kind: kEnum, values: formatNames(), arg: "name", ext: true, help: "output format: json (Joy JSON lines, the default), csv or parquet; without it\nthe output file's suffix decides (.csv, .parquet)",
+		field: func(s *settings) any { return &s.cfg.Format }},
 	{name: "ipfix_export_template", kind: kEnum, values: []string{"simple", "idp"}, arg: "type", help: "IPFIX template: simple (5-tuple, counters, times) or idp (also the\ninitial data packet; turns idp on)",
 		field: func(s *settings) any { return &s.exportTemplate }},
 	{name: "aux_resource_path", kind: kString, arg: "P", help: "directory of auxiliary resources (relative model=, cdist=, anon=, useranon=\nand label= files are looked up there when not found as given)",
@@ -234,34 +237,22 @@ var dataOptions = []option{
 		field: func(s *settings) any { return &s.source }},
 }
 
-// protocolOptions are the per-flow feature modules of the original's
-// feature list (its usage text prints them last). This block is the one
-// the protocol/feature registry (issue #13) is meant to generate: one
-// entry per module, a flag each except payload.
-var protocolOptions = []option{
-	{name: "wht", kind: kFlag, help: "Walsh-Hadamard transform of the payload bytes",
-		field: func(s *settings) any { return &s.cfg.WHT }},
-	{name: "example", kind: kFlag, help: "the original's example feature module (shown in the configuration record)",
-		field: func(s *settings) any { return &s.cfg.Example }},
-	{name: "dns", kind: kFlag, help: "DNS response information",
-		field: func(s *settings) any { return &s.cfg.DNS }},
-	{name: "ssh", kind: kFlag, help: "SSH information",
-		field: func(s *settings) any { return &s.cfg.SSH }},
-	{name: "tls", kind: kFlag, help: "TLS data (cipher suites, record lengths and times, certificates, ...)",
-		field: func(s *settings) any { return &s.cfg.TLS }},
-	{name: "dhcp", kind: kFlag, help: "DHCP information",
-		field: func(s *settings) any { return &s.cfg.DHCP }},
-	{name: "http", kind: kFlag, help: "HTTP information",
-		field: func(s *settings) any { return &s.cfg.HTTP }},
-	{name: "ike", kind: kFlag, help: "IKE information",
-		field: func(s *settings) any { return &s.cfg.IKE }},
-	{name: "payload", kind: kFlag, help: "the first 32 bytes of each direction's first payload",
-		field: func(s *settings) any { return &s.cfg.Payload }},
-	{name: "salt", kind: kFlag, help: "TCP sequence and acknowledgement lists (SALT)",
-		field: func(s *settings) any { return &s.cfg.Salt }},
-	{name: "ppi", kind: kFlag, help: "per-packet TCP information (PPI)",
-		field: func(s *settings) any { return &s.cfg.PPI }},
-}
+// protocolOptions are the per-flow modules, in the original's print
+// order, as joy/registry lists them: a protocol added to the registry is
+// an option here with no other change. Each is 0 or 1 (payload too: the
+// original parsed it as a flag).
+var protocolOptions = func() []option {
+	var opts []option
+	for i := range registry.Modules {
+		e := &registry.Modules[i]
+		opts = append(opts, option{name: e.Name, kind: kFlag, help: e.Help,
+			set: func(s *settings, v string) error {
+				e.Set(&s.cfg, map[string]uint{"0": 0, "1": 1}[v])
+				return nil
+			}})
+	}
+	return opts
+}()
 
 func setExportPort(s *settings, v string) error {
 	n, _ := strconv.ParseUint(v, 10, 32)
@@ -443,4 +434,13 @@ Options marked + are this implementation's additions.
 	section("Data feature options", dataOptions)
 	section("Protocol and feature modules", protocolOptions)
 	fmt.Fprint(w, "Exit status: 0 if no errors; 1 if input, output or upload failed; 2 for bad options.\n")
+}
+
+// formatNames are the output formats joy knows (joy.Formats).
+func formatNames() []string {
+	var names []string
+	for _, d := range joy.Formats {
+		names = append(names, d.Name)
+	}
+	return names
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/gojoy/libjoy/joy"
 	"github.com/gojoy/libjoy/joy/jsonw"
 	"github.com/gojoy/libjoy/joy/logx"
+	"github.com/gojoy/libjoy/joy/registry"
 )
 
 // sink is the records' destination: standard output or a file, rotated
@@ -136,10 +137,10 @@ func (k *sink) open() error {
 	if err != nil {
 		return err
 	}
-	w, closeFn, err := openOutput(k.stdout, path, exclusive)
+	w, closeFn, err := openOutput(k.stdout, path, exclusive, k.s.cfg.Format)
 	for n := 1; err != nil && errors.Is(err, fs.ErrExist) && k.s.cfg.Output == "auto" && n < 100; n++ {
 		// Two rotations within one second: the same auto name.
-		w, closeFn, err = openOutput(k.stdout, fmt.Sprintf("%s-%d", path, n), true)
+		w, closeFn, err = openOutput(k.stdout, fmt.Sprintf("%s-%d", path, n), true, k.s.cfg.Format)
 		if err == nil {
 			path = fmt.Sprintf("%s-%d", path, n)
 		}
@@ -149,7 +150,7 @@ func (k *sink) open() error {
 		// are never overwritten: take the next free number.
 		k.seq++
 		path, _, _ = k.nextPath()
-		w, closeFn, err = openOutput(k.stdout, path, true)
+		w, closeFn, err = openOutput(k.stdout, path, true, k.s.cfg.Format)
 	}
 	if err != nil {
 		return err
@@ -174,7 +175,7 @@ func (k *sink) rotate() error {
 		return err
 	}
 	k.configLines++
-	_, err := k.w.Write(k.s.cfg.AppendJSON(nil))
+	_, err := k.w.Write(registry.AppendConfigJSON(nil, &k.s.cfg))
 	return err
 }
 

@@ -44,6 +44,10 @@ type Config struct {
 	Interface string
 	Promisc   uint
 	Output    string // output file name as given
+	// Format is the output format's name (joy.Formats: "json", "csv",
+	// "parquet"); empty chooses it by Output's suffix (joy.NewOutput). It
+	// is not printed in the configuration record.
+	Format    string
 	OutputDir string // output directory as given
 	Username  string
 	Info      string // log file as given
@@ -79,7 +83,7 @@ type Config struct {
 	UserAnon string
 	WHT      bool
 	Example  bool
-	DNS      bool
+	DNS      bool // the modules' switches are listed in package registry
 	SSH      bool
 	TLS      bool
 	DHCP     bool
@@ -109,6 +113,10 @@ type Config struct {
 	// when IDP is 0) are printed as idp_out / idp_in.
 	ReportIDP bool
 
+	// Settings holds the values of registry entries that have no field
+	// of their own (protocols added after the original's), by name.
+	Settings map[string]uint
+
 	// IPFIX export.
 	IPFIXExport bool
 	IPFIXHost   string
@@ -135,28 +143,6 @@ func (c *Config) IDPBytes() uint {
 	return min(n, MaxIDP)
 }
 
-// ApplyBitmask sets the fields that the library guide's bitmask controls.
-func (c *Config) ApplyBitmask(mask uint32) {
-	on := func(bit uint32) bool { return mask&bit != 0 }
-	c.Bidir = on(BidirOn)
-	c.DNS = on(DNSOn)
-	c.SSH = on(SSHOn)
-	c.TLS = on(TLSOn)
-	c.DHCP = on(DHCPOn)
-	c.HTTP = on(HTTPOn)
-	c.IKE = on(IKEOn)
-	c.Payload = b2u(on(PayloadOn))
-	c.Exe = on(ExeOn)
-	c.Zeros = on(ZeroOn)
-	c.Retrans = on(RetransOn)
-	c.Dist = on(ByteDistOn)
-	c.Entropy = on(EntropyOn)
-	c.HD = b2u(on(HeaderOn))
-	c.Classify = on(ClassifyOn)
-	c.PreemptiveTimeout = on(PreemptiveOn)
-	c.IPFIXExport = on(IPFIXExportOn)
-}
-
 func b2u(b bool) uint {
 	if b {
 		return 1
@@ -171,9 +157,17 @@ func val(s string) string {
 	return s
 }
 
+// Setting is one key of the configuration record's module section; the
+// section comes from package registry (registry.Settings).
+type Setting struct {
+	Name  string
+	Value uint
+}
+
 // AppendJSON appends the one-line configuration record, newline included,
-// with the original's keys in the original's order.
-func (c *Config) AppendJSON(b []byte) []byte {
+// with the original's keys in the original's order; modules is its module
+// section (registry.AppendConfigJSON passes the registry's).
+func (c *Config) AppendJSON(b []byte, modules []Setting) []byte {
 	str := func(b []byte, k, v string) []byte {
 		b = jsonw.Key(b, k)
 		return append(jsonw.String(b, val(v)), ',')
@@ -213,27 +207,16 @@ func (c *Config) AppendJSON(b []byte) []byte {
 	b = str(b, "useranon", c.UserAnon)
 	b = str(b, "bpf", c.BPF)
 	b = num(b, "verbosity", c.Verbosity)
-	b = c.appendFeatures(b, num)
+	for _, m := range modules {
+		b = num(b, m.Name, m.Value)
+	}
 	return append(b, `"end-config":1}`+"\n"...)
 }
 
-func (c *Config) appendFeatures(b []byte, num func([]byte, string, uint) []byte) []byte {
-	b = num(b, "wht", b2u(c.WHT))
-	b = num(b, "example", b2u(c.Example))
-	b = num(b, "dns", b2u(c.DNS))
-	b = num(b, "ssh", b2u(c.SSH))
-	b = num(b, "tls", b2u(c.TLS))
-	b = num(b, "dhcp", b2u(c.DHCP))
-	b = num(b, "http", b2u(c.HTTP))
-	b = num(b, "ike", b2u(c.IKE))
-	b = num(b, "payload", c.Payload)
-	b = num(b, "salt", b2u(c.Salt))
-	return num(b, "ppi", b2u(c.PPI))
-}
-
 // AppendTerminal appends the "key = value" listing. anonSubnets are the
-// configured anonymization subnets in "a.b.c.d/bits" form.
-func (c *Config) AppendTerminal(b []byte, anonSubnets []string) []byte {
+// configured anonymization subnets in "a.b.c.d/bits" form; modules is the
+// module section, as for AppendJSON.
+func (c *Config) AppendTerminal(b []byte, modules []Setting, anonSubnets []string) []byte {
 	str := func(b []byte, k, v string) []byte {
 		b = append(b, k...)
 		b = append(b, " = "...)
@@ -276,7 +259,9 @@ func (c *Config) AppendTerminal(b []byte, anonSubnets []string) []byte {
 	b = str(b, "anon", c.Anon)
 	b = str(b, "useranon", c.UserAnon)
 	b = str(b, "bpf", c.BPF)
-	b = c.appendFeatures(b, num)
+	for _, m := range modules {
+		b = num(b, m.Name, m.Value)
+	}
 	b = num(b, "verbosity", c.Verbosity)
 	for i, s := range anonSubnets {
 		b = append(b, "anon subnet "...)

@@ -39,8 +39,7 @@ import (
 
 // Kind registers the module with the flow table.
 var Kind = feature.Kind{
-	Name:    "dhcp",
-	Enabled: func(cfg *config.Config) bool { return cfg.DHCP },
+	Name: "dhcp",
 	Accepts: func(f feature.Flow) bool {
 		return f.Proto == 17 && (f.App == 68 || (f.Sp == 68 && f.Dp == 67) || (f.Sp == 67 && f.Dp == 68))
 	},

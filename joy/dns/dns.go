@@ -52,7 +52,6 @@ import (
 // Kind registers the module with the flow table.
 var Kind = feature.Kind{
 	Name:    "dns",
-	Enabled: func(cfg *config.Config) bool { return cfg.DNS },
 	Accepts: func(f feature.Flow) bool { return f.Proto == 17 && (f.App == 53 || f.Sp == 53 || f.Dp == 53) },
 	New:     func(cfg *config.Config) feature.Module { return &State{addr: addrFormatter(cfg)} },
 	NewPool: func(cfg *config.Config) feature.Pool {

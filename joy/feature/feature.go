@@ -2,8 +2,8 @@
 // per-flow modules (protocol parsers such as TLS or DNS, and payload
 // features): a module observes the payloads of one direction of a flow and
 // writes its JSON member when the flow is printed. Adding a protocol is one
-// new package that provides a Kind, plus one line in the list that enables
-// it.
+// new package that provides a Kind, plus one line in package registry,
+// which says what turns it on.
 package feature
 
 import "github.com/gojoy/libjoy/joy/config"
@@ -49,8 +49,6 @@ type Kind struct {
 	Name string
 	// TCP modules are fed whole TCP segments through TCPObserver.
 	TCP bool
-	// Enabled reports whether the configuration turns the module on.
-	Enabled func(cfg *config.Config) bool
 	// Accepts is the module's filter.
 	Accepts func(f Flow) bool
 	// New returns fresh state for one direction of a flow.
@@ -89,9 +87,6 @@ type newOnly struct {
 
 func (p newOnly) Get() Module { return p.new(p.cfg) }
 func (p newOnly) Put(Module)  {}
-
-// MaxModules bounds how many modules a record can carry.
-const MaxModules = 12
 
 // Resetter is module state that can be made fresh in place, keeping the
 // capacity of its buffers.

@@ -10,7 +10,9 @@ import (
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 
+	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/decode"
+	"github.com/gojoy/libjoy/joy/feature"
 	tu "github.com/gojoy/libjoy/tests/go/testutil"
 )
 
@@ -823,5 +825,43 @@ func TestHeaderDescSequenceMark(t *testing.T) {
 	}
 	if got, want := string(appendHeaderDesc(nil, &u)), `,"hd":{"n":4,"cm":"00","cv":"00","sm":"00","i":"0f"}`; got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+// countModule counts the payloads it sees and prints them as its member.
+type countModule struct {
+	name string
+	n    int
+}
+
+func (m *countModule) Observe([]byte, int64) { m.n++ }
+func (m *countModule) AppendJSON(b []byte, _ feature.Module) []byte {
+	return append(b, fmt.Sprintf(`,"%s":%d`, m.name, m.n)...)
+}
+
+// A table takes every module it is given: the thirteenth (and later) used
+// to be dropped silently by a fixed bound.
+func TestManyModules(t *testing.T) {
+	var o Options
+	for i := 0; i < 20; i++ {
+		name := fmt.Sprintf("m%d", i)
+		o.Modules = append(o.Modules, feature.Kind{
+			Name:    name,
+			Accepts: func(feature.Flow) bool { return true },
+			New:     func(*config.Config) feature.Module { return &countModule{name: name} },
+		})
+	}
+	h := newHarness(t, o)
+	for i := 0; i < 3; i++ {
+		h.add(T0+int64(i), udpFrame("10.0.0.1", "10.0.0.2", 1000, 2000, 10))
+	}
+	out := h.drain(true)
+	if len(out) != 1 {
+		t.Fatalf("%d records", len(out))
+	}
+	for i := 0; i < 20; i++ {
+		if m := fmt.Sprintf(`"m%d":3`, i); !strings.Contains(out[0], m) {
+			t.Errorf("module %d missing: %s", i, out[0])
+		}
 	}
 }

@@ -72,8 +72,9 @@ type Record struct {
 	dir     uint8
 	expType byte
 
-	// per-flow module state, indexed like Options.Modules
-	mods [feature.MaxModules]feature.Module
+	// per-flow module state, indexed like Options.Modules (made once per
+	// record with one slot per enabled module, kept across reuse)
+	mods []feature.Module
 
 	bytes  *bytestats.Counts // byte statistics, when any is on
 	idp    []byte            // initial data packet, from its IP header
@@ -91,8 +92,9 @@ type Record struct {
 
 func (r *Record) reset(k Key) {
 	// Keep the feature buffers for reuse; everything else starts afresh.
-	bytes, idp, hd := r.bytes, r.idp, r.hd
-	*r = Record{Key: k, ttl: 255, idp: idp[:0]}
+	bytes, idp, hd, mods := r.bytes, r.idp, r.hd, r.mods
+	clear(mods)
+	*r = Record{Key: k, ttl: 255, idp: idp[:0], mods: mods}
 	if bytes != nil {
 		*bytes = bytestats.Counts{}
 		r.spare.bytes = bytes

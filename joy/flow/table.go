@@ -94,12 +94,9 @@ type Table struct {
 	inactive, active int64
 }
 
-// NewTable returns an empty table. At most feature.MaxModules modules are
-// used; more are ignored.
+// NewTable returns an empty table. Every module in opts.Modules is used,
+// however many there are.
 func NewTable(opts Options, log Logger, emit func(*Record)) *Table {
-	if len(opts.Modules) > feature.MaxModules {
-		opts.Modules = opts.Modules[:feature.MaxModules]
-	}
 	t := &Table{opts: opts, log: log, flows: make(map[Key]*Record, 1024), emit: emit, maxRecords: opts.MaxRecords}
 	if t.maxRecords == 0 {
 		t.maxRecords = DefaultMaxRecords
@@ -160,6 +157,9 @@ func (t *Table) alloc(k Key) *Record {
 		r = new(Record)
 	}
 	r.reset(k)
+	if len(r.mods) != len(t.pools) {
+		r.mods = make([]feature.Module, len(t.pools))
+	}
 	t.live++
 	return r
 }

@@ -22,7 +22,6 @@ import (
 // Kind registers the module with the flow table.
 var Kind = feature.Kind{
 	Name:    "http",
-	Enabled: func(cfg *config.Config) bool { return cfg.HTTP },
 	Accepts: func(f feature.Flow) bool { return f.Proto == 6 && (f.App == 80 || f.Sp == 80 || f.Dp == 80) },
 	New:     func(cfg *config.Config) feature.Module { return &State{Anon: NewAnonymizer(cfg)} },
 }

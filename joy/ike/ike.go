@@ -18,8 +18,7 @@ import (
 
 // Kind registers the module with the flow table.
 var Kind = feature.Kind{
-	Name:    "ike",
-	Enabled: func(cfg *config.Config) bool { return cfg.IKE },
+	Name: "ike",
 	Accepts: func(f feature.Flow) bool {
 		return f.Proto == 17 && (f.App == 500 || f.Sp == 500 || f.Dp == 500 || f.Sp == 4500 || f.Dp == 4500)
 	},

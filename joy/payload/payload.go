@@ -23,7 +23,6 @@ const Len = 32
 // Kind registers the module with the flow table.
 var Kind = feature.Kind{
 	Name:    "payload",
-	Enabled: func(cfg *config.Config) bool { return cfg.Payload != 0 },
 	Accepts: func(f feature.Flow) bool { return true },
 	New:     func(cfg *config.Config) feature.Module { return new(State) },
 }

@@ -49,7 +49,6 @@ const MaxOptions = 24
 // Kind registers the module with the flow table.
 var Kind = feature.Kind{
 	Name:    "ppi",
-	Enabled: func(cfg *config.Config) bool { return cfg.PPI },
 	TCP:     true,
 	Accepts: func(f feature.Flow) bool { return f.Proto == 6 },
 	New:     func(cfg *config.Config) feature.Module { return new(State) },

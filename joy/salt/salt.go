@@ -28,7 +28,6 @@ const MaxSegments = 200
 // Kind registers the module with the flow table.
 var Kind = feature.Kind{
 	Name:    "salt",
-	Enabled: func(cfg *config.Config) bool { return cfg.Salt },
 	TCP:     true,
 	Accepts: func(f feature.Flow) bool { return f.Proto == 6 },
 	New:     func(cfg *config.Config) feature.Module { return &State{zeros: cfg.Zeros} },

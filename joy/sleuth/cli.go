@@ -10,9 +10,10 @@ import (
 // Usage is the help text of "joy sleuth".
 const Usage = `usage: joy sleuth [options] [FILE|DIR|- ...]
 
-Query Joy flow records (JSON lines; FILE.gz is read through gzip, a DIR is
-every file below it, no FILE or "-" is standard input). The configuration
-record is skipped. Output is JSON lines (use jq for more).
+Query Joy flow records (JSON lines; FILE.gz is read through gzip, FILE.parquet
+as joy writes it, a DIR is every file below it, no FILE or "-" is standard
+input). The configuration record is skipped. Output is JSON lines (use jq
+for more).
 
   --where EXPR     keep records satisfying EXPR, e.g.
                      'dp = 443 and (sa = "10.0.0.1" or bytes_out > 1000)'

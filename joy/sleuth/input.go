@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/gojoy/libjoy/joy/format/parquet"
 )
 
 // MaxLine is the longest JSON line the readers accept (a flow record with
@@ -44,7 +46,8 @@ func IsConfig(v any) bool {
 func isConfigLine(b []byte) bool { return bytes.Contains(b, []byte(`"end-config"`)) }
 
 // ForEach calls fn for every non-blank line of the named inputs, in order.
-// A name may be a file (read through gzip when it ends in ".gz"), a
+// A name may be a file (read through gzip when it ends in ".gz"; a Parquet
+// file of joy's, ending in ".parquet", gives its rows as JSON records), a
 // directory (every regular file below it, in lexical order, hidden files
 // and directories skipped), or "-" for stdin. No name at all reads stdin.
 // Joy's configuration record is skipped. fn's error stops the walk and is
@@ -127,6 +130,13 @@ func forEachPath(name string, fn func(Line) error) error {
 }
 
 func forEachFile(name string, fn func(Line) error) error {
+	if strings.HasSuffix(strings.ToLower(name), ".parquet") {
+		n := 0
+		return parquet.ForEach(name, func(b []byte) error {
+			n++
+			return fn(Line{Source: name, Num: n, Data: bytes.TrimRight(b, "\n")})
+		})
+	}
 	f, err := os.Open(name)
 	if err != nil {
 		return err

@@ -28,7 +28,6 @@ import (
 // Kind registers the module with the flow table.
 var Kind = feature.Kind{
 	Name:    "ssh",
-	Enabled: func(cfg *config.Config) bool { return cfg.SSH },
 	Accepts: func(f feature.Flow) bool { return f.Proto == 6 && (f.App == 22 || f.Sp == 22 || f.Dp == 22) },
 	New:     func(cfg *config.Config) feature.Module { return new(State) },
 	NewPool: func(*config.Config) feature.Pool {

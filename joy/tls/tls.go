@@ -26,7 +26,6 @@ import (
 // Kind registers the module with the flow table.
 var Kind = feature.Kind{
 	Name:    "tls",
-	Enabled: func(cfg *config.Config) bool { return cfg.TLS },
 	Accepts: func(f feature.Flow) bool { return f.App == 443 || f.Sp == 443 || f.Dp == 443 },
 	New:     func(cfg *config.Config) feature.Module { return new(State) },
 	NewPool: newPool,

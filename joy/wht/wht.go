@@ -23,7 +23,6 @@ import (
 // Kind registers the module with the flow table.
 var Kind = feature.Kind{
 	Name:    "wht",
-	Enabled: func(cfg *config.Config) bool { return cfg.WHT },
 	Accepts: func(f feature.Flow) bool { return true },
 	New:     func(cfg *config.Config) feature.Module { return new(State) },
 }

@@ -1,8 +1,9 @@
-package config
+package registry
 
 import (
 	"bufio"
 	"encoding/json"
+	"github.com/gojoy/libjoy/joy/config"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,9 +16,9 @@ import (
 const exampleA = `{"version":"2.1-dev","interface":"none","promisc":0,"output":"none","outputdir":"none","username":"none","info":"none","count":0,"upload":"none","keyfile":"none","retain":0,"bidir":1,"num_pkts":0,"type":1,"zeros":0,"retrans":0,"dist":0,"cdist":"none","entropy":0,"hd":0,"classify":0,"idp":0,"exe":0,"anon":"none","useranon":"none","bpf":"none","verbosity":4,"wht":0,"example":0,"dns":0,"ssh":0,"tls":1,"dhcp":0,"http":1,"ike":0,"payload":0,"salt":0,"ppi":0,"end-config":1}`
 
 func TestJSONExamples(t *testing.T) {
-	c := Config{Type: 1, Verbosity: 4}
-	c.ApplyBitmask(BidirOn | TLSOn | HTTPOn)
-	if got := string(c.AppendJSON(nil)); got != exampleA+"\n" {
+	c := config.Config{Type: 1, Verbosity: 4}
+	ApplyBitmask(&c, config.BidirOn|config.TLSOn|config.HTTPOn)
+	if got := string(AppendConfigJSON(nil, &c)); got != exampleA+"\n" {
 		t.Errorf("example A:\ngot  %s\nwant %s", got, exampleA)
 	}
 	// Example B (joy_api_test2.c): a label and idp 1300.
@@ -25,18 +26,18 @@ func TestJSONExamples(t *testing.T) {
 	c.IDP = 1300
 	wantB := strings.Replace(exampleA, `"keyfile":"none",`, `"keyfile":"none","label":"JoyAPITest",`, 1)
 	wantB = strings.Replace(wantB, `"idp":0`, `"idp":1300`, 1)
-	if got := string(c.AppendJSON(nil)); got != wantB+"\n" {
+	if got := string(AppendConfigJSON(nil, &c)); got != wantB+"\n" {
 		t.Errorf("example B:\ngot  %s\nwant %s", got, wantB)
 	}
 	// Labels repeat the key, in order.
 	c.Labels = []string{"a", "b"}
-	if got := string(c.AppendJSON(nil)); !strings.Contains(got, `"keyfile":"none","label":"a","label":"b","retain":0,`) {
+	if got := string(AppendConfigJSON(nil, &c)); !strings.Contains(got, `"keyfile":"none","label":"a","label":"b","retain":0,`) {
 		t.Errorf("two labels: %s", got)
 	}
 }
 
 // The CLI's configuration line of the reference outputs (no options and
-// bidir=1) comes out of Config{Type: 1, Verbosity: 4}.
+// bidir=1) comes out of config.Config{Type: 1, Verbosity: 4}.
 func TestJSONMatchesReference(t *testing.T) {
 	shared := tu.NeedShared(t)
 	for dir, bidir := range map[string]bool{"a_default": false, "b_bidir": true} {
@@ -49,8 +50,8 @@ func TestJSONMatchesReference(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c := Config{Type: 1, Verbosity: 4, Bidir: bidir}
-		if got := string(c.AppendJSON(nil)); got != line {
+		c := config.Config{Type: 1, Verbosity: 4, Bidir: bidir}
+		if got := string(AppendConfigJSON(nil, &c)); got != line {
 			t.Errorf("%s:\ngot  %s\nwant %s", dir, got, line)
 		}
 	}
@@ -59,28 +60,28 @@ func TestJSONMatchesReference(t *testing.T) {
 func TestBitmask(t *testing.T) {
 	bits := []struct {
 		bit uint32
-		on  func(*Config) bool
+		on  func(*config.Config) bool
 	}{
-		{BidirOn, func(c *Config) bool { return c.Bidir }},
-		{DNSOn, func(c *Config) bool { return c.DNS }},
-		{SSHOn, func(c *Config) bool { return c.SSH }},
-		{TLSOn, func(c *Config) bool { return c.TLS }},
-		{DHCPOn, func(c *Config) bool { return c.DHCP }},
-		{HTTPOn, func(c *Config) bool { return c.HTTP }},
-		{IKEOn, func(c *Config) bool { return c.IKE }},
-		{PayloadOn, func(c *Config) bool { return c.Payload == 1 }},
-		{ExeOn, func(c *Config) bool { return c.Exe }},
-		{ZeroOn, func(c *Config) bool { return c.Zeros }},
-		{RetransOn, func(c *Config) bool { return c.Retrans }},
-		{ByteDistOn, func(c *Config) bool { return c.Dist }},
-		{EntropyOn, func(c *Config) bool { return c.Entropy }},
-		{HeaderOn, func(c *Config) bool { return c.HD == 1 }},
-		{PreemptiveOn, func(c *Config) bool { return c.PreemptiveTimeout }},
-		{IPFIXExportOn, func(c *Config) bool { return c.IPFIXExport }},
+		{config.BidirOn, func(c *config.Config) bool { return c.Bidir }},
+		{config.DNSOn, func(c *config.Config) bool { return c.DNS }},
+		{config.SSHOn, func(c *config.Config) bool { return c.SSH }},
+		{config.TLSOn, func(c *config.Config) bool { return c.TLS }},
+		{config.DHCPOn, func(c *config.Config) bool { return c.DHCP }},
+		{config.HTTPOn, func(c *config.Config) bool { return c.HTTP }},
+		{config.IKEOn, func(c *config.Config) bool { return c.IKE }},
+		{config.PayloadOn, func(c *config.Config) bool { return c.Payload == 1 }},
+		{config.ExeOn, func(c *config.Config) bool { return c.Exe }},
+		{config.ZeroOn, func(c *config.Config) bool { return c.Zeros }},
+		{config.RetransOn, func(c *config.Config) bool { return c.Retrans }},
+		{config.ByteDistOn, func(c *config.Config) bool { return c.Dist }},
+		{config.EntropyOn, func(c *config.Config) bool { return c.Entropy }},
+		{config.HeaderOn, func(c *config.Config) bool { return c.HD == 1 }},
+		{config.PreemptiveOn, func(c *config.Config) bool { return c.PreemptiveTimeout }},
+		{config.IPFIXExportOn, func(c *config.Config) bool { return c.IPFIXExport }},
 	}
 	for i, b := range bits {
-		var c Config
-		c.ApplyBitmask(b.bit)
+		var c config.Config
+		ApplyBitmask(&c, b.bit)
 		for j, o := range bits {
 			if o.on(&c) != (i == j) {
 				t.Errorf("bitmask %#x: field of bit %#x is %v", b.bit, o.bit, o.on(&c))
@@ -88,22 +89,22 @@ func TestBitmask(t *testing.T) {
 		}
 	}
 	// ClassifyOn turns the classifier on (the original ignored it, QUIRK-1).
-	var c Config
-	c.ApplyBitmask(ClassifyOn)
+	var c config.Config
+	ApplyBitmask(&c, config.ClassifyOn)
 	if !c.Classify {
 		t.Errorf("ClassifyOn did not set Classify")
 	}
 	// Applying a mask clears what an earlier one set.
-	c.ApplyBitmask(0xffffffff)
-	c.ApplyBitmask(0)
+	ApplyBitmask(&c, 0xffffffff)
+	ApplyBitmask(&c, 0)
 	if c.Bidir || c.TLS || c.Payload != 0 || c.HD != 0 || c.IPFIXExport {
 		t.Errorf("ApplyBitmask(0) left fields set: %+v", c)
 	}
 }
 
 func TestTerminal(t *testing.T) {
-	c := Config{Type: 1, Verbosity: 4, Bidir: true, TLS: true, Output: "out.json", Labels: []string{"internal:internal.net"}, IDP: 1300}
-	got := string(c.AppendTerminal(nil, []string{"10.0.0.0/8", "192.168.1.0/24"}))
+	c := config.Config{Type: 1, Verbosity: 4, Bidir: true, TLS: true, Output: "out.json", Labels: []string{"internal:internal.net"}, IDP: 1300}
+	got := string(AppendConfigTerminal(nil, &c, []string{"10.0.0.0/8", "192.168.1.0/24"}))
 	want := `joy version = 2.1-dev
 interface = none
 promisc = 0
@@ -153,8 +154,8 @@ anon subnet 1: 192.168.1.0/24
 // Strings from the host (paths, labels) are escaped so the configuration
 // line stays valid JSON (the original printed them raw).
 func TestJSONValidWithOddStrings(t *testing.T) {
-	c := Config{Output: `dir\out"put.json`, Info: "log\n", Labels: []string{"a\"b", "\xff"}, BPF: "tcp port 80", Anon: "\t"}
-	b := c.AppendJSON(nil)
+	c := config.Config{Output: `dir\out"put.json`, Info: "log\n", Labels: []string{"a\"b", "\xff"}, BPF: "tcp port 80", Anon: "\t"}
+	b := AppendConfigJSON(nil, &c)
 	if !json.Valid(b) {
 		t.Fatalf("invalid JSON: %s", b)
 	}

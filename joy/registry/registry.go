@@ -1,0 +1,230 @@
+// Package registry lists every protocol and feature of libjoy once. An
+// entry's name is at the same time its JSON member, its command line
+// option and its key in the configuration record; the entry also holds its
+// bit of the library guide's bitmask (if any), its help text, the kind of
+// value it takes, where the value lives in a config.Config, and, for the
+// per-flow modules, the module (its filter and constructor).
+//
+// The configuration record's module section, the bitmask, the modules a
+// context enables and the options a command line offers all come from
+// these tables. Adding a protocol is one package that provides a
+// feature.Kind plus one line in Modules:
+//
+//	{Name: "quic", Help: "QUIC metadata of those flows", Module: &quic.Kind},
+//
+// Such an entry without a Config field of its own keeps its value in
+// Config.Settings; the configuration record prints it only when it is on,
+// so that records of the original's options stay byte for byte the same.
+package registry
+
+import (
+	"strconv"
+
+	"github.com/gojoy/libjoy/joy/config"
+	"github.com/gojoy/libjoy/joy/dhcp"
+	"github.com/gojoy/libjoy/joy/dns"
+	"github.com/gojoy/libjoy/joy/feature"
+	"github.com/gojoy/libjoy/joy/http"
+	"github.com/gojoy/libjoy/joy/ike"
+	"github.com/gojoy/libjoy/joy/payload"
+	"github.com/gojoy/libjoy/joy/ppi"
+	"github.com/gojoy/libjoy/joy/salt"
+	"github.com/gojoy/libjoy/joy/ssh"
+	"github.com/gojoy/libjoy/joy/tls"
+	"github.com/gojoy/libjoy/joy/wht"
+)
+
+// Value is the kind of value an entry takes.
+type Value uint8
+
+const (
+	// Flag is 0 (off) or any other number (on).
+	Flag Value = iota
+	// Number is an unsigned count (payload=N, hd=N).
+	Number
+)
+
+// Entry describes one protocol or feature.
+type Entry struct {
+	// Name is the JSON member, the command line option and the
+	// configuration record key.
+	Name string
+	// Help is the one-line description `joy help` shows.
+	Help string
+	// Value is what the option takes.
+	Value Value
+	// Bit is the entry's bit of joy_init.bitmask, or 0.
+	Bit uint32
+	// Flag or Num point at the entry's field of a Config; with neither,
+	// the value lives in Config.Settings under Name.
+	Flag func(*config.Config) *bool
+	Num  func(*config.Config) *uint
+	// Module is the per-flow module, or nil for an engine feature (and for
+	// "example", which the original lists but never built).
+	Module *feature.Kind
+	// Original marks the original's configuration record keys, printed
+	// always; others are printed only when on.
+	Original bool
+}
+
+// Modules are the per-flow modules in the order the original prints them
+// (and lists them in its configuration record).
+var Modules = []Entry{
+	{Name: "wht", Help: "Walsh-Hadamard transform of the payload bytes", Flag: func(c *config.Config) *bool { return &c.WHT }, Module: &wht.Kind, Original: true},
+	{Name: "example", Help: "the original's example module (shown in the configuration record; it adds no member)", Flag: func(c *config.Config) *bool { return &c.Example }, Original: true},
+	{Name: "dns", Help: "DNS metadata of those flows", Bit: config.DNSOn, Flag: func(c *config.Config) *bool { return &c.DNS }, Module: &dns.Kind, Original: true},
+	{Name: "ssh", Help: "SSH metadata of those flows", Bit: config.SSHOn, Flag: func(c *config.Config) *bool { return &c.SSH }, Module: &ssh.Kind, Original: true},
+	{Name: "tls", Help: "TLS metadata (hellos, certificates) of those flows", Bit: config.TLSOn, Flag: func(c *config.Config) *bool { return &c.TLS }, Module: &tls.Kind, Original: true},
+	{Name: "dhcp", Help: "DHCP metadata of those flows", Bit: config.DHCPOn, Flag: func(c *config.Config) *bool { return &c.DHCP }, Module: &dhcp.Kind, Original: true},
+	{Name: "http", Help: "HTTP metadata of those flows", Bit: config.HTTPOn, Flag: func(c *config.Config) *bool { return &c.HTTP }, Module: &http.Kind, Original: true},
+	{Name: "ike", Help: "IKE metadata of those flows", Bit: config.IKEOn, Flag: func(c *config.Config) *bool { return &c.IKE }, Module: &ike.Kind, Original: true},
+	{Name: "payload", Help: "the first 32 bytes of each direction's first payload", Value: Number, Bit: config.PayloadOn, Num: func(c *config.Config) *uint { return &c.Payload }, Module: &payload.Kind, Original: true},
+	{Name: "salt", Help: "TCP sequence/acknowledgement lists", Flag: func(c *config.Config) *bool { return &c.Salt }, Module: &salt.Kind, Original: true},
+	{Name: "ppi", Help: "per-packet TCP information", Flag: func(c *config.Config) *bool { return &c.PPI }, Module: &ppi.Kind, Original: true},
+}
+
+// Features are the engine's own switches that have a bit of the guide's
+// bitmask or a plain on/off option; the configuration record prints them
+// in its fixed engine section.
+var Features = []Entry{
+	{Name: "bidir", Help: "merge the two directions of a flow into one record", Bit: config.BidirOn, Flag: func(c *config.Config) *bool { return &c.Bidir }},
+	{Name: "zeros", Help: "include zero-length packets in the packet list", Bit: config.ZeroOn, Flag: func(c *config.Config) *bool { return &c.Zeros }},
+	{Name: "retrans", Help: "process TCP retransmissions as normal packets", Bit: config.RetransOn, Flag: func(c *config.Config) *bool { return &c.Retrans }},
+	{Name: "preemptive_timeout", Help: "print a flow as soon as it passes the active timeout", Bit: config.PreemptiveOn, Flag: func(c *config.Config) *bool { return &c.PreemptiveTimeout }},
+	{Name: "dist", Help: "byte distribution with its mean and standard deviation", Bit: config.ByteDistOn, Flag: func(c *config.Config) *bool { return &c.Dist }},
+	{Name: "entropy", Help: "entropy of the payload bytes", Bit: config.EntropyOn, Flag: func(c *config.Config) *bool { return &c.Entropy }},
+	{Name: "hd", Help: "header description over the first N payload bytes", Value: Number, Bit: config.HeaderOn, Num: func(c *config.Config) *uint { return &c.HD }},
+	{Name: "classify", Help: "score flows with the logistic-regression classifier (\"p_malware\")", Bit: config.ClassifyOn, Flag: func(c *config.Config) *bool { return &c.Classify }},
+	{Name: "exe", Help: "for TCP flows of this host, the local process from /proc (Linux)", Bit: config.ExeOn, Flag: func(c *config.Config) *bool { return &c.Exe }},
+	{Name: "ipfix_export", Help: "export every flow over IPFIX/UDP (C bitmask only; the CLI sets it from ipfix_export_remote_host/port)", Bit: config.IPFIXExportOn, Flag: func(c *config.Config) *bool { return &c.IPFIXExport }},
+}
+
+// Get returns the entry's value in c.
+func (e *Entry) Get(c *config.Config) uint {
+	switch {
+	case e.Flag != nil:
+		if *e.Flag(c) {
+			return 1
+		}
+		return 0
+	case e.Num != nil:
+		return *e.Num(c)
+	}
+	return c.Settings[e.Name]
+}
+
+// Set sets the entry's value in c.
+func (e *Entry) Set(c *config.Config, v uint) {
+	switch {
+	case e.Flag != nil:
+		*e.Flag(c) = v != 0
+	case e.Num != nil:
+		*e.Num(c) = v
+	default:
+		if c.Settings == nil {
+			c.Settings = make(map[string]uint)
+		}
+		c.Settings[e.Name] = v
+	}
+}
+
+// Lookup returns the entry named name, or nil.
+func Lookup(name string) *Entry {
+	for _, list := range [][]Entry{Modules, Features} {
+		for i := range list {
+			if list[i].Name == name {
+				return &list[i]
+			}
+		}
+	}
+	return nil
+}
+
+// EnabledModules returns the modules cfg turns on, in print order.
+func EnabledModules(cfg *config.Config) []feature.Kind {
+	var ks []feature.Kind
+	for i := range Modules {
+		e := &Modules[i]
+		if e.Module != nil && e.Get(cfg) != 0 {
+			ks = append(ks, *e.Module)
+		}
+	}
+	return ks
+}
+
+// ApplyBitmask sets every entry that has a bit of the library guide's
+// bitmask: on when its bit is set (1 for numbers), off otherwise.
+func ApplyBitmask(cfg *config.Config, mask uint32) {
+	for _, list := range [][]Entry{Features, Modules} {
+		for i := range list {
+			if e := &list[i]; e.Bit != 0 {
+				var v uint
+				if mask&e.Bit != 0 {
+					v = 1
+				}
+				e.Set(cfg, v)
+			}
+		}
+	}
+}
+
+// Settings returns the configuration record's module section for cfg: the
+// original's keys always, the others when on.
+func Settings(cfg *config.Config) []config.Setting {
+	s := make([]config.Setting, 0, len(Modules))
+	for i := range Modules {
+		e := &Modules[i]
+		if v := e.Get(cfg); e.Original || v != 0 {
+			s = append(s, config.Setting{Name: e.Name, Value: v})
+		}
+	}
+	return s
+}
+
+// AppendConfigJSON appends cfg's one-line configuration record.
+func AppendConfigJSON(b []byte, cfg *config.Config) []byte {
+	return cfg.AppendJSON(b, Settings(cfg))
+}
+
+// AppendConfigTerminal appends cfg's "key = value" listing.
+func AppendConfigTerminal(b []byte, cfg *config.Config, anonSubnets []string) []byte {
+	return cfg.AppendTerminal(b, Settings(cfg), anonSubnets)
+}
+
+// Option is what a command line needs to offer one entry as name=value.
+type Option struct {
+	Name  string
+	Help  string
+	Value Value
+	// Set parses value and stores it in cfg.
+	Set func(cfg *config.Config, value string) error
+}
+
+// Options returns the command line options of every entry that a command
+// line can set (engine features, then modules in print order; "example"
+// and "ipfix_export", which the command line does not take as such, are
+// left out). A command line's option table can take them as they are:
+//
+//	for _, o := range registry.Options() { table[o.Name] = o.Set }
+func Options() []Option {
+	var opts []Option
+	for _, list := range [][]Entry{Features, Modules} {
+		for i := range list {
+			e := &list[i]
+			if e.Name == "example" || e.Name == "ipfix_export" {
+				continue
+			}
+			opts = append(opts, Option{Name: e.Name, Help: e.Help, Value: e.Value, Set: e.parseSet})
+		}
+	}
+	return opts
+}
+
+func (e *Entry) parseSet(cfg *config.Config, value string) error {
+	n, err := strconv.ParseUint(value, 10, 32)
+	if err != nil {
+		return err
+	}
+	e.Set(cfg, uint(n))
+	return nil
+}
