@@ -49,8 +49,8 @@ type Side struct {
 	TransportParameters []TransportParameter
 	// Initials counts Initial packets; Decrypted those that decrypted.
 	Initials, Decrypted int
-	// CryptoGaps reports CRYPTO data that arrived beyond the hello and
-	// left it incomplete, or more than the 64 KiB kept.
+	// Truncated reports CRYPTO data dropped (past 64 KiB, or more than
+	// 32 separate ranges) while the hello was not yet whole.
 	Truncated bool
 
 	crypto   cryptoBuffer
