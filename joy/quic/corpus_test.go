@@ -1,6 +1,7 @@
 package quic
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -300,6 +301,11 @@ func TestAgainstTshark(t *testing.T) {
 		if err != nil {
 			t.Errorf("%s: %v", name, err)
 			continue
+		}
+		for k, o := range ours {
+			if m := append(o.conn.AppendJSON([]byte(`{"a":0`)), '}'); !json.Valid(m) {
+				t.Errorf("%s: flow %s: invalid quic member: %s", name, k, m)
+			}
 		}
 		for k, w := range want {
 			flows++
