@@ -760,6 +760,37 @@ func go45ProcessPacket(index C.int, sec, usec C.int64_t, data *C.uchar, caplen C
 	return x.fill(x.c.Table(), r)
 }
 
+//export go45ProcessBatch
+func go45ProcessBatch(index C.int, count C.uint, ts *C.int64_t, caplens *C.uint32_t, data *C.uchar) {
+	defer recoverPanic("joy_libpcap_process_packet")
+	l := lib()
+	if l == nil {
+		return
+	}
+	x := l.context(int(index), "joy_libpcap_process_packet")
+	if x == nil {
+		return
+	}
+	times := unsafe.Slice((*int64)(unsafe.Pointer(ts)), int(count))
+	lens := unsafe.Slice((*uint32)(unsafe.Pointer(caplens)), int(count))
+	off := 0
+	for i := range times {
+		n := int(lens[i])
+		processOne(l, x, times[i], unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(data), off)), n))
+		off += n
+	}
+}
+
+// processOne handles one packet of a batch; a panic drops only that packet.
+func processOne(l *library, x *context, ts int64, frame []byte) {
+	defer func() {
+		if r := recover(); r != nil {
+			l.log.Logf(logx.Crit, "internal error in joy_libpcap_process_packet, packet dropped: %v", r)
+		}
+	}()
+	x.c.ProcessPacket(ts, frame)
+}
+
 // fill writes the view of r (and of its twin) into the context's C
 // memory and returns the view of r.
 func (x *context) fill(t *flow.Table, r *flow.Record) unsafe.Pointer {

@@ -45,8 +45,10 @@ func ianaAssigned(t uint16) bool {
 	return t <= 61 || t == 0xfd00 || t == 0xfe0d || t == 0xff01
 }
 
+// degrease maps GREASE values to 0a0a. Mercury's test is looser than
+// RFC 8701's (both nibbles 0xa, the high ones not compared).
 func degrease(v uint16) uint16 {
-	if tls.IsGREASE(v) {
+	if v&0x0f0f == 0x0a0a {
 		return 0x0a0a
 	}
 	return v
@@ -78,7 +80,8 @@ type element struct {
 // does.
 func appendFixed(b []byte, e tls.Extension, client bool) []byte {
 	t := degrease(e.Type)
-	b = append(b, byte(t>>8), byte(t), byte(len(e.Data)>>8), byte(len(e.Data)))
+	l := degrease(uint16(len(e.Data))) // mercury degreases the length too
+	b = append(b, byte(t>>8), byte(t), byte(l>>8), byte(l))
 	start := len(b)
 	b = append(b, e.Data...)
 	skip := -1
@@ -86,6 +89,7 @@ func appendFixed(b []byte, e tls.Extension, client bool) []byte {
 	case tls.ExtSupportedGroups:
 		skip = 2
 	case tls.ExtSupportedVersions:
+		skip = 0
 		if client {
 			skip = 1
 		}
@@ -103,8 +107,9 @@ func appendFixed(b []byte, e tls.Extension, client bool) []byte {
 func appendHexBytes(b, p []byte) []byte { return hex.AppendEncode(b, p) }
 
 // AppendMercuryTLS appends mercury's "tls/1/" fingerprint of a
-// ClientHello: (version)(cipher suites, GREASE as 0a0a)[extensions sorted,
-// the fixed ones with their data].
+// ClientHello: (version)(cipher suites, GREASE as 0a0a)[extensions sorted
+// by type (GREASE as 0a0a), length and data; the fixed ones with their
+// data, the QUIC transport parameters as their sorted ids].
 func AppendMercuryTLS(b []byte, h *tls.Hello) []byte {
 	b = append(b, "tls/1/"...)
 	b = appendMercuryHead(b, h)
@@ -112,10 +117,15 @@ func AppendMercuryTLS(b []byte, h *tls.Hello) []byte {
 	var store []byte
 	for _, e := range h.Extensions {
 		start := len(store)
-		if tlsExtFixed(degrease(e.Type)) {
+		t := degrease(e.Type)
+		switch {
+		case e.Type == tls.ExtQUICTransportParams || e.Type == tls.ExtQUICTransportDraft:
+			store = append(store, byte(e.Type>>8), byte(e.Type))
+			els = append(els, element{key: store[start:len(store):len(store)], qtp: appendQTP(nil, e.Data)})
+			continue
+		case tlsExtFixed(t):
 			store = appendFixed(store, e, true)
-		} else {
-			t := degrease(e.Type)
+		default:
 			store = append(store, byte(t>>8), byte(t))
 		}
 		els = append(els, element{key: store[start:len(store):len(store)]})

@@ -1,6 +1,7 @@
 package quic
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/gojoy/libjoy/joy/decode"
+	"github.com/gojoy/libjoy/joy/fingerprint"
 	"github.com/gojoy/libjoy/joy/pcapfile"
 	"github.com/gojoy/libjoy/tests/go/testutil"
 )
@@ -170,7 +172,7 @@ func ipString(p *decode.Packet, a [16]byte) string {
 
 // tsharkQUIC is what tshark finds in one flow.
 type tsharkQUIC struct {
-	versions, snis, alpns map[string]bool
+	versions, snis, alpns, ja3 map[string]bool
 }
 
 func runTshark(tshark, file string) (map[string]*tsharkQUIC, error) {
@@ -178,7 +180,7 @@ func runTshark(tshark, file string) (map[string]*tsharkQUIC, error) {
 		"-T", "fields", "-E", "aggregator=|", "-E", "occurrence=a",
 		"-e", "ip.src", "-e", "ipv6.src", "-e", "udp.srcport", "-e", "ip.dst", "-e", "ipv6.dst", "-e", "udp.dstport",
 		"-e", "quic.version", "-e", "tls.handshake.extensions_server_name", "-e", "tls.handshake.extensions_alpn_str",
-		"-e", "gquic.version", "-e", "gquic.tag.sni")
+		"-e", "gquic.version", "-e", "gquic.tag.sni", "-e", "tls.handshake.ja3_full", "-e", "tls.handshake.ja3s_full")
 	out, err := cmd.Output()
 	if err != nil {
 		return nil, fmt.Errorf("tshark -r %s: %v", file, err)
@@ -189,7 +191,7 @@ func runTshark(tshark, file string) (map[string]*tsharkQUIC, error) {
 			continue
 		}
 		f := strings.Split(line, "\t")
-		for len(f) < 11 {
+		for len(f) < 13 {
 			f = append(f, "")
 		}
 		src, dst := f[0], f[3]
@@ -203,7 +205,7 @@ func runTshark(tshark, file string) (map[string]*tsharkQUIC, error) {
 		k := flowKey(src, sp, dst, dp)
 		q := res[k]
 		if q == nil {
-			q = &tsharkQUIC{map[string]bool{}, map[string]bool{}, map[string]bool{}}
+			q = &tsharkQUIC{map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}}
 			res[k] = q
 		}
 		for _, v := range split(f[6]) {
@@ -217,6 +219,13 @@ func runTshark(tshark, file string) (map[string]*tsharkQUIC, error) {
 		}
 		for _, v := range split(f[8]) {
 			q.alpns[v] = true
+		}
+		for i, prefix := range []string{"c ", "s "} {
+			for _, v := range strings.Split(f[11+i], "|") {
+				if v != "" {
+					q.ja3[prefix+v] = true
+				}
+			}
 		}
 	}
 	return res, nil
@@ -264,6 +273,12 @@ func ourStrings(c *Conn) (versions, snis, alpns []string) {
 	return
 }
 
+// notCompared lists flows whose values tshark finds in packets joy's
+// decoder does not pass on, with the reason.
+var notCompared = map[string]string{
+	"tcpdump-quic_handshake_truncated.pcap [::1]:443 [::1]:65165": "the client's first Initial is captured with 256 of 1252 bytes; joy's decoder (the original's IP length rules) drops it, so the keys' DCID is never seen",
+}
+
 // TestAgainstTshark checks that for every QUIC flow of the corpus, the
 // versions, SNIs and ALPNs tshark finds (decrypting the Initials itself)
 // are in our result.
@@ -274,7 +289,7 @@ func TestAgainstTshark(t *testing.T) {
 		t.Skip("tshark not installed (apt-get install -y tshark): the QUIC comparison with Wireshark needs it")
 	}
 	files := quicCaptures(t, shared)
-	var flows, withSNI, withALPN, checked int
+	var flows, withSNI, withALPN, withJA3, checked int
 	for _, file := range files {
 		name := filepath.Base(file)
 		want, err := runTshark(tshark, file)
@@ -287,8 +302,17 @@ func TestAgainstTshark(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 			continue
 		}
+		for k, o := range ours {
+			if m := append(o.conn.AppendJSON([]byte(`{"a":0`)), '}'); !json.Valid(m) {
+				t.Errorf("%s: flow %s: invalid quic member: %s", name, k, m)
+			}
+		}
 		for k, w := range want {
 			flows++
+			if why, ok := notCompared[name+" "+k]; ok {
+				t.Logf("%s: flow %s not compared: %s", name, k, why)
+				continue
+			}
 			o := ours[k]
 			if o == nil {
 				t.Errorf("%s: flow %s: tshark sees QUIC, we have no flow", name, k)
@@ -308,6 +332,19 @@ func TestAgainstTshark(t *testing.T) {
 					t.Errorf("%s: flow %s: SNI %q missing (ours %q; client initials %d decrypted %d, truncated %v)", name, k, v, ss, o.conn.Client.Initials, o.conn.Client.Decrypted, o.conn.Client.Truncated)
 				}
 			}
+			var ja3 []string
+			for i, h := range []*Side{&o.conn.Client, &o.conn.Server} {
+				if h.Hello != nil {
+					ja3 = append(ja3, []string{"c ", "s "}[i]+string(fingerprint.AppendJA3(nil, h.Hello)))
+				}
+			}
+			for v := range w.ja3 {
+				checked++
+				withJA3++
+				if !slices.Contains(ja3, v) {
+					t.Errorf("%s: flow %s: tshark's JA3 %q is not ours (%q)", name, k, v, ja3)
+				}
+			}
 			for v := range w.alpns {
 				checked++
 				withALPN++
@@ -317,7 +354,7 @@ func TestAgainstTshark(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d captures, %d QUIC flows per tshark; %d values compared (%d SNIs, %d ALPNs), all ours", len(files), flows, checked, withSNI, withALPN)
+	t.Logf("%d captures, %d QUIC flows per tshark; %d values compared (%d SNIs, %d ALPNs, %d JA3/JA3S of QUIC hellos), all ours", len(files), flows, checked, withSNI, withALPN, withJA3)
 	if checked == 0 {
 		t.Error("nothing compared")
 	}

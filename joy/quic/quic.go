@@ -49,8 +49,8 @@ type Side struct {
 	TransportParameters []TransportParameter
 	// Initials counts Initial packets; Decrypted those that decrypted.
 	Initials, Decrypted int
-	// CryptoGaps reports CRYPTO data that arrived beyond the hello and
-	// left it incomplete, or more than the 64 KiB kept.
+	// Truncated reports CRYPTO data dropped (past 64 KiB, or more than
+	// 32 separate ranges) while the hello was not yet whole.
 	Truncated bool
 
 	crypto   cryptoBuffer
@@ -80,26 +80,38 @@ type Conn struct {
 	// packet from the server; VNSeen reports one was seen.
 	VNSeen             bool
 	VersionNegotiation []uint32
-	// RetrySeen reports a Retry packet; RetryToken is its token length,
-	// RetrySCID the connection ID it gave.
-	RetrySeen      bool
-	RetryTokenLen  int
-	RetrySCID      []byte
-	GoogleCHLO     *CHLO // the plaintext client hello of gQUIC (Q043-Q046), or nil
-	Packets        int   // UDP payloads observed
-	LongHeaders    int   // long-header packets parsed
-	ShortHeaders   int   // short-header (1-RTT) packets seen
-	Undecryptable  int   // Initial packets whose version or keys are unknown or that failed to decrypt
-	keysDCID       []byte
-	keysVersion    uint32
-	clientKeys     *keys
-	serverKeys     *keys
-	pending        [][]byte
-	pendingSize    int
-	plain          []byte
-	vnBuf          [maxVersions]uint32
-	verBuf         [4]uint32
-	hasClientFirst bool
+	// RetrySeen reports a Retry packet; RetryTokenLen is the token
+	// length of the last one, RetrySCID the connection ID the first one
+	// gave.
+	RetrySeen     bool
+	RetryTokenLen int
+	RetrySCID     []byte
+	GoogleCHLO    *CHLO // the plaintext client hello of gQUIC (Q043-Q046), or nil
+	Packets       int   // UDP payloads observed
+	LongHeaders   int   // long-header packets parsed
+	ShortHeaders  int   // short-header (1-RTT) packets seen
+	Undecryptable int   // Initial packets whose version or keys are unknown or that failed to decrypt
+	keysDCID      []byte
+	keysVersion   uint32
+	clientKeys    *keys
+	serverKeys    *keys
+	pending       [][]byte
+	pendingSize   int
+	plain         []byte
+	vnBuf         [maxVersions]uint32
+	verBuf        [4]uint32
+	retryCIDs     [4]string // SCIDs of the first Retry packets
+	retries       int
+}
+
+// retryCID reports whether a Retry gave cid.
+func (c *Conn) retryCID(cid []byte) bool {
+	for _, r := range c.retryCIDs[:c.retries] {
+		if r == string(cid) {
+			return true
+		}
+	}
+	return false
 }
 
 // NewConn returns the state of a new connection.
@@ -189,13 +201,24 @@ func (c *Conn) packet(p []byte, fromClient bool) int {
 	}
 	if typ == typeRetry {
 		if !fromClient {
+			if !c.RetrySeen {
+				c.RetrySCID = append(c.RetrySCID[:0], scid...)
+			}
+			if c.retries < len(c.retryCIDs) {
+				c.retryCIDs[c.retries] = string(scid)
+				c.retries++
+			}
 			c.RetrySeen = true
-			c.RetrySCID = append(c.RetrySCID[:0], scid...)
 			if rest := len(p) - off - 16; rest >= 0 {
 				c.RetryTokenLen = rest
 			}
 		}
 		return 0 // a Retry fills its datagram
+	}
+	if typ == typeInitial && fromClient && known {
+		// The keys come from the header alone: a client Initial cut
+		// short by the capture still opens the server's.
+		c.ensureKeys(dcid, version, vi)
 	}
 	tokenLen := 0
 	if typ == typeInitial {
@@ -264,17 +287,8 @@ func (c *Conn) versionNegotiation(p []byte, fromClient bool) {
 // reads its frames.
 func (c *Conn) initial(pkt []byte, pnOff int, dcid []byte, version uint32, vi versionInfo, fromClient bool) {
 	if fromClient {
-		// Each client Initial's DCID gives the keys: the first one's, or
-		// the one chosen by a Retry.
-		if c.clientKeys == nil || version != c.keysVersion || string(dcid) != string(c.keysDCID) {
-			ck, sk, err := initialKeys(vi, dcid)
-			if err != nil {
-				return
-			}
-			c.clientKeys, c.serverKeys = ck, sk
-			c.keysDCID = append(c.keysDCID[:0], dcid...)
-			c.keysVersion = version
-			c.replay()
+		if c.clientKeys == nil {
+			return
 		}
 	} else if c.serverKeys == nil || version != c.keysVersion {
 		// The server's Initial needs the client's keys: keep it for
@@ -304,6 +318,28 @@ func (c *Conn) initial(pkt []byte, pnOff int, dcid []byte, version uint32, vi ve
 		// Q050's frames are gQUIC's: look for the CHLO message itself.
 		c.GoogleCHLO = parseCHLO(plain)
 	}
+}
+
+// ensureKeys derives the Initial keys from a client Initial's DCID: the
+// first one's, or the one a Retry chose. A new version (after Version
+// Negotiation) derives them again.
+func (c *Conn) ensureKeys(dcid []byte, version uint32, vi versionInfo) {
+	if c.clientKeys != nil && version == c.keysVersion {
+		// The keys stay those of the first Initial's DCID, whatever
+		// DCID later Initials carry (RFC 9001 §5.2), unless a Retry
+		// gave a new one.
+		if string(dcid) == string(c.keysDCID) || !c.retryCID(dcid) {
+			return
+		}
+	}
+	ck, sk, err := initialKeys(vi, dcid)
+	if err != nil {
+		return
+	}
+	c.clientKeys, c.serverKeys = ck, sk
+	c.keysDCID = append(c.keysDCID[:0], dcid...)
+	c.keysVersion = version
+	c.replay()
 }
 
 // replay processes the server packets kept while the keys were unknown.

@@ -8,7 +8,7 @@
 # (hand-made packets with application data, IPFIX export).
 #
 # Compared: every file the run creates, byte for byte (gunzipped), and the
-# program's stdout except the lines of threads 2 and 3, whose order among
+# program's stdout except the lines of threads 2 and 3, whose place among
 # the others depends on scheduling. joy_api_test2 exports to 72.163.4.161,
 # so it runs in a network namespace of its own with no interfaces up (as
 # the reference was made): nothing leaves the machine.
@@ -65,7 +65,11 @@ while read -r f; do
 done <"$ref/$refrun.files"
 
 refout=$ref/$refrun.stdout
-if diff <(grep -v '^Thread [23] ' stdout) <(grep -v '^Thread [23] ' "$refout") >stdout.diff; then
+# Threads 2 and 3 print whole lines with one printf each, but thread 1's
+# lines are built from many printf calls, so theirs can land inside one of
+# thread 1's: they are cut out wherever they are.
+others() { perl -0pe 's/Thread [23] (Starting|Finished|No File to Process)\n//g' "$1"; }
+if diff <(others stdout) <(others "$refout") >stdout.diff; then
     echo "ok: stdout equals the original's ($(wc -l <stdout) lines; threads 2 and 3 aside)"
 else
     echo "FAIL: stdout differs"
