@@ -28,6 +28,7 @@ import (
 	"github.com/gojoy/libjoy/joy/ike"
 	"github.com/gojoy/libjoy/joy/payload"
 	"github.com/gojoy/libjoy/joy/ppi"
+	"github.com/gojoy/libjoy/joy/quic"
 	"github.com/gojoy/libjoy/joy/salt"
 	"github.com/gojoy/libjoy/joy/ssh"
 	"github.com/gojoy/libjoy/joy/tls"
@@ -81,6 +82,7 @@ var Modules = []Entry{
 	{Name: "payload", Help: "the first 32 bytes of each direction's first payload", Value: Number, Bit: config.PayloadOn, Num: func(c *config.Config) *uint { return &c.Payload }, Module: &payload.Kind, Original: true},
 	{Name: "salt", Help: "TCP sequence/acknowledgement lists", Flag: func(c *config.Config) *bool { return &c.Salt }, Module: &salt.Kind, Original: true},
 	{Name: "ppi", Help: "per-packet TCP information", Flag: func(c *config.Config) *bool { return &c.PPI }, Module: &ppi.Kind, Original: true},
+	{Name: "quic", Help: "QUIC of UDP flows: version, connection IDs, SNI, ALPN, transport parameters, hellos (decrypted Initials)", Module: &quic.Kind},
 }
 
 // Features are the engine's own switches that have a bit of the guide's
@@ -123,6 +125,9 @@ func (e *Entry) Set(c *config.Config, v uint) {
 	default:
 		if c.Settings == nil {
 			c.Settings = make(map[string]uint)
+		}
+		if e.Value == Flag && v != 0 {
+			v = 1 // a flag is 0 or 1, wherever it lives
 		}
 		c.Settings[e.Name] = v
 	}

@@ -1,0 +1,107 @@
+package quic
+
+import (
+	"github.com/gojoy/libjoy/joy/config"
+	"github.com/gojoy/libjoy/joy/feature"
+)
+
+// The flow table's quic module (quic=1). A module sees one direction of a
+// flow, but the server's Initials can only be read with keys from the
+// client's first Destination Connection ID, so each direction keeps its
+// first datagrams and the record's printing replays both, in time order,
+// through one Conn.
+
+// Bounds of what one direction keeps: the Initials, Retry and Version
+// Negotiation packets come first in a connection.
+const (
+	keptDatagrams = 16
+	keptBytes     = 32 << 10
+)
+
+// Kind is the quic module: UDP flows.
+var Kind = feature.Kind{
+	Name:    "quic",
+	Accepts: func(f feature.Flow) bool { return f.Proto == 17 },
+	New:     func(cfg *config.Config) feature.Module { return newDirection(cfg) },
+	NewPool: func(cfg *config.Config) feature.Pool {
+		return feature.FreeList(func() feature.Resetter { return newDirection(cfg) }, 256)
+	},
+}
+
+// direction is one direction's datagrams, up to the bounds.
+type direction struct {
+	data []byte
+	ends []int   // end offset of each datagram in data
+	ts   []int64 // its time
+	conn *Conn   // reused by AppendJSON
+	// bidir: a direction printed without its twin is a flow that went
+	// one way only, the client's.
+	bidir bool
+}
+
+func newDirection(cfg *config.Config) *direction { return &direction{bidir: cfg != nil && cfg.Bidir} }
+
+// Observe keeps the datagram while there is room.
+func (d *direction) Observe(p []byte, ts int64) {
+	if len(p) == 0 || len(d.ends) >= keptDatagrams || len(d.data)+len(p) > keptBytes {
+		return
+	}
+	d.data = append(d.data, p...)
+	d.ends = append(d.ends, len(d.data))
+	d.ts = append(d.ts, ts)
+}
+
+// Reset empties d for another flow, keeping its buffers.
+func (d *direction) Reset() {
+	d.data = feature.Reuse(d.data)
+	d.ends, d.ts = d.ends[:0], d.ts[:0]
+}
+
+func (d *direction) datagram(i int) []byte {
+	start := 0
+	if i > 0 {
+		start = d.ends[i-1]
+	}
+	return d.data[start:d.ends[i]]
+}
+
+// AppendJSON replays both directions, the one whose first datagram came
+// first as the client, and appends the quic member. Without bidir=1 each
+// direction is printed alone and read as the client's: the member is
+// printed only when its Initials opened (a server's cannot without the
+// client's Destination Connection ID) or it carried gQUIC's CHLO.
+func (d *direction) AppendJSON(b []byte, twin feature.Module) []byte {
+	client, server := d, (*direction)(nil)
+	if tw, ok := twin.(*direction); ok && tw != nil && len(tw.ends) > 0 {
+		server = tw
+		if len(d.ends) == 0 || tw.ts[0] < d.ts[0] {
+			client, server = tw, d
+		}
+	}
+	if len(client.ends) == 0 {
+		return b
+	}
+	if d.conn == nil {
+		d.conn = NewConn()
+	} else {
+		d.conn.Reset()
+	}
+	c := d.conn
+	i, j := 0, 0
+	for i < len(client.ends) || (server != nil && j < len(server.ends)) {
+		if server == nil || j >= len(server.ends) || (i < len(client.ends) && client.ts[i] <= server.ts[j]) {
+			c.Observe(client.datagram(i), true)
+			i++
+		} else {
+			c.Observe(server.datagram(j), false)
+			j++
+		}
+	}
+	if c.LongHeaders == 0 && c.GoogleCHLO == nil {
+		return b // not QUIC
+	}
+	if !d.bidir && c.Client.Decrypted == 0 && c.GoogleCHLO == nil {
+		return b // perhaps a server's direction, which cannot be read alone
+	}
+	return c.AppendJSON(b)
+}
