@@ -149,6 +149,14 @@ func ForEach(path string, fn func(line []byte) error) error {
 	for {
 		n, err := r.Read(rows)
 		for i := 0; i < n; i++ {
+			// parquet-go reads a null list as an empty one; Joy never
+			// prints an empty byte distribution, so empty is absent.
+			if len(rows[i].ByteDist) == 0 {
+				rows[i].ByteDist = nil
+			}
+			if len(rows[i].CompactByteDist) == 0 {
+				rows[i].CompactByteDist = nil
+			}
 			line = rows[i].AppendJSON(line[:0])
 			if ferr := fn(line); ferr != nil {
 				return ferr
