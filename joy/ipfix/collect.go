@@ -143,7 +143,6 @@ type template struct {
 type scope struct {
 	key       scopeKey
 	templates map[uint16]*template
-	fields    int
 	next      uint32 // next expected sequence number
 	seqKnown  bool
 	elem      *list.Element // in Collector.lru, most recent first
@@ -459,7 +458,6 @@ const maxRecordLen = 65535 - headerLen - setHeaderLen
 func (c *Collector) keep(sc *scope, key scopeKey, id uint16, t *template, fail func(Problem, string, ...any)) *scope {
 	if sc == nil {
 		sc = &scope{key: key, templates: map[uint16]*template{}}
-		c.makeRoom(len(t.fields), sc)
 		if len(c.scopes) >= c.limits.Sessions {
 			c.evict(c.lru.Back().Value.(*scope))
 		}
@@ -476,7 +474,6 @@ func (c *Collector) keep(sc *scope, key scopeKey, id uint16, t *template, fail f
 	}
 	c.makeRoom(len(t.fields), sc)
 	sc.templates[id] = t
-	sc.fields += len(t.fields)
 	c.stats.Templates++
 	c.stats.Fields += len(t.fields)
 	return sc
@@ -508,7 +505,6 @@ func (c *Collector) evict(sc *scope) {
 
 func (c *Collector) drop(sc *scope, id uint16, t *template) {
 	delete(sc.templates, id)
-	sc.fields -= len(t.fields)
 	c.stats.Templates--
 	c.stats.Fields -= len(t.fields)
 }
