@@ -69,11 +69,9 @@ func TestReadmeAnalysisRuns(t *testing.T) {
 		t.Skip("go is needed")
 	}
 	dir := t.TempDir()
-	joy := filepath.Join(dir, "build", "joy")
-	build := exec.Command("go", "build", "-o", joy, "./cmd/joy")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/joy: %v\n%s", err, out)
+	joy, err := tu.BuildJoy(filepath.Join(dir, "build"))
+	if err != nil {
+		t.Fatal(err)
 	}
 	demo := filepath.Join(dir, "demo.pcap")
 	mk := exec.Command("go", "run", "./cmd/joy-mkdemo", demo)

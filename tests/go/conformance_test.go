@@ -39,29 +39,12 @@ func TestMain(m *testing.M) {
 }
 
 func buildCLI() (tmp, bin string, err error) {
-	root, err := tu.RepoRoot()
-	if err != nil {
-		return "", "", err
-	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		if g := os.Getenv("GOROOT"); g != "" {
-			goTool = filepath.Join(g, "bin", "go")
-		} else {
-			return "", "", fmt.Errorf("go tool not found: %w", err)
-		}
-	}
 	tmp, err = os.MkdirTemp("", "joy-conformance-")
 	if err != nil {
 		return "", "", err
 	}
-	bin = filepath.Join(tmp, "joy")
-	cmd := exec.Command(goTool, "build", "-o", bin, "./cmd/joy")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return tmp, "", fmt.Errorf("go build ./cmd/joy: %v\n%s", err, out)
-	}
-	return tmp, bin, nil
+	bin, err = tu.BuildJoy(tmp)
+	return tmp, bin, err
 }
 
 // runAPI processes a capture through the Go API as the joy command does:

@@ -57,22 +57,8 @@ func TestMain(m *testing.M) {
 func needJoy(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
-		root, err := tu.RepoRoot()
-		if err != nil {
-			buildErr = err
-			return
-		}
-		if tmpRoot, err = os.MkdirTemp("", "joy-live-it-"); err != nil {
-			buildErr = err
-			return
-		}
-		joyBin = filepath.Join(tmpRoot, "joy")
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", joyBin, "./cmd/joy")
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build ./cmd/joy: %v\n%s", err, out)
+		if tmpRoot, buildErr = os.MkdirTemp("", "joy-live-it-"); buildErr == nil {
+			joyBin, buildErr = tu.BuildJoy(tmpRoot)
 		}
 	})
 	if buildErr != nil {

@@ -32,15 +32,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	root, err := tu.RepoRoot()
-	if err == nil {
-		cliPath = filepath.Join(tmp, "joy")
-		cmd := exec.Command("go", "build", "-o", cliPath, "./cmd/joy")
-		cmd.Dir = root
-		if out, berr := cmd.CombinedOutput(); berr != nil {
-			err = fmt.Errorf("go build ./cmd/joy: %v\n%s", berr, out)
-		}
-	}
+	cliPath, err = tu.BuildJoy(tmp)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.RemoveAll(tmp)

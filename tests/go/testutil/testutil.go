@@ -10,6 +10,7 @@ package testutil
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -17,9 +18,11 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
@@ -501,4 +504,31 @@ func ValidMember(tb testing.TB, member []byte) {
 	if rec := append(append([]byte(`{"x":1`), member...), '}'); !json.Valid(rec) {
 		tb.Fatalf("invalid JSON: %q", rec)
 	}
+}
+
+// BuildJoy builds the joy command (./cmd/joy of this repository) into dir
+// and returns the binary's path. The build gets five minutes: a loaded
+// 2-core machine with a cold cache needs more than a minute.
+func BuildJoy(dir string) (string, error) {
+	root, err := RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		g := os.Getenv("GOROOT")
+		if g == "" {
+			return "", fmt.Errorf("go tool not found: %w", err)
+		}
+		goTool = filepath.Join(g, "bin", "go")
+	}
+	bin := filepath.Join(dir, "joy")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, goTool, "build", "-o", bin, "./cmd/joy")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build ./cmd/joy: %v\n%s", err, out)
+	}
+	return bin, nil
 }
