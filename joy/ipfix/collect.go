@@ -158,9 +158,6 @@ type Collector struct {
 	stats     CollectorStats
 	clock     func() time.Time
 	lastSweep time.Time
-	// Missed counts records a gap in the sequence numbers says were lost
-	// (also in Stats).
-	Missed uint64
 }
 
 // NewCollector returns a collector with DefaultLimits and no templates.
@@ -191,7 +188,6 @@ func NewCollectorLimits(l Limits) *Collector {
 // Stats returns the counters and what is held now.
 func (c *Collector) Stats() CollectorStats {
 	s := c.stats
-	s.Missed = c.Missed
 	s.Sessions = len(c.scopes)
 	return s
 }
@@ -256,7 +252,7 @@ func (c *Collector) DecodeFrom(exporter netip.AddrPort, msg []byte, fn func(*Rec
 			// expected number shows losses; one behind comes late or from
 			// a restarted exporter, and tracking starts again from it.
 			if gap := int32(seq - want); gap > 0 {
-				c.Missed += uint64(gap)
+				c.stats.Missed += uint64(gap)
 			}
 		}
 		// IPFIX numbers data records, NetFlow v9 export packets.

@@ -75,8 +75,8 @@ func TestRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("round trip differs:\n got %+v\nwant %+v", got[0], want[0])
 	}
-	if c.Missed != 0 {
-		t.Fatalf("collector missed %d", c.Missed)
+	if m := c.Stats().Missed; m != 0 {
+		t.Fatalf("collector missed %d", m)
 	}
 }
 
@@ -358,8 +358,8 @@ func TestBackgroundUDP(t *testing.T) {
 				t.Error(err)
 			}
 		}
-		if c.Missed != 0 {
-			t.Errorf("collector missed %d records", c.Missed)
+		if c.Stats().Missed != 0 {
+			t.Errorf("collector missed %d records", c.Stats().Missed)
 		}
 		got <- records
 	}()
@@ -457,8 +457,8 @@ func TestLargeRecordAfterTemplates(t *testing.T) {
 			t.Fatalf("message %d: %d records, want %d; template set first: %v", i, n, want, binary.BigEndian.Uint16(m[16:]) == templateSet)
 		}
 	}
-	if len(got) != 2 || !bytes.Equal(got[0].IDP, r.IDP) || c.Missed != 0 {
-		t.Fatalf("collected %d records, IDP intact %v, missed %d", len(got), len(got) > 0 && bytes.Equal(got[0].IDP, r.IDP), c.Missed)
+	if len(got) != 2 || !bytes.Equal(got[0].IDP, r.IDP) || c.Stats().Missed != 0 {
+		t.Fatalf("collected %d records, IDP intact %v, missed %d", len(got), len(got) > 0 && bytes.Equal(got[0].IDP, r.IDP), c.Stats().Missed)
 	}
 }
 

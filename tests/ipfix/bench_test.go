@@ -108,7 +108,7 @@ func decodeSink(t *testing.T, s *sink) ([]flow, uint64) {
 			t.Errorf("message %d: %v", i, err)
 		}
 	}
-	return flows, c.Missed
+	return flows, c.Stats().Missed
 }
 
 // TestBenchExport exports the benchmark capture (make-bigpcap.sh, N=50
