@@ -40,34 +40,19 @@ import (
 	tu "github.com/gojoy/libjoy/tests/go/testutil"
 )
 
-// joyBin is the joy command built once for the package's tests.
-var (
-	buildOnce sync.Once
-	joyBin    string
-	buildErr  error
-	tmpRoot   string
-)
+// joyCmd is the joy command, built once for the package's tests.
+var joyCmd tu.JoyOnce
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if tmpRoot != "" {
-		os.RemoveAll(tmpRoot)
-	}
+	joyCmd.Remove()
 	os.Exit(code)
 }
 
 // needJoy builds cmd/joy (once) and returns its path.
 func needJoy(t testing.TB) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		if tmpRoot, buildErr = os.MkdirTemp("", "joy-ipfix-it-"); buildErr == nil {
-			joyBin, buildErr = tu.BuildJoy(tmpRoot)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return joyBin
+	return joyCmd.Path(t)
 }
 
 // ipv6Captures have IPv6 flows (template 257); ndpi-6in4tunnel is IPv6

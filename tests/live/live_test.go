@@ -38,33 +38,20 @@ import (
 )
 
 var (
-	buildOnce sync.Once
-	joyBin    string
-	buildErr  error
-	tmpRoot   string
-	nsSeq     int
+	joyCmd tu.JoyOnce
+	nsSeq  int
 )
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if tmpRoot != "" {
-		os.RemoveAll(tmpRoot)
-	}
+	joyCmd.Remove()
 	os.Exit(code)
 }
 
 // needJoy builds cmd/joy once and returns its path.
 func needJoy(t testing.TB) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		if tmpRoot, buildErr = os.MkdirTemp("", "joy-live-it-"); buildErr == nil {
-			joyBin, buildErr = tu.BuildJoy(tmpRoot)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return joyBin
+	return joyCmd.Path(t)
 }
 
 // run runs a command with a timeout and returns its combined output.

@@ -21,6 +21,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -531,4 +532,34 @@ func BuildJoy(dir string) (string, error) {
 		return "", fmt.Errorf("go build ./cmd/joy: %v\n%s", err, out)
 	}
 	return bin, nil
+}
+
+// JoyOnce builds the joy command the first time a test of the package needs
+// it. The zero value is ready; call Remove from TestMain when done.
+type JoyOnce struct {
+	once sync.Once
+	dir  string
+	bin  string
+	err  error
+}
+
+// Path returns the built command, or fails tb when it cannot be built.
+func (j *JoyOnce) Path(tb testing.TB) string {
+	tb.Helper()
+	j.once.Do(func() {
+		if j.dir, j.err = os.MkdirTemp("", "joy-test-"); j.err == nil {
+			j.bin, j.err = BuildJoy(j.dir)
+		}
+	})
+	if j.err != nil {
+		tb.Fatal(j.err)
+	}
+	return j.bin
+}
+
+// Remove deletes the build directory, if one was made.
+func (j *JoyOnce) Remove() {
+	if j.dir != "" {
+		os.RemoveAll(j.dir)
+	}
 }
