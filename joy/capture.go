@@ -62,6 +62,9 @@ func (c *Context) ProcessReader(r *pcapfile.Reader, path string, between func())
 	if !r.IsPcapng() && !decode.Supported(r.LinkType()) {
 		c.log.Logf(logx.Warn, "%s: link type %d is not supported; decoding as Ethernet", path, int(r.LinkType()))
 	}
+	if c.threaded() {
+		return c.processThreaded(r, path, between)
+	}
 	// Each file starts its own clock: the previous file's flows have all
 	// been printed, and an older capture must not look expired.
 	if c.table.Len() == 0 {

@@ -93,6 +93,11 @@ type Context struct {
 	// errLogged makes the first failed write log one line and the rest
 	// only count; contexts sharing an output can share it.
 	errLogged *atomic.Bool
+	// threads is how many contexts ProcessReader spreads a capture over
+	// (SetThreads); evictedElsewhere counts the flows their schedule
+	// printed early.
+	threads          int
+	evictedElsewhere uint64
 }
 
 // NewContext returns a context writing flow records to out and
@@ -177,7 +182,7 @@ func (c *Context) AdvanceClock(ts int64) { c.table.AdvanceClock(ts) }
 
 // Evicted returns how many flows were printed early because the flow
 // table reached its bound.
-func (c *Context) Evicted() uint64 { return c.table.Evicted() }
+func (c *Context) Evicted() uint64 { return c.table.Evicted() + c.evictedElsewhere }
 
 // Flows returns the number of flow records (both directions) held.
 func (c *Context) Flows() int { return c.table.Len() }

@@ -1,0 +1,163 @@
+package joy
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/gojoy/libjoy/joy/decode"
+	"github.com/gojoy/libjoy/joy/flow"
+	"github.com/gojoy/libjoy/joy/pcapfile"
+	tu "github.com/gojoy/libjoy/tests/go/testutil"
+)
+
+// threadOptionSets are the option sets TestThreadsSameRecords runs.
+var threadOptionSets = []struct {
+	name string
+	cfg  Config
+}{
+	{"default", Config{Type: 1}},
+	{"bidir", Config{Type: 1, Bidir: true}},
+	{"bidir+protocols+dist+entropy", Config{Type: 1, Bidir: true, DNS: true, SSH: true, TLS: true, DHCP: true,
+		HTTP: true, IKE: true, Dist: true, Entropy: true}},
+}
+
+// shortCaptures are the captures -short runs: the original's test
+// captures and a few of the corpus' larger ones (long flows, many
+// expiries, IPv6, fragments, Linux cooked, pcapng).
+var shortCaptures = map[string]bool{
+	"joy-sample.pcap": true, "joy-test.pcap": true, "nfstream-anydesk.pcap": true, "ndpi-1kxun.pcap": true,
+	"suricata-decode-sll2-02.pcap": true, "mercury-capture2.pcap": true, "gopacket-pcapng-be-test202.pcapng": true,
+}
+
+func runThreads(t *testing.T, cfg *Config, path string, threads int) []string {
+	t.Helper()
+	var out bytes.Buffer
+	ctx := NewContext(cfg, &out, nil)
+	ctx.SetThreads(threads)
+	if err := ctx.ProcessCapture(path); err != nil {
+		t.Fatalf("%s threads=%d: %v", path, threads, err)
+	}
+	if ctx.Flows() != 0 {
+		t.Errorf("%s threads=%d: %d flows left in the context", path, threads, ctx.Flows())
+	}
+	lines := strings.SplitAfter(out.String(), "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	if st := ctx.Stats(); st.FlowsPrinted != uint64(len(lines)) {
+		t.Errorf("%s threads=%d: %d flows printed, %d lines", path, threads, st.FlowsPrinted, len(lines))
+	}
+	sort.Strings(lines)
+	return lines
+}
+
+// threads=2 and 3 print the records threads=1 prints (as multisets of
+// lines) on every capture of the corpus, for three option sets. With
+// -short, a subset of captures; JOY_THREADS_ALL=1 runs every capture even
+// with -short.
+func TestThreadsSameRecords(t *testing.T) {
+	dir := tu.NeedShared(t)
+	files, err := filepath.Glob(filepath.Join(dir, "pcaps", "*.pcap*"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no captures in %s/pcaps", dir)
+	}
+	short := testing.Short() && os.Getenv("JOY_THREADS_ALL") == ""
+	compared := 0
+	for _, path := range files {
+		if short && !shortCaptures[filepath.Base(path)] {
+			continue
+		}
+		for _, os := range threadOptionSets {
+			cfg := os.cfg
+			want := runThreads(t, &cfg, path, 1)
+			for _, n := range []int{2, 3} {
+				got := runThreads(t, &cfg, path, n)
+				if d := diffLines(want, got); d != "" {
+					t.Errorf("%s %s: threads=%d differs from threads=1 (%d and %d records):\n%s",
+						filepath.Base(path), os.name, n, len(got), len(want), d)
+				}
+			}
+			compared += len(want)
+		}
+	}
+	if compared == 0 {
+		t.Fatal("no record compared")
+	}
+	t.Logf("%d records compared", compared)
+}
+
+// diffLines describes the first lines of two sorted multisets that
+// differ, or returns "".
+func diffLines(want, got []string) string {
+	var b strings.Builder
+	i, j, shown := 0, 0, 0
+	for (i < len(want) || j < len(got)) && shown < 4 {
+		switch {
+		case j >= len(got) || (i < len(want) && want[i] < got[j]):
+			b.WriteString("  only threads=1: " + want[i])
+			i++
+			shown++
+		case i >= len(want) || got[j] < want[i]:
+			b.WriteString("  only threads=N: " + got[j])
+			j++
+			shown++
+		default:
+			i++
+			j++
+		}
+	}
+	return b.String()
+}
+
+// PacketKey gives the key of the record Observe puts a packet in, and
+// SymmetricHash gives both directions one hash, on every packet of a
+// capture with fragments, ICMP and IPv6.
+func TestPacketKeyAndHash(t *testing.T) {
+	dir := tu.NeedShared(t)
+	for _, name := range []string{"joy-sample.pcap", "suricata-decode-sll2-02.pcap", "ndpi-1kxun.pcap"} {
+		r, err := pcapfile.Open(filepath.Join(dir, "pcaps", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tab := flow.NewTable(flow.Options{Bidir: true}, nopLog{}, func(*flow.Record) {})
+		var dec *decode.Decoder
+		var p decode.Packet
+		seen := 0
+		for {
+			f, err := r.Next()
+			if err != nil {
+				break
+			}
+			if dec == nil || dec.LinkType() != f.Link {
+				dec = decode.NewDecoder(f.Link)
+			}
+			if dec.Decode(f.Data, &p) != nil {
+				continue
+			}
+			k := flow.PacketKey(&p)
+			rec := tab.Observe(&p, f.TS)
+			if rec.Key != k {
+				t.Fatalf("%s: packet key %+v, record key %+v", name, k, rec.Key)
+			}
+			rk := k.Reverse()
+			if flow.SymmetricHash(&k) != flow.SymmetricHash(&rk) {
+				t.Fatalf("%s: hash of %+v differs from its reverse", name, k)
+			}
+			seen++
+		}
+		r.Close()
+		t.Logf("%s: %d packets", name, seen)
+		if seen == 0 {
+			t.Errorf("%s: no IP packet", name)
+		}
+	}
+}
+
+type nopLog struct{}
+
+func (nopLog) Errorf(string, ...any) {}
+func (nopLog) Always(string, ...any) {}
