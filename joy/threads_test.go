@@ -29,7 +29,7 @@ var threadOptionSets = []struct {
 // captures and a few of the corpus' larger ones (long flows, many
 // expiries, IPv6, fragments, Linux cooked, pcapng).
 var shortCaptures = map[string]bool{
-	"joy-sample.pcap": true, "joy-test.pcap": true, "nfstream-anydesk.pcap": true, "ndpi-1kxun.pcap": true,
+	"joy-sample.pcap": true, "joy-test.pcap": true, "ndpi-gnutella.pcap": true, "ndpi-1kxun.pcap": true,
 	"suricata-decode-sll2-02.pcap": true, "mercury-capture2.pcap": true, "gopacket-pcapng-be-test202.pcapng": true,
 }
 
