@@ -23,6 +23,9 @@ var threadOptionSets = []struct {
 	{"bidir", Config{Type: 1, Bidir: true}},
 	{"bidir+protocols+dist+entropy", Config{Type: 1, Bidir: true, DNS: true, SSH: true, TLS: true, DHCP: true,
 		HTTP: true, IKE: true, Dist: true, Entropy: true}},
+	// A bound of 40 records (flows printed early with "m" in every
+	// context, in the whole table's order) and the preemptive timeout.
+	{"bidir+max_records=40+preemptive", Config{Type: 1, Bidir: true, MaxRecords: 40, PreemptiveTimeout: true}},
 }
 
 // shortCaptures are the captures -short runs: the original's test
