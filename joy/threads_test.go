@@ -164,3 +164,50 @@ type nopLog struct{}
 
 func (nopLog) Errorf(string, ...any) {}
 func (nopLog) Always(string, ...any) {}
+
+// Spread over contexts, a capture gives the counters of one context, the
+// capture filter keeps the same frames, and Interrupt stops the reader.
+func TestThreadsStatsFilterInterrupt(t *testing.T) {
+	dir := tu.NeedShared(t)
+	// zeek-linux_dlt_sll2 has non-IP frames; joy-sample IPv4 with a UDP
+	// subset for the filter.
+	for _, name := range []string{"zeek-linux_dlt_sll2.pcap", "joy-sample.pcap", "ndpi-1kxun.pcap"} {
+		path := filepath.Join(dir, "pcaps", name)
+		for _, filter := range []bool{false, true} {
+			var st [2]Stats
+			var lines [2][]string
+			for i, n := range []int{1, 3} {
+				var out bytes.Buffer
+				ctx := NewContext(&Config{Type: 1, Bidir: true}, &out, nil)
+				ctx.SetThreads(n)
+				if filter {
+					ctx.SetCaptureFilter(&capFilter{})
+				}
+				if err := ctx.ProcessCapture(path); err != nil {
+					t.Fatal(err)
+				}
+				st[i], lines[i] = ctx.Stats(), strings.SplitAfter(out.String(), "\n")
+				sort.Strings(lines[i])
+			}
+			if st[0] != st[1] {
+				t.Errorf("%s filter=%v: counters %+v with threads=3, %+v with threads=1", name, filter, st[1], st[0])
+			}
+			if !filter && (st[0].Packets == 0 || st[0].FlowsPrinted == 0 || st[0].Ignored == 0 && name == "zeek-linux_dlt_sll2.pcap") {
+				t.Errorf("%s filter=%v: nothing counted: %+v", name, filter, st[0])
+			}
+			if d := diffLines(lines[0], lines[1]); d != "" {
+				t.Errorf("%s filter=%v: threads=3 differs from threads=1:\n%s", name, filter, d)
+			}
+		}
+	}
+	var none bytes.Buffer
+	ctx := NewContext(&Config{Type: 1}, &none, nil)
+	ctx.SetThreads(2)
+	ctx.Interrupt()
+	if err := ctx.ProcessCapture(filepath.Join(dir, "pcaps", "joy-sample.pcap")); err != ErrInterrupted {
+		t.Errorf("interrupted ProcessCapture returned %v", err)
+	}
+	if none.Len() != 0 || ctx.Stats().Packets != 0 {
+		t.Errorf("interrupted before the first packet, yet %d packets, %d bytes out", ctx.Stats().Packets, none.Len())
+	}
+}
