@@ -98,6 +98,9 @@ type Context struct {
 	// printed early.
 	threads          int
 	evictedElsewhere uint64
+	// sched follows the flows of the contexts a capture is spread over,
+	// while it is read (for Flows).
+	sched *flow.Schedule
 }
 
 // NewContext returns a context writing flow records to out and
@@ -184,8 +187,15 @@ func (c *Context) AdvanceClock(ts int64) { c.table.AdvanceClock(ts) }
 // table reached its bound.
 func (c *Context) Evicted() uint64 { return c.table.Evicted() + c.evictedElsewhere }
 
-// Flows returns the number of flow records (both directions) held.
-func (c *Context) Flows() int { return c.table.Len() }
+// Flows returns the number of flow records (both directions) held (while
+// a capture is spread over contexts, by them: call it from the goroutine
+// reading the capture, e.g. in ProcessReader's between).
+func (c *Context) Flows() int {
+	if c.sched != nil {
+		return c.table.Len() + c.sched.Len()
+	}
+	return c.table.Len()
+}
 
 // ProcessPacket handles one captured frame taken at ts microseconds since
 // the epoch. frame is only read during the call.

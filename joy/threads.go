@@ -189,6 +189,8 @@ func (c *Context) processThreaded(r *pcapfile.Reader, path string, between func(
 		ws[i] = c.newWorker(out)
 	}
 	sched := c.table.NewSchedule(func(part int) { ws[part].add(entry{op: opEvict}) })
+	c.sched = sched
+	defer func() { c.sched = nil }()
 	var wg sync.WaitGroup
 	for _, w := range ws {
 		wg.Add(1)
@@ -248,8 +250,9 @@ func (c *Context) processThreaded(r *pcapfile.Reader, path string, between func(
 		} else {
 			ipv4 = c.pkt.Version == 4
 			k := flow.PacketKey(&c.pkt)
-			part := int(flow.SymmetricHash(&k) % uint64(n))
-			sched.Observe(&k, p.TS, part)
+			h := flow.SymmetricHash(&k)
+			part := int(h % uint64(n))
+			sched.Observe(&k, h, p.TS, part)
 			ws[part].addPacket(p.TS, p.Link, p.Data)
 		}
 		if c.capFilter != nil || ipOrVLAN(p.Link, p.Data, ipv4) {

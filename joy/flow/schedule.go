@@ -86,7 +86,7 @@ type Schedule struct {
 	bidir, preemptive bool
 	maxRecords        int
 	inactive, active  int64
-	flows             map[Key]*sched
+	flows             map[uint64]*sched // by SymmetricHash, chained through hnext
 	head, tail        *sched
 	free              []*sched
 	now               int64
@@ -99,6 +99,8 @@ type Schedule struct {
 
 type sched struct {
 	key        Key
+	hash       uint64
+	hnext      *sched // next record of the same hash (the twin, mostly)
 	twin       *sched
 	prev, next *sched
 	inChrono   bool
@@ -115,7 +117,7 @@ func (t *Table) NewSchedule(evict func(part int)) *Schedule {
 	return &Schedule{
 		bidir: t.opts.Bidir, preemptive: t.opts.PreemptiveTimeout, maxRecords: t.maxRecords,
 		inactive: t.inactiveTimeout(), active: t.activeTimeout(),
-		flows: make(map[Key]*sched, 1024), log: t.log, evict: evict,
+		flows: make(map[uint64]*sched, 1024), log: t.log, evict: evict,
 	}
 }
 
@@ -125,12 +127,13 @@ func (s *Schedule) Len() int { return s.live }
 // Evicted returns how many flows the bound on records printed early.
 func (s *Schedule) Evicted() uint64 { return s.evicted }
 
-// Observe follows one packet of key k, at ts, that goes to part.
-func (s *Schedule) Observe(k *Key, ts int64, part int) {
+// Observe follows one packet of key k, whose SymmetricHash is h, at ts,
+// that goes to part.
+func (s *Schedule) Observe(k *Key, h uint64, ts int64, part int) {
 	if !s.hasNow || ts > s.now {
 		s.now, s.hasNow = ts, true
 	}
-	r := s.lookup(k, ts, part)
+	r := s.lookup(k, h, ts, part)
 	r.np++
 	if r.np == 1 {
 		r.start = ts
@@ -138,8 +141,18 @@ func (s *Schedule) Observe(k *Key, ts int64, part int) {
 	r.end = ts
 }
 
-func (s *Schedule) lookup(k *Key, ts int64, part int) *sched {
-	if r, ok := s.flows[*k]; ok {
+// find returns the record of key k (hash h), or nil.
+func (s *Schedule) find(k *Key, h uint64) *sched {
+	for r := s.flows[h]; r != nil; r = r.hnext {
+		if r.key == *k {
+			return r
+		}
+	}
+	return nil
+}
+
+func (s *Schedule) lookup(k *Key, h uint64, ts int64, part int) *sched {
+	if r := s.find(k, h); r != nil {
 		if !(r.inChrono && s.preemptive && s.preempt(r, ts)) {
 			return r
 		}
@@ -165,12 +178,12 @@ func (s *Schedule) lookup(k *Key, ts int64, part int) *sched {
 	} else {
 		r = new(sched)
 	}
-	*r = sched{key: *k, part: part}
+	*r = sched{key: *k, hash: h, part: part, hnext: s.flows[h]}
 	s.live++
-	s.flows[*k] = r
+	s.flows[h] = r
 	if s.bidir {
 		rk := k.Reverse()
-		if rev, ok := s.flows[rk]; ok && rk != *k && rev.twin == nil {
+		if rev := s.find(&rk, h); rev != nil && rk != *k && rev.twin == nil {
 			rev.twin, r.twin = r, rev
 			return r
 		}
@@ -217,8 +230,19 @@ func (s *Schedule) remove(r *sched) {
 }
 
 func (s *Schedule) release(r *sched) {
-	delete(s.flows, r.key)
-	r.twin = nil
+	if p := s.flows[r.hash]; p == r {
+		if r.hnext != nil {
+			s.flows[r.hash] = r.hnext
+		} else {
+			delete(s.flows, r.hash)
+		}
+	} else {
+		for p.hnext != r {
+			p = p.hnext
+		}
+		p.hnext = r.hnext
+	}
+	r.twin, r.hnext = nil, nil
 	s.live--
 	if len(s.free) < 4096 {
 		s.free = append(s.free, r)
