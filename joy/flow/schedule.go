@@ -56,10 +56,10 @@ func SymmetricHash(k *Key) uint64 {
 	if k.V6 {
 		h |= 1 << 40
 	}
-	for _, w := range [...]uint64{a0, a1, b0, b1} {
-		h = mix(h ^ w)
-	}
-	return mix(h)
+	// Independent multiplications (they pipeline), then one full mix: a
+	// collision only costs a key comparison.
+	return mix(h*0x9e3779b97f4a7c15 + a0*0xc2b2ae3d27d4eb4f + a1*0x165667b19e3779f9 +
+		b0*0xd6e8feb86659fd93 + b1*0xff51afd7ed558ccd)
 }
 
 // mix is splitmix64's finaliser.
@@ -86,27 +86,36 @@ type Schedule struct {
 	bidir, preemptive bool
 	maxRecords        int
 	inactive, active  int64
-	flows             map[uint64]*sched // by SymmetricHash, chained through hnext
-	head, tail        *sched
-	free              []*sched
-	now               int64
-	hasNow            bool
-	live              int
-	evicted           uint64
-	log               Logger
-	evict             func(part int)
+	// Records live in a slab and are named by their index (0: none), so
+	// the schedule holds no pointers for the collector to scan; slots is
+	// an open-addressing table (linear probing) over SymmetricHash, both
+	// directions of a flow next to each other.
+	recs       []sched
+	freeRecs   []int32
+	slots      []slot
+	head, tail int32
+	now        int64
+	hasNow     bool
+	live       int
+	evicted    uint64
+	log        Logger
+	evict      func(part int)
+}
+
+type slot struct {
+	h   uint32 // the hash's high half, to skip most records unread
+	idx int32  // 0: empty
 }
 
 type sched struct {
 	key        Key
 	hash       uint64
-	hnext      *sched // next record of the same hash (the twin, mostly)
-	twin       *sched
-	prev, next *sched
+	twin       int32
+	prev, next int32
+	part       int32
+	np         uint32
 	inChrono   bool
 	start, end int64
-	np         uint32
-	part       int
 }
 
 // NewSchedule returns the schedule of a table with t's options and
@@ -117,7 +126,7 @@ func (t *Table) NewSchedule(evict func(part int)) *Schedule {
 	return &Schedule{
 		bidir: t.opts.Bidir, preemptive: t.opts.PreemptiveTimeout, maxRecords: t.maxRecords,
 		inactive: t.inactiveTimeout(), active: t.activeTimeout(),
-		flows: make(map[uint64]*sched, 1024), log: t.log, evict: evict,
+		recs: make([]sched, 1, 1024), slots: make([]slot, 2048), log: t.log, evict: evict,
 	}
 }
 
@@ -133,7 +142,7 @@ func (s *Schedule) Observe(k *Key, h uint64, ts int64, part int) {
 	if !s.hasNow || ts > s.now {
 		s.now, s.hasNow = ts, true
 	}
-	r := s.lookup(k, h, ts, part)
+	r := &s.recs[s.lookup(k, h, ts, part)]
 	r.np++
 	if r.np == 1 {
 		r.start = ts
@@ -141,19 +150,64 @@ func (s *Schedule) Observe(k *Key, h uint64, ts int64, part int) {
 	r.end = ts
 }
 
-// find returns the record of key k (hash h), or nil.
-func (s *Schedule) find(k *Key, h uint64) *sched {
-	for r := s.flows[h]; r != nil; r = r.hnext {
-		if r.key == *k {
-			return r
+// find returns the record of key k (hash h), or 0.
+func (s *Schedule) find(k *Key, h uint64) int32 {
+	mask := uint64(len(s.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		sl := s.slots[i]
+		if sl.idx == 0 {
+			return 0
+		}
+		if sl.h == uint32(h>>32) {
+			if r := &s.recs[sl.idx]; r.hash == h && r.key == *k {
+				return sl.idx
+			}
 		}
 	}
-	return nil
 }
 
-func (s *Schedule) lookup(k *Key, h uint64, ts int64, part int) *sched {
-	if r := s.find(k, h); r != nil {
-		if !(r.inChrono && s.preemptive && s.preempt(r, ts)) {
+func (s *Schedule) insert(idx int32, h uint64) {
+	mask := uint64(len(s.slots) - 1)
+	i := h & mask
+	for s.slots[i].idx != 0 {
+		i = (i + 1) & mask
+	}
+	s.slots[i] = slot{h: uint32(h >> 32), idx: idx}
+}
+
+// grow doubles the slot table when it is half full.
+func (s *Schedule) grow() {
+	old := s.slots
+	s.slots = make([]slot, 2*len(old))
+	for _, sl := range old {
+		if sl.idx != 0 {
+			s.insert(sl.idx, s.recs[sl.idx].hash)
+		}
+	}
+}
+
+// unslot takes record idx out of the slot table, shifting back the
+// records after it in its probe run (no tombstones).
+func (s *Schedule) unslot(idx int32) {
+	mask := uint64(len(s.slots) - 1)
+	i := s.recs[idx].hash & mask
+	for s.slots[i].idx != idx {
+		i = (i + 1) & mask
+	}
+	for j := (i + 1) & mask; s.slots[j].idx != 0; j = (j + 1) & mask {
+		home := s.recs[s.slots[j].idx].hash & mask
+		// Move j back to i unless its home lies cyclically in (i, j].
+		if (j > i && (home <= i || home > j)) || (j < i && home <= i && home > j) {
+			s.slots[i] = s.slots[j]
+			i = j
+		}
+	}
+	s.slots[i] = slot{}
+}
+
+func (s *Schedule) lookup(k *Key, h uint64, ts int64, part int) int32 {
+	if r := s.find(k, h); r != 0 {
+		if !(s.recs[r].inChrono && s.preemptive && s.preempt(r, ts)) {
 			return r
 		}
 		// The part's table prints the flow by itself (its lookup makes
@@ -161,37 +215,43 @@ func (s *Schedule) lookup(k *Key, h uint64, ts int64, part int) *sched {
 		s.unlink(r)
 		s.remove(r)
 	}
-	if s.maxRecords > 0 && s.live >= s.maxRecords && s.head != nil {
+	if s.maxRecords > 0 && s.live >= s.maxRecords && s.head != 0 {
 		old := s.head
 		s.evicted++
 		if s.evicted == 1 || s.evicted%100000 == 0 {
 			s.log.Errorf("flow table full (%d records): printing the oldest flows early with expire_type \"m\" (%d so far)", s.maxRecords, s.evicted)
 		}
+		part := int(s.recs[old].part)
 		s.unlink(old)
 		s.remove(old)
-		s.evict(old.part)
+		s.evict(part)
 	}
-	var r *sched
-	if n := len(s.free); n > 0 {
-		r = s.free[n-1]
-		s.free = s.free[:n-1]
+	var r int32
+	if n := len(s.freeRecs); n > 0 {
+		r = s.freeRecs[n-1]
+		s.freeRecs = s.freeRecs[:n-1]
 	} else {
-		r = new(sched)
+		s.recs = append(s.recs, sched{})
+		r = int32(len(s.recs) - 1)
 	}
-	*r = sched{key: *k, hash: h, part: part, hnext: s.flows[h]}
+	s.recs[r] = sched{key: *k, hash: h, part: int32(part)}
 	s.live++
-	s.flows[h] = r
+	if 2*(s.live+1) > len(s.slots) {
+		s.grow()
+	}
+	s.insert(r, h)
 	if s.bidir {
 		rk := k.Reverse()
-		if rev := s.find(&rk, h); rev != nil && rk != *k && rev.twin == nil {
-			rev.twin, r.twin = r, rev
+		if rev := s.find(&rk, h); rev != 0 && rk != *k && s.recs[rev].twin == 0 {
+			s.recs[rev].twin, s.recs[r].twin = r, rev
 			return r
 		}
 	}
-	r.inChrono = true
-	r.prev = s.tail
-	if s.tail != nil {
-		s.tail.next = r
+	rec := &s.recs[r]
+	rec.inChrono = true
+	rec.prev = s.tail
+	if s.tail != 0 {
+		s.recs[s.tail].next = r
 	} else {
 		s.head = r
 	}
@@ -199,63 +259,56 @@ func (s *Schedule) lookup(k *Key, h uint64, ts int64, part int) *sched {
 	return r
 }
 
-func (s *Schedule) preempt(r *sched, ts int64) bool {
+func (s *Schedule) preempt(r int32, ts int64) bool {
 	sec := floorSec(ts)
 	limit := s.active / 1e6
-	if sec <= floorSec(r.start)+limit {
+	if sec <= floorSec(s.recs[r].start)+limit {
 		return false
 	}
-	return r.twin == nil || sec > floorSec(r.twin.start)+limit
+	tw := s.recs[r].twin
+	return tw == 0 || sec > floorSec(s.recs[tw].start)+limit
 }
 
-func (s *Schedule) unlink(r *sched) {
-	if r.prev != nil {
-		r.prev.next = r.next
+func (s *Schedule) unlink(r int32) {
+	rec := &s.recs[r]
+	if rec.prev != 0 {
+		s.recs[rec.prev].next = rec.next
 	} else {
-		s.head = r.next
+		s.head = rec.next
 	}
-	if r.next != nil {
-		r.next.prev = r.prev
+	if rec.next != 0 {
+		s.recs[rec.next].prev = rec.prev
 	} else {
-		s.tail = r.prev
+		s.tail = rec.prev
 	}
-	r.prev, r.next, r.inChrono = nil, nil, false
+	rec.prev, rec.next, rec.inChrono = 0, 0, false
 }
 
-func (s *Schedule) remove(r *sched) {
-	if tw := r.twin; tw != nil {
+func (s *Schedule) remove(r int32) {
+	if tw := s.recs[r].twin; tw != 0 {
 		s.release(tw)
 	}
 	s.release(r)
 }
 
-func (s *Schedule) release(r *sched) {
-	if p := s.flows[r.hash]; p == r {
-		if r.hnext != nil {
-			s.flows[r.hash] = r.hnext
-		} else {
-			delete(s.flows, r.hash)
-		}
-	} else {
-		for p.hnext != r {
-			p = p.hnext
-		}
-		p.hnext = r.hnext
-	}
-	r.twin, r.hnext = nil, nil
+func (s *Schedule) release(r int32) {
+	s.unslot(r)
+	s.recs[r].twin = 0
 	s.live--
-	if len(s.free) < 4096 {
-		s.free = append(s.free, r)
-	}
+	s.freeRecs = append(s.freeRecs, r)
 }
 
-func (s *Schedule) expired(r *sched) bool {
-	tw := r.twin
-	if ac := s.now - s.active; r.start < ac && (tw == nil || tw.start < ac) {
+func (s *Schedule) expired(r int32) bool {
+	rec := &s.recs[r]
+	var tw *sched
+	if rec.twin != 0 {
+		tw = &s.recs[rec.twin]
+	}
+	if ac := s.now - s.active; rec.start < ac && (tw == nil || tw.start < ac) {
 		return true
 	}
 	ic := s.now - s.inactive
-	return r.end < ic && (tw == nil || tw.end < ic)
+	return rec.end < ic && (tw == nil || tw.end < ic)
 }
 
 // Now returns the clock: the latest packet time seen, µs.
@@ -265,8 +318,8 @@ func (s *Schedule) Now() int64 { return s.now }
 // list, as Table.Drain(false) does, adding to counts[part] one for each
 // flow of that part.
 func (s *Schedule) DrainExpired(counts []int) {
-	for r := s.head; r != nil && s.expired(r); r = s.head {
-		counts[r.part]++
+	for r := s.head; r != 0 && s.expired(r); r = s.head {
+		counts[s.recs[r].part]++
 		s.unlink(r)
 		s.remove(r)
 	}
