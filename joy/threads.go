@@ -38,13 +38,20 @@ func (c *Context) SetThreads(n int) { c.threads = min(max(n, 1), MaxThreads) }
 // Threads returns the number of contexts a capture is spread over.
 func (c *Context) Threads() int { return max(c.threads, 1) }
 
-// Sizes of the batches the reader hands to a worker: a channel operation
-// costs about as much as a packet, so packets go by the hundred.
+// Sizes of the batches the reader hands to a worker: a channel operation,
+// and the parking and waking of a worker that ran dry, cost far more than
+// a packet, so packets go by the thousand. The frame bytes of a batch are
+// bounded so that all batches of all workers stay within 16 MiB or so.
 const (
-	batchEntries = 256
-	batchBytes   = 256 << 10
-	batchesEach  = 4 // per worker, reused
+	batchEntries  = 1024
+	batchBytesMax = 512 << 10
+	batchBytesMin = 64 << 10
+	batchesEach   = 4 // per worker, reused
 )
+
+func batchBytes(workers int) int {
+	return max(batchBytesMin, min(batchBytesMax, (16<<20)/(workers*batchesEach)))
+}
 
 type entryOp uint8
 
@@ -67,10 +74,11 @@ type batch struct {
 }
 
 type worker struct {
-	ctx  *Context
-	in   chan *batch
-	free chan *batch
-	cur  *batch
+	ctx      *Context
+	in       chan *batch
+	free     chan *batch
+	cur      *batch
+	maxBytes int // frame bytes per batch
 }
 
 // lockedWriter makes whole-record writes of several contexts to one
@@ -87,14 +95,15 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 }
 
 func (c *Context) newWorker(out io.Writer) *worker {
-	w := &worker{ctx: NewContext(c.cfg, out, c.log), in: make(chan *batch, batchesEach), free: make(chan *batch, batchesEach)}
+	w := &worker{ctx: NewContext(c.cfg, out, c.log), in: make(chan *batch, batchesEach), free: make(chan *batch, batchesEach),
+		maxBytes: batchBytes(c.threads)}
 	w.ctx.table.CopySettings(c.table)
 	w.ctx.table.SetMaxRecords(-1) // the reader's schedule bounds the whole table
 	w.ctx.SetOutputBuffer(max(c.flushAt, 64<<10))
 	w.ctx.errLogged = c.errLogged
 	w.ctx.SetLinkType(c.dec.LinkType())
 	for range batchesEach {
-		w.free <- &batch{data: make([]byte, 0, batchBytes+2048), ents: make([]entry, 0, batchEntries)}
+		w.free <- &batch{data: make([]byte, 0, w.maxBytes+2048), ents: make([]entry, 0, batchEntries)}
 	}
 	return w
 }
@@ -123,7 +132,7 @@ func (w *worker) add(e entry) {
 
 func (w *worker) addPacket(ts int64, link LinkType, frame []byte) {
 	b := w.batch()
-	if len(b.data)+len(frame) > batchBytes && len(b.ents) > 0 {
+	if len(b.data)+len(frame) > w.maxBytes && len(b.ents) > 0 {
 		w.send()
 		b = w.batch()
 	}
