@@ -2,8 +2,11 @@ package joy
 
 import (
 	"bytes"
+	"encoding/binary"
+	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -209,5 +212,46 @@ func TestThreadsStatsFilterInterrupt(t *testing.T) {
 	}
 	if none.Len() != 0 || ctx.Stats().Packets != 0 {
 		t.Errorf("interrupted before the first packet, yet %d packets, %d bytes out", ctx.Stats().Packets, none.Len())
+	}
+}
+
+// Spreading a capture over contexts allocates per run (contexts, reused
+// batches, the schedule's slab), not per packet.
+func TestThreadsDoNotAllocatePerPacket(t *testing.T) {
+	out, in := steadyFrames(t)
+	var f bytes.Buffer
+	le := binary.LittleEndian
+	f.Write(le.AppendUint32(nil, 0xa1b2c3d4))
+	f.Write([]byte{2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+	f.Write(le.AppendUint32(nil, 65535))
+	f.Write(le.AppendUint32(nil, 1))
+	const packets = 100_000
+	for i := 0; i < packets; i++ {
+		frame := out
+		if i%2 == 1 {
+			frame = in
+		}
+		for _, v := range []uint32{1_600_000_000 + uint32(i/1000), uint32(i % 1000 * 1000), uint32(len(frame)), uint32(len(frame))} {
+			f.Write(le.AppendUint32(nil, v))
+		}
+		f.Write(frame)
+	}
+	path := filepath.Join(t.TempDir(), "steady.pcap")
+	if err := os.WriteFile(path, f.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := NewContext(&Config{Type: 1, Bidir: true}, io.Discard, nil)
+	ctx.SetThreads(2)
+	var a, b runtime.MemStats
+	runtime.ReadMemStats(&a)
+	if err := ctx.ProcessCapture(path); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&b)
+	if st := ctx.Stats(); st.Packets != packets || st.FlowsPrinted == 0 {
+		t.Fatalf("counters %+v", st)
+	}
+	if n := b.Mallocs - a.Mallocs; n > packets/100 {
+		t.Errorf("%d allocations for %d packets", n, packets)
 	}
 }
