@@ -57,10 +57,16 @@ func (c *Context) ProcessCapture(path string) error {
 // input, a pipe); path names it in log lines. between, when not nil, is
 // called after each printing of expired flows, between packets: a safe
 // point to flush, rotate the output or swap the classifier. It returns
-// ErrInterrupted when Interrupt stopped it, and nil otherwise.
+// ErrInterrupted when Interrupt stopped it, and nil otherwise. With
+// SetThreads(n > 1) the capture's flows are spread over n contexts
+// (threads.go): the same records, in another order; between is then
+// called on the reading goroutine.
 func (c *Context) ProcessReader(r *pcapfile.Reader, path string, between func()) error {
 	if !r.IsPcapng() && !decode.Supported(r.LinkType()) {
 		c.log.Logf(logx.Warn, "%s: link type %d is not supported; decoding as Ethernet", path, int(r.LinkType()))
+	}
+	if c.threaded() {
+		return c.processThreaded(r, path, between)
 	}
 	// Each file starts its own clock: the previous file's flows have all
 	// been printed, and an older capture must not look expired.

@@ -93,6 +93,14 @@ type Context struct {
 	// errLogged makes the first failed write log one line and the rest
 	// only count; contexts sharing an output can share it.
 	errLogged *atomic.Bool
+	// threads is how many contexts ProcessReader spreads a capture over
+	// (SetThreads); evictedElsewhere counts the flows their schedule
+	// printed early.
+	threads          int
+	evictedElsewhere uint64
+	// sched follows the flows of the contexts a capture is spread over,
+	// while it is read (for Flows).
+	sched *flow.Schedule
 }
 
 // NewContext returns a context writing flow records to out and
@@ -177,10 +185,17 @@ func (c *Context) AdvanceClock(ts int64) { c.table.AdvanceClock(ts) }
 
 // Evicted returns how many flows were printed early because the flow
 // table reached its bound.
-func (c *Context) Evicted() uint64 { return c.table.Evicted() }
+func (c *Context) Evicted() uint64 { return c.table.Evicted() + c.evictedElsewhere }
 
-// Flows returns the number of flow records (both directions) held.
-func (c *Context) Flows() int { return c.table.Len() }
+// Flows returns the number of flow records (both directions) held (while
+// a capture is spread over contexts, by them: call it from the goroutine
+// reading the capture, e.g. in ProcessReader's between).
+func (c *Context) Flows() int {
+	if c.sched != nil {
+		return c.table.Len() + c.sched.Len()
+	}
+	return c.table.Len()
+}
 
 // ProcessPacket handles one captured frame taken at ts microseconds since
 // the epoch. frame is only read during the call.

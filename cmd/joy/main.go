@@ -317,6 +317,11 @@ func (r *runner) runFiles() int {
 		status, sum = processFilesParallel(&s.cfg, r.out, inputs, int(s.live.Threads), filter, r.log, intr, r.stderr)
 		r.parallel = sum
 	} else {
+		if s.live.Threads > 1 && r.upd == nil && !s.cfg.IPFIXExport {
+			// One capture over N contexts: the same records as
+			// threads=1 (joy.Context.SetThreads).
+			ctx.SetThreads(int(s.live.Threads))
+		}
 		status = r.readInputs(ctx, inputs)
 	}
 	if intr.Stop() {

@@ -160,7 +160,7 @@ var generalOptions = []option{
 		field: func(s *settings) any { return &s.showInterfaces }},
 	{name: "username", kind: kString, arg: "user", help: "drop privileges to user once the input is open (output files are\nthen written as user)",
 		field: func(s *settings) any { return &s.username }},
-	{name: "threads", kind: kNumber, min: 1, max: maxThreads, arg: "N", ext: true, help: "use N contexts (cores) for live capture and for several files",
+	{name: "threads", kind: kNumber, min: 1, max: maxThreads, arg: "N", ext: true, help: "use N contexts (cores): live capture, several files, or one file split by flow",
 		field: func(s *settings) any { return &s.live.Threads }},
 	{name: "stats", kind: kNumber, max: 1 << 31, arg: "S", ext: true, help: "log capture statistics every S seconds (0: only at exit)",
 		field: func(s *settings) any { return &s.live.StatsEvery }},

@@ -13,6 +13,7 @@
 #   library  joy_bench: pcap_dispatch(20) into libjoy.so, expired flows
 #            printed after each batch, output to build/bench/joy_bench.json
 #   command  build/joy bidir=1 CAPTURE > /dev/null (whole process)
+# then tests/bench/threads.sh: build/joy threads=1 against threads=2.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo"
@@ -120,3 +121,6 @@ for name, v, r, n in rows:
     print("%-30s %10.2f %8.3f %7d MB %8s" % (name, v / 1e6, v / f, r // 1024, n))
 print("original Joy, bidir=1 (bench/README.md): ratio 0.35")
 EOF
+
+# threads=2 over one capture against threads=1 (tests/bench/threads.sh; BENCH_THREADS=0 skips it).
+[ "${BENCH_THREADS:-1}" = 0 ] || BENCH_BIG="$big" bash tests/bench/threads.sh

@@ -171,3 +171,42 @@ func TestFilesThreads(t *testing.T) {
 		}
 	}
 }
+
+// TestOneFileThreads: threads=N over one capture (its flows spread over N
+// contexts) writes the configuration line first and then the records
+// threads=1 writes, in another order: on a corpus capture and on a long
+// synthetic one where 2000 flows expire and start again every 20 s.
+func TestOneFileThreads(t *testing.T) {
+	joy := needJoy(t)
+	dir := tu.NeedShared(t)
+	long := filepath.Join(t.TempDir(), "long.pcap")
+	writeLongCapture(t, long, 60000)
+	for _, file := range []string{filepath.Join(dir, "pcaps", "ndpi-gnutella.pcap"), long} {
+		run := func(threads string) []string {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, joy, "bidir=1", "tls=1", "dns=1", "threads="+threads, file)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Run(); err != nil {
+				t.Fatalf("joy threads=%s %s: %v\n%s", threads, file, err, stderr.Bytes())
+			}
+			tu.CheckJSONLines(t, stdout.Bytes())
+			lines := tu.Lines(stdout.Bytes())
+			if len(lines) == 0 || !strings.HasPrefix(lines[0], `{"version":`) {
+				t.Fatalf("threads=%s: first line is not the configuration: %.80q", threads, lines)
+			}
+			sort.Strings(lines[1:])
+			return lines
+		}
+		want := run("1")
+		if len(want) < 100 {
+			t.Fatalf("%s: threads=1 wrote %d lines", file, len(want))
+		}
+		for _, threads := range []string{"2", "4"} {
+			if got := run(threads); strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("%s: threads=%s wrote %d lines, not the %d records of threads=1", filepath.Base(file), threads, len(got), len(want))
+			}
+		}
+	}
+}
