@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <pcap.h>
 #include "joy_api.h"
 
@@ -84,6 +85,20 @@ static int misuse(const char *outdir) {
     char line[4096];
     FILE *f;
     char path[1024];
+
+    /* mkdir -p outdir (parts may exist) */
+    snprintf(path, sizeof path, "%s", outdir);
+    {
+        char *p;
+        for (p = path + 1; *p != '\0'; p++) {
+            if (*p == '/') {
+                *p = '\0';
+                mkdir(path, 0755);
+                *p = '/';
+            }
+        }
+        mkdir(path, 0755);
+    }
 
     /* Refused before joy_initialize: one log line each. */
     expect(joy_set_option(NULL, "1"), 1, "joy_set_option(NULL, \"1\")");
