@@ -334,17 +334,8 @@ func goJoyUpdateParams(splt, bd *C.char) C.int {
 //export goJoyBadPacket
 func goJoyBadPacket(index C.uintptr_t, nullHeader, nullPacket C.int) {
 	defer recoverPanic("joy_process_packet", -1)
-	l := lib()
-	if l == nil {
-		return
-	}
-	switch {
-	case uint64(index) >= joy.MaxContexts:
-		l.Log().Logf(logx.Crit, "Joy Library invalid context (%d) for packet processing!", uint64(index))
-	case nullHeader != 0:
-		l.Log().Logf(logx.Err, "joy_process_packet: packet header is NULL (context %d)", uint64(index))
-	case nullPacket != 0:
-		l.Log().Logf(logx.Err, "joy_process_packet: packet data is NULL (context %d)", uint64(index))
+	if l := lib(); l != nil {
+		l.BadPacket(uint64(index), nullHeader != 0, nullPacket != 0)
 	}
 }
 

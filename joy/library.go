@@ -372,6 +372,19 @@ func (l *Library) Context(i uint) *Context {
 	return l.ctx[i]
 }
 
+// BadPacket logs why joy_process_packet refused a packet for context i:
+// the index is out of range, or its header or data is missing.
+func (l *Library) BadPacket(i uint64, nullHeader, nullData bool) {
+	switch {
+	case i >= uint64(len(l.ctx)):
+		l.log.Logf(logx.Crit, "Joy Library invalid context (%d) for packet processing!", i)
+	case nullHeader:
+		l.log.Logf(logx.Err, "joy_process_packet: packet header is NULL (context %d)", i)
+	case nullData:
+		l.log.Logf(logx.Err, "joy_process_packet: packet data is NULL (context %d)", i)
+	}
+}
+
 // WriteConfig writes the configuration record (joy_print_config): one
 // JSON line, or the "key = value" lines.
 func (l *Library) WriteConfig(json bool) {

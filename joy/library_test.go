@@ -5,6 +5,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -144,5 +146,33 @@ func TestLibraryConfigurationCallsSwap(t *testing.T) {
 	}
 	if lib.Context(2) != nil || !strings.Contains(logs.String(), "invalid context (2)") {
 		t.Error("context 2 of 2 was not refused")
+	}
+}
+
+// The guide's limits and defaults that joy.Library applies are the
+// header's (the C ABI).
+func TestLibraryConstantsMatchHeader(t *testing.T) {
+	root, err := tu.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := os.ReadFile(filepath.Join(root, "include", "joy_api.h"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for macro, want := range map[string]int{
+		"MAX_FILENAME_LEN":          joy.MaxFilenameLen,
+		"DEFAULT_IPFIX_EXPORT_PORT": joy.DefaultIPFIXPort,
+		"DEFAULT_IDP_SIZE":          config.DefaultIDP,
+		"MAX_LIB_CONTEXTS":          joy.MaxContexts,
+	} {
+		m := regexp.MustCompile(`#define ` + macro + ` (\d+)\n`).FindSubmatch(h)
+		if m == nil {
+			t.Errorf("%s is not in joy_api.h", macro)
+			continue
+		}
+		if got, _ := strconv.Atoi(string(m[1])); got != want {
+			t.Errorf("%s is %d in joy_api.h, %d in joy", macro, got, want)
+		}
 	}
 }
