@@ -113,6 +113,11 @@ type optionValue struct {
 // Set checks name=value and keeps it; after Seal it refuses with
 // ErrReadOnly.
 func (p *Options) Set(name, value string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.sealed {
+		return fmt.Errorf("%s=%s: %w", name, value, ErrReadOnly)
+	}
 	o := LookupOption(name)
 	if o == nil {
 		return fmt.Errorf("%w %q (the options are joy's name=value options of the configuration: %s)",
@@ -121,11 +126,6 @@ func (p *Options) Set(name, value string) error {
 	v, err := o.Check(value)
 	if err != nil {
 		return err
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.sealed {
-		return ErrReadOnly
 	}
 	p.set = append(p.set, optionValue{o, v})
 	return nil
@@ -149,21 +149,6 @@ func (p *Options) Apply(cfg *Config) {
 	for _, s := range p.set {
 		s.o.Set(cfg, s.value)
 	}
-}
-
-// Has reports whether option name was set.
-func (p *Options) Has(name string) bool {
-	if p == nil {
-		return false
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, s := range p.set {
-		if s.o.Name == name {
-			return true
-		}
-	}
-	return false
 }
 
 func optionNames() []string {
