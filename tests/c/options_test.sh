@@ -18,7 +18,7 @@ grep -q 'read-only' "$work/misuse.stderr" || { echo "FAIL: no message for a call
 
 need_shared
 cap=$JOY_SHARED/pcaps/joy-tls12.pcap
-run() { # NAME BITMASK OPTIONS...
+run() { # NAME BITMASK OPTIONS... (CAPTURE: $cap)
     local name=$1
     shift
     "$prog" "$work/$name.json" "$cap" "$@" 2>"$work/$name.stderr" || { echo "FAIL: run $name"; cat "$work/$name.stderr"; exit 1; }
@@ -35,6 +35,11 @@ run quic 0x1 quic=1
 run type2 0x1 type=2
 # Bits OR'd with options: tls from the bitmask, wht from an option.
 run both 0x9 wht=1
+# A bound on the flow records: the oldest flows of joy-sample.pcap (20
+# records without it, 53 with max_records=2) are printed early, marked "m".
+cap=$JOY_SHARED/pcaps/joy-sample.pcap
+run many 0x1
+run maxrec 0x1 max_records=2
 
 python3 - "$work" <<'PY' || rc=1
 import json, sys
@@ -74,6 +79,12 @@ cfg, _ = load("type2")
 check(cfg.get("type") == 2, f"type2: type {cfg.get('type')}, want 2 (an option wins over joy_init.type)")
 has("both", "wht", "wht")
 has("both", "tls", "tls")
+_, many = load("many")
+cfg, maxrec = load("maxrec")
+m = sum(1 for r in maxrec if r.get("expire_type") == "m")
+check(not any(r.get("expire_type") == "m" for r in many), "many: a record marked m without max_records")
+check(m > 10, f"maxrec: {m} records marked m with max_records=2")
+check(len(maxrec) >= len(many), f"maxrec: {len(maxrec)} records, fewer than the {len(many)} without the bound")
 for f in fails:
     print("FAIL:", f)
 sys.exit(1 if fails else 0)
