@@ -75,6 +75,10 @@ int joy_initialize(struct joy_init *data, char *output_dir, char *output_file, c
 
 void joy_print_config(int format) { goJoyPrintConfig(format); }
 
+int joy_set_option(const char *name, const char *value) {
+    return goJoySetOption((char *)name, (char *)value);
+}
+
 int joy_anon_subnets(char *anon_file) { return goJoyAnonSubnets(anon_file); }
 
 int joy_anon_http_usernames(char *anon_http_file) { return goJoyAnonUsernames(anon_http_file); }

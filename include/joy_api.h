@@ -172,6 +172,26 @@ struct joy_counters {
  * Returns 0 on success, 1 on failure (not initialized, bad index, NULL). */
 extern int joy_get_counters(unsigned int index, struct joy_counters *counters);
 
+/*
+ * Extension (issue #14): options by name, before joy_initialize.
+ */
+
+/* Set one option by the joy command's name and value, as on its command
+ * line (name=value): every protocol and feature of the configuration
+ * record by its name ("wht", "ppi", "salt", "quic", "hd", "payload",
+ * "dns", ... and any added later), and "num_pkts", "type", "idp",
+ * "max_records", "format". Call it before joy_initialize; the options
+ * apply to the configuration joy_initialize makes (and to any later
+ * re-initialization), in the order set, a later value winning:
+ *   - an option set here wins over joy_init's type and idp;
+ *   - the bits of joy_init.bitmask are OR'd in: a set bit turns its
+ *     feature on (hd to 1 unless an option gave it a length), a clear bit
+ *     leaves the option's value.
+ * After joy_initialize the configuration is read-only: the call fails.
+ * An unknown name, a value the option does not take, or a NULL pointer
+ * is logged (one line) and fails. Returns 0 on success, 1 on failure. */
+extern int joy_set_option(const char *name, const char *value);
+
 #ifdef __cplusplus
 }
 #endif

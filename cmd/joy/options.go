@@ -2,14 +2,13 @@ package main
 
 import (
 	"fmt"
-	"github.com/gojoy/libjoy/joy/registry"
 	"io"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/gojoy/libjoy/joy"
-	"github.com/gojoy/libjoy/joy/config"
+	"github.com/gojoy/libjoy/joy/registry"
 )
 
 // settings is everything the command line and a -x file can set. The
@@ -70,13 +69,15 @@ func defaultSettings() *settings {
 	}
 }
 
-type kind int
+// kind is what an option takes; its values are checked by
+// registry.Option.Check, the one parser of option values.
+type kind = registry.Kind
 
 const (
-	kFlag   kind = iota // 0 or 1; a bare name in a -x file means 1
-	kNumber             // an unsigned number in [min, max]
-	kString             // any text; "none" unsets it, as in the original
-	kEnum               // one of values
+	kFlag   = registry.KindFlag   // 0 or 1; a bare name in a -x file means 1
+	kNumber = registry.KindNumber // an unsigned number in [min, max]
+	kString = registry.KindString // any text; "none" unsets it, as in the original
+	kEnum   = registry.KindEnum   // one of values
 )
 
 // option is one entry of the option table: its name, what it takes, its
@@ -127,8 +128,7 @@ var generalOptions = []option{
 		field: func(s *settings) any { return &s.anon }},
 	{name: "retain", kind: kFlag, help: "keep the local copy of a file after its upload",
 		field: func(s *settings) any { return &s.retain }},
-	{name: "preemptive_timeout", kind: kFlag, help: "check the active timeout when a packet arrives, so a flow ends at it",
-		field: func(s *settings) any { return &s.cfg.PreemptiveTimeout }},
+	cfgOption("preemptive_timeout"),
 	{name: "nfv9_port", kind: kNumber, max: maxPort, arg: "N", help: "collect NetFlow v9 (RFC 3954) on UDP port N and print each record as a JSON line",
 		field: func(s *settings) any { return &s.nfv9Port }},
 	{name: "ipfix_collect_port", kind: kNumber, max: maxPort, arg: "N", help: "collect IPFIX on UDP port N and print what arrives as JSON lines",
@@ -146,8 +146,7 @@ var generalOptions = []option{
 			s.cfg.IPFIXExport, s.cfg.IPFIXHost, s.exportHostSeen = true, v, true
 			return nil
 		}},
-	{name: "format", kind: kEnum, values: formatNames(), arg: "name", ext: true, help: "output format: json (Joy JSON lines, the default), csv or parquet; without it\nthe output file's suffix decides (.csv, .parquet)",
-		field: func(s *settings) any { return &s.cfg.Format }},
+	cfgOption("format"),
 	{name: "ipfix_export_template", kind: kEnum, values: []string{"simple", "idp"}, arg: "type", help: "IPFIX template: simple (5-tuple, counters, times) or idp (also the\ninitial data packet; turns idp on)",
 		field: func(s *settings) any { return &s.exportTemplate }},
 	{name: "aux_resource_path", kind: kString, arg: "P", help: "directory of auxiliary resources (relative model=, cdist=, anon=, useranon=\nand label= files are looked up there when not found as given)",
@@ -166,12 +165,7 @@ var generalOptions = []option{
 		field: func(s *settings) any { return &s.live.StatsEvery }},
 	{name: "progress", kind: kFlag, ext: true, help: "progress line on standard error for capture files (default: on when it\nis a terminal)",
 		set: func(s *settings, v string) error { s.progress = int(v[0] - '0'); return nil }},
-	{name: "max_records", kind: kNumber, max: 1<<31 - 1, arg: "N", ext: true, help: "at most N flow records in memory; the oldest flows are printed early\nwith \"expire_type\":\"m\" (default 800000, about 1 GB)",
-		set: func(s *settings, v string) error {
-			n, _ := strconv.ParseUint(v, 10, 32)
-			s.cfg.MaxRecords = int(n)
-			return nil
-		}},
+	cfgOption("max_records"),
 	{name: "update_interval", kind: kNumber, min: 1, max: 1 << 31, arg: "S", ext: true, help: "fetch URLmodel and URLlabel again every S seconds (default 86400)",
 		field: func(s *settings) any { return &s.updateEvery }},
 	{name: "cpuprofile", kind: kString, arg: "F", ext: true, help: "write a Go CPU profile of the run to F (go tool pprof)",
@@ -183,32 +177,18 @@ var generalOptions = []option{
 var dataOptions = []option{
 	{name: "bpf", kind: kString, arg: "expression", help: "only process packets matching the BPF expression (tcpdump syntax)",
 		field: func(s *settings) any { return &s.live.BPF }},
-	{name: "zeros", kind: kFlag, help: "include zero-length packets (e.g. ACKs) in the packet list",
-		field: func(s *settings) any { return &s.cfg.Zeros }},
-	{name: "retrans", kind: kFlag, help: "include TCP retransmissions in the packet list",
-		field: func(s *settings) any { return &s.cfg.Retrans }},
-	{name: "bidir", kind: kFlag, help: "merge the two directions of a flow into one record",
-		field: func(s *settings) any { return &s.cfg.Bidir }},
-	{name: "dist", kind: kFlag, help: "byte distribution array with its mean and standard deviation",
-		field: func(s *settings) any { return &s.cfg.Dist }},
+	cfgOption("zeros"),
+	cfgOption("retrans"),
+	cfgOption("bidir"),
+	cfgOption("dist"),
 	{name: "cdist", kind: kString, arg: "F", help: "compact byte distribution with the map in file F (\"byte<TAB>bucket\" lines)",
 		field: func(s *settings) any { return &s.cdist }},
-	{name: "entropy", kind: kFlag, help: "entropy of the payload bytes",
-		field: func(s *settings) any { return &s.cfg.Entropy }},
-	{name: "exe", kind: kFlag, help: "for TCP flows of this host, the local process (from /proc; Linux)",
-		field: func(s *settings) any { return &s.cfg.Exe }},
-	{name: "classify", kind: kFlag, help: "score flows with the logistic-regression classifier (\"p_malware\")",
-		field: func(s *settings) any { return &s.cfg.Classify }},
-	{name: "num_pkts", kind: kNumber, max: 200, arg: "N", help: "report on at most N packets per flow (0 <= N <= 200; shown in the\nconfiguration record)",
-		field: func(s *settings) any { return &s.cfg.NumPkts }},
-	{name: "type", kind: kNumber, min: 1, max: 2, arg: "T", help: "message type: 1 = SPLT (packet lengths and times), 2 = SALT",
-		field: func(s *settings) any { return &s.cfg.Type }},
-	{name: "idp", kind: kNumber, max: config.MaxIDP, arg: "N", help: "report N bytes (at most 1500) of the initial data packet of each direction",
-		set: func(s *settings, v string) error {
-			n, _ := strconv.ParseUint(v, 10, 32)
-			s.cfg.IDP, s.cfg.ReportIDP = uint(n), n > 0
-			return nil
-		}},
+	cfgOption("entropy"),
+	cfgOption("exe"),
+	cfgOption("classify"),
+	cfgOption("num_pkts"),
+	cfgOption("type"),
+	cfgOption("idp"),
 	{name: "label", kind: kString, arg: "L:F", help: "add label L to addresses in the subnets listed in file F (repeatable)",
 		set: func(s *settings, v string) error {
 			if name, path, ok := strings.Cut(v, ":"); !ok || name == "" || path == "" {
@@ -227,8 +207,7 @@ var dataOptions = []option{
 			s.model = v
 			return nil
 		}},
-	{name: "hd", kind: kNumber, max: 32, arg: "N", help: "header description over the first N (at most 32) payload bytes",
-		field: func(s *settings) any { return &s.cfg.HD }},
+	cfgOption("hd"),
 	{name: "URLlabel", kind: kString, arg: "URL", help: "fetch a subnet list from URL at start and then every update_interval,\nand label its addresses \"malware\"",
 		field: func(s *settings) any { return &s.urlLabel }},
 	{name: "useranon", kind: kString, arg: "F", help: "pseudonymize the user names listed in file F in HTTP request URIs",
@@ -244,15 +223,22 @@ var dataOptions = []option{
 var protocolOptions = func() []option {
 	var opts []option
 	for i := range registry.Modules {
-		e := &registry.Modules[i]
-		opts = append(opts, option{name: e.Name, kind: kFlag, help: e.Help,
-			set: func(s *settings, v string) error {
-				e.Set(&s.cfg, map[string]uint{"0": 0, "1": 1}[v])
-				return nil
-			}})
+		opts = append(opts, cfgOption(registry.Modules[i].Name))
 	}
 	return opts
 }()
+
+// cfgOption is the option of the configuration named name (joy.ConfigOptions,
+// shared with the C library's joy_set_option): what it takes, its help and
+// where it goes are defined there once.
+func cfgOption(name string) option {
+	o := joy.LookupOption(name)
+	if o == nil {
+		panic("no configuration option " + name)
+	}
+	return option{name: o.Name, kind: o.Kind, min: o.Min, max: o.Max, values: o.Values, arg: o.Arg, help: o.Help, ext: o.Ext,
+		set: func(s *settings, v string) error { o.Set(&s.cfg, v); return nil }}
+}
 
 func setExportPort(s *settings, v string) error {
 	n, _ := strconv.ParseUint(v, 10, 32)
@@ -283,20 +269,9 @@ func usagef(format string, args ...any) error {
 	return &usageError{fmt.Sprintf(format, args...)}
 }
 
-// allowed describes the values an option takes, for messages.
-func (o *option) allowed() string {
-	switch o.kind {
-	case kFlag:
-		return "0 or 1"
-	case kNumber:
-		if o.max == o.min+1 {
-			return fmt.Sprintf("%d or %d", o.min, o.max)
-		}
-		return fmt.Sprintf("a whole number from %d to %d", o.min, o.max)
-	case kEnum:
-		return "one of " + strings.Join(o.values, ", ")
-	}
-	return "a value"
+// spec is the option's description for registry.Option's checks.
+func (o *option) spec() registry.Option {
+	return registry.Option{Name: o.name, Kind: o.kind, Min: o.min, Max: o.max, Values: o.values, Arg: o.arg}
 }
 
 // apply sets option name to value. bare is a -x line with a name and no
@@ -314,34 +289,10 @@ func (s *settings) apply(name, value string, bare bool) error {
 		}
 		value = "1"
 	}
-	bad := func() error {
-		return usagef("%s=%s: %s must be %s", name, value, name, o.allowed())
-	}
-	switch o.kind {
-	case kFlag:
-		if value != "0" && value != "1" {
-			return bad()
-		}
-	case kNumber:
-		n, err := strconv.ParseUint(value, 10, 32)
-		if err != nil || uint(n) < o.min || uint(n) > o.max {
-			return bad()
-		}
-	case kEnum:
-		ok := false
-		for _, v := range o.values {
-			ok = ok || v == value
-		}
-		if !ok {
-			return bad()
-		}
-	case kString:
-		if value == "" {
-			return usagef("%s=: %s needs a value (%s=%s)", name, name, name, o.argText())
-		}
-		if value == "none" { // the original's way to unset a string
-			value = ""
-		}
+	spec := o.spec()
+	value, err := spec.Check(value)
+	if err != nil {
+		return usagef("%v", err)
 	}
 	if o.set != nil {
 		if err := o.set(s, value); err != nil {
@@ -364,15 +315,8 @@ func (s *settings) apply(name, value string, bare bool) error {
 }
 
 func (o *option) argText() string {
-	switch {
-	case o.kind == kFlag:
-		return "1"
-	case o.kind == kEnum:
-		return strings.Join(o.values, "|")
-	case o.arg != "":
-		return o.arg
-	}
-	return "N"
+	spec := o.spec()
+	return spec.ArgText()
 }
 
 // suggest names a known option that the unknown one starts with or that
@@ -434,13 +378,4 @@ Options marked + are this implementation's additions.
 	section("Data feature options", dataOptions)
 	section("Protocol and feature modules", protocolOptions)
 	fmt.Fprint(w, "Exit status: 0 if no errors; 1 if input, output or upload failed; 2 for bad options.\n")
-}
-
-// formatNames are the output formats joy knows (joy.Formats).
-func formatNames() []string {
-	var names []string
-	for _, d := range joy.Formats {
-		names = append(names, d.Name)
-	}
-	return names
 }

@@ -272,3 +272,19 @@ func (c *Config) AppendTerminal(b []byte, modules []Setting, anonSubnets []strin
 	}
 	return b
 }
+
+// Clone returns a copy of c that shares nothing changeable with it: the
+// label list and the settings map are copied; the loaded objects (model,
+// anonymizers, labels, compact map) are shared, since they are never
+// changed once made (a change makes a new one).
+func (c *Config) Clone() *Config {
+	n := *c
+	n.Labels = append([]string(nil), c.Labels...)
+	if c.Settings != nil {
+		n.Settings = make(map[string]uint, len(c.Settings))
+		for k, v := range c.Settings {
+			n.Settings[k] = v
+		}
+	}
+	return &n
+}

@@ -18,7 +18,9 @@
 package registry
 
 import (
+	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/dhcp"
@@ -66,6 +68,9 @@ type Entry struct {
 	// Original marks the original's configuration record keys, printed
 	// always; others are printed only when on.
 	Original bool
+	// Max is the largest value of a Number entry as an option (hd=N);
+	// 0: the option takes 0 or 1, like a flag.
+	Max uint
 }
 
 // Modules are the per-flow modules in the order the original prints them
@@ -90,14 +95,14 @@ var Modules = []Entry{
 // in its fixed engine section.
 var Features = []Entry{
 	{Name: "bidir", Help: "merge the two directions of a flow into one record", Bit: config.BidirOn, Flag: func(c *config.Config) *bool { return &c.Bidir }},
-	{Name: "zeros", Help: "include zero-length packets in the packet list", Bit: config.ZeroOn, Flag: func(c *config.Config) *bool { return &c.Zeros }},
-	{Name: "retrans", Help: "process TCP retransmissions as normal packets", Bit: config.RetransOn, Flag: func(c *config.Config) *bool { return &c.Retrans }},
-	{Name: "preemptive_timeout", Help: "print a flow as soon as it passes the active timeout", Bit: config.PreemptiveOn, Flag: func(c *config.Config) *bool { return &c.PreemptiveTimeout }},
-	{Name: "dist", Help: "byte distribution with its mean and standard deviation", Bit: config.ByteDistOn, Flag: func(c *config.Config) *bool { return &c.Dist }},
+	{Name: "zeros", Help: "include zero-length packets (e.g. ACKs) in the packet list", Bit: config.ZeroOn, Flag: func(c *config.Config) *bool { return &c.Zeros }},
+	{Name: "retrans", Help: "include TCP retransmissions in the packet list", Bit: config.RetransOn, Flag: func(c *config.Config) *bool { return &c.Retrans }},
+	{Name: "preemptive_timeout", Help: "check the active timeout when a packet arrives, so a flow ends at it", Bit: config.PreemptiveOn, Flag: func(c *config.Config) *bool { return &c.PreemptiveTimeout }},
+	{Name: "dist", Help: "byte distribution array with its mean and standard deviation", Bit: config.ByteDistOn, Flag: func(c *config.Config) *bool { return &c.Dist }},
 	{Name: "entropy", Help: "entropy of the payload bytes", Bit: config.EntropyOn, Flag: func(c *config.Config) *bool { return &c.Entropy }},
-	{Name: "hd", Help: "header description over the first N payload bytes", Value: Number, Bit: config.HeaderOn, Num: func(c *config.Config) *uint { return &c.HD }},
+	{Name: "hd", Help: "header description over the first N (at most 32) payload bytes", Value: Number, Max: 32, Bit: config.HeaderOn, Num: func(c *config.Config) *uint { return &c.HD }},
 	{Name: "classify", Help: "score flows with the logistic-regression classifier (\"p_malware\")", Bit: config.ClassifyOn, Flag: func(c *config.Config) *bool { return &c.Classify }},
-	{Name: "exe", Help: "for TCP flows of this host, the local process from /proc (Linux)", Bit: config.ExeOn, Flag: func(c *config.Config) *bool { return &c.Exe }},
+	{Name: "exe", Help: "for TCP flows of this host, the local process (from /proc; Linux)", Bit: config.ExeOn, Flag: func(c *config.Config) *bool { return &c.Exe }},
 	{Name: "ipfix_export", Help: "export every flow over IPFIX/UDP (C bitmask only; the CLI sets it from ipfix_export_remote_host/port)", Bit: config.IPFIXExportOn, Flag: func(c *config.Config) *bool { return &c.IPFIXExport }},
 }
 
@@ -196,40 +201,127 @@ func AppendConfigTerminal(b []byte, cfg *config.Config, anonSubnets []string) []
 	return cfg.AppendTerminal(b, Settings(cfg), anonSubnets)
 }
 
-// Option is what a command line needs to offer one entry as name=value.
+// Kind is what an option takes on a command line or through
+// joy_set_option.
+type Kind uint8
+
+const (
+	// KindFlag is 0 or 1 (a bare name in a -x file means 1).
+	KindFlag Kind = iota
+	// KindNumber is a whole number in [Min, Max].
+	KindNumber
+	// KindString is any text; "none" unsets it, as in the original.
+	KindString
+	// KindEnum is one of Values.
+	KindEnum
+)
+
+// Option is one name=value option: what it takes and where it goes. It
+// is the one parser of option values, shared by the joy command
+// (cmd/joy/options.go), the Go API (joy.SetOption) and the C library
+// (joy_set_option).
 type Option struct {
-	Name  string
-	Help  string
-	Value Value
-	// Set parses value and stores it in cfg.
-	Set func(cfg *config.Config, value string) error
+	Name     string
+	Help     string // help text; lines after the first are continuations
+	Arg      string // placeholder in the help text
+	Kind     Kind
+	Min, Max uint     // KindNumber
+	Values   []string // KindEnum
+	Ext      bool     // an extension of this implementation (not in the original)
+	// Set stores a value that Check accepted.
+	Set func(cfg *config.Config, value string)
 }
 
-// Options returns the command line options of every entry that a command
-// line can set (engine features, then modules in print order; "example"
-// and "ipfix_export", which the command line does not take as such, are
-// left out). A command line's option table can take them as they are:
-//
-//	for _, o := range registry.Options() { table[o.Name] = o.Set }
+// Allowed describes the values o takes, for messages.
+func (o *Option) Allowed() string {
+	switch o.Kind {
+	case KindFlag:
+		return "0 or 1"
+	case KindNumber:
+		if o.Max == o.Min+1 {
+			return fmt.Sprintf("%d or %d", o.Min, o.Max)
+		}
+		return fmt.Sprintf("a whole number from %d to %d", o.Min, o.Max)
+	case KindEnum:
+		return "one of " + strings.Join(o.Values, ", ")
+	}
+	return "a value"
+}
+
+// ArgText is the placeholder of o's value in help and messages.
+func (o *Option) ArgText() string {
+	switch {
+	case o.Kind == KindFlag:
+		return "1"
+	case o.Kind == KindEnum:
+		return strings.Join(o.Values, "|")
+	case o.Arg != "":
+		return o.Arg
+	}
+	return "N"
+}
+
+// Check validates value for o and returns it as Set takes it ("none" of
+// a string is ""). The error is one line naming the option and what it
+// takes.
+func (o *Option) Check(value string) (string, error) {
+	bad := func() (string, error) {
+		return "", fmt.Errorf("%s=%s: %s must be %s", o.Name, value, o.Name, o.Allowed())
+	}
+	switch o.Kind {
+	case KindFlag:
+		if value != "0" && value != "1" {
+			return bad()
+		}
+	case KindNumber:
+		n, err := strconv.ParseUint(value, 10, 32)
+		if err != nil || uint(n) < o.Min || uint(n) > o.Max {
+			return bad()
+		}
+	case KindEnum:
+		ok := false
+		for _, v := range o.Values {
+			ok = ok || v == value
+		}
+		if !ok {
+			return bad()
+		}
+	case KindString:
+		if value == "" {
+			return "", fmt.Errorf("%s=: %s needs a value (%s=%s)", o.Name, o.Name, o.Name, o.ArgText())
+		}
+		if value == "none" { // the original's way to unset a string
+			value = ""
+		}
+	}
+	return value, nil
+}
+
+// ParseNumber is value (checked for a KindNumber or KindFlag option) as
+// a number.
+func ParseNumber(value string) uint {
+	n, _ := strconv.ParseUint(value, 10, 32)
+	return uint(n)
+}
+
+// Options returns the option of every entry (engine features, then
+// modules in print order; "example" included, which the original accepts
+// and lists). A flag, and a number entry without a Max (payload: the
+// original parsed it as a flag), takes 0 or 1; hd takes 0 to its Max.
+// "ipfix_export" is an option of the library only (the joy command sets
+// it from ipfix_export_remote_host/port): the command leaves it out.
 func Options() []Option {
 	var opts []Option
-	for _, list := range [][]Entry{Features, Modules} {
+	for li, list := range [][]Entry{Features, Modules} {
 		for i := range list {
 			e := &list[i]
-			if e.Name == "example" || e.Name == "ipfix_export" {
-				continue
+			o := Option{Name: e.Name, Help: e.Help, Kind: KindFlag, Ext: li == 1 && !e.Original,
+				Set: func(cfg *config.Config, v string) { e.Set(cfg, ParseNumber(v)) }}
+			if e.Value == Number && e.Max > 0 {
+				o.Kind, o.Max, o.Arg = KindNumber, e.Max, "N"
 			}
-			opts = append(opts, Option{Name: e.Name, Help: e.Help, Value: e.Value, Set: e.parseSet})
+			opts = append(opts, o)
 		}
 	}
 	return opts
-}
-
-func (e *Entry) parseSet(cfg *config.Config, value string) error {
-	n, err := strconv.ParseUint(value, 10, 32)
-	if err != nil {
-		return err
-	}
-	e.Set(cfg, uint(n))
-	return nil
 }

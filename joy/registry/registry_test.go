@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/gojoy/libjoy/joy/config"
@@ -111,22 +112,37 @@ func TestOptions(t *testing.T) {
 	for _, o := range opts {
 		byName[o.Name] = o
 	}
-	for _, n := range []string{"bidir", "dns", "tls", "http", "payload", "hd", "ppi", "salt"} {
-		if _, ok := byName[n]; !ok {
-			t.Errorf("option %q missing", n)
+	// Every entry is an option, the ones added later too.
+	for _, list := range [][]Entry{Features, Modules} {
+		for _, e := range list {
+			if _, ok := byName[e.Name]; !ok {
+				t.Errorf("option %q missing", e.Name)
+			}
 		}
 	}
-	if _, ok := byName["example"]; ok {
-		t.Error("example is offered")
+	set := func(name, value string) (*config.Config, error) {
+		var c config.Config
+		o := byName[name]
+		v, err := o.Check(value)
+		if err == nil {
+			o.Set(&c, v)
+		}
+		return &c, err
 	}
-	var c config.Config
-	if err := byName["dns"].Set(&c, "1"); err != nil || !c.DNS {
+	if c, err := set("dns", "1"); err != nil || !c.DNS {
 		t.Errorf("dns=1: %v, DNS=%v", err, c.DNS)
 	}
-	if err := byName["payload"].Set(&c, "5"); err != nil || c.Payload != 5 {
-		t.Errorf("payload=5: %v, Payload=%d", err, c.Payload)
+	if c, err := set("hd", "16"); err != nil || c.HD != 16 {
+		t.Errorf("hd=16: %v, HD=%d", err, c.HD)
 	}
-	if err := byName["tls"].Set(&c, "yes"); err == nil {
-		t.Error("tls=yes accepted")
+	if c, err := set("quic", "1"); err != nil || c.Settings["quic"] != 1 {
+		t.Errorf("quic=1: %v, Settings=%v", err, c.Settings)
+	}
+	for _, bad := range [][2]string{{"tls", "yes"}, {"tls", "2"}, {"payload", "5"}, {"hd", "33"}, {"hd", "-1"}} {
+		if _, err := set(bad[0], bad[1]); err == nil {
+			t.Errorf("%s=%s accepted", bad[0], bad[1])
+		} else if want := bad[0] + "=" + bad[1] + ": " + bad[0] + " must be"; !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("%s=%s: %q, want it to start with %q", bad[0], bad[1], err, want)
+		}
 	}
 }
