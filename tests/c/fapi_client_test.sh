@@ -24,7 +24,8 @@ bin=$outdir/client697_$prog.$run # one per run: CTest may run them in parallel
     { cat "$bin.cc.log"; echo "FAIL: $prog.c does not compile against include/joy_api.h"; exit 1; }
 
 if [ "$run" != joy_api_test2 ]; then
-    exec bash "$here/fapi_test.sh" "$bin" "$embed" "$outdir" "$run" "$kind"
+    # Its own output directory: fapi_$run writes $outdir/fapi-$run, and CTest may run both at once.
+    exec bash "$here/fapi_test.sh" "$bin" "$embed" "$outdir/client697" "$run" "$kind"
 fi
 unshare -n true 2>/dev/null || skip "unshare -n is not permitted here (needed to keep the IPFIX export off the network)"
 work=$outdir/client697-$run
