@@ -36,7 +36,6 @@ FILE *joy45_stderr(void);
 import "C"
 
 import (
-	"compress/gzip"
 	"fmt"
 	"io"
 	"net/netip"
@@ -110,6 +109,7 @@ type library struct {
 	logf       *C.FILE
 	logOwned   bool
 	ctx        []*context
+	seq        atomic.Uint32 // numbers the max_records files of all contexts
 }
 
 type context struct {
@@ -117,8 +117,9 @@ type context struct {
 	out    io.Writer
 	closer []func() error
 	view   *C.struct_joy45_view
-	busy   bool // a callback walk is running
-	closed bool // joy_context_cleanup was called
+	files  *joy.Files45 // max_records: the rotating output (nil: one file)
+	busy   bool         // a callback walk is running
+	closed bool         // joy_context_cleanup was called
 }
 
 var current atomic.Pointer[library]
@@ -309,26 +310,29 @@ func go45Initialize(d *C.joy_init_t, outputDir, outputFile, logfile *C.char) (rc
 	l.inact, l.act = uint(d.inact_timeout), uint(d.act_timeout)
 	l.cfg.OutputDir = dir
 	l.cfg.Output = name
-	if d.max_records > 0 {
-		l.log.Logf(logx.Warn, "joy_initialize: max_records %d: output files are not rotated by this library; one file per context", uint32(d.max_records))
-	}
 	for i := 0; i < n; i++ {
-		path := dir + name
-		if n > 1 {
-			path = fmt.Sprintf("%s%s.ctx%d.gz", dir, name, i)
-		}
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-		if err != nil {
-			l.log.Logf(logx.Err, "could not open output file %s (%v)", path, err)
-			l.release()
-			return
-		}
-		x := &context{closer: []func() error{f.Close}}
-		x.out = f
-		if strings.HasSuffix(path, ".gz") {
-			z := gzip.NewWriter(f)
-			x.out = z
-			x.closer = []func() error{z.Close, f.Close}
+		base := joy.ContextBase45(dir, name, i, n)
+		x := &context{}
+		if d.max_records > 0 {
+			files, err := joy.OpenFiles45(base, uint64(d.max_records), &l.seq, nil)
+			if err != nil {
+				l.log.Logf(logx.Err, "%v", err)
+				l.release()
+				return
+			}
+			x.files, x.out, x.closer = files, files, []func() error{files.Close}
+		} else {
+			path := base
+			if n > 1 {
+				path += ".gz"
+			}
+			out, closers, err := joy.OpenOutput45(path)
+			if err != nil {
+				l.log.Logf(logx.Err, "%v", err)
+				l.release()
+				return
+			}
+			x.out, x.closer = out, closers
 		}
 		l.addContext(x)
 	}
@@ -856,8 +860,20 @@ func go45PrintFlowData(index C.int, typ C.int) {
 	if l == nil {
 		return
 	}
-	if x := l.context(int(index), "joy_print_flow_data"); x != nil {
-		x.c.PrintFlows(typ != C.JOY_EXPIRED_FLOWS)
+	x := l.context(int(index), "joy_print_flow_data")
+	if x == nil {
+		return
+	}
+	x.c.PrintFlows(typ != C.JOY_EXPIRED_FLOWS)
+	if x.files == nil {
+		return
+	}
+	rotated, err := x.files.Printed(x.c.Stats().FlowsPrinted)
+	if err != nil {
+		l.log.Logf(logx.Err, "joy_print_flow_data: rolling the output file of context %d: %v", int(index), err)
+	}
+	if rotated {
+		x.c.WriteLine(l.cfg.AppendJSON45(nil))
 	}
 }
 
