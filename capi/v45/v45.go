@@ -189,6 +189,7 @@ func (l *library) context(index int, what string) *context {
 func configure(cfg *config.Config, d *C.joy_init_t) {
 	mask := uint32(d.bitmask)
 	on := func(bit uint32) bool { return mask&bit != 0 }
+	cfg.Record45 = true
 	cfg.Type = 1
 	cfg.Verbosity = uint(d.verbosity)
 	cfg.NumPkts = 50
