@@ -61,31 +61,6 @@ func main() {}
 // MaxContexts is Joy 4.5's MAX_LIB_CONTEXTS.
 const MaxContexts = 64
 
-// The 4.5 bitmask (include/joy4/joy_api.h).
-const (
-	bidirOn = 1 << iota
-	dnsOn
-	sshOn
-	tlsOn
-	dhcpOn
-	httpOn
-	ikeOn
-	payloadOn
-	exeOn
-	zeroOn
-	retransOn
-	byteDistOn
-	entropyOn
-	classifyOn
-	headerOn
-	preemptiveOn
-	idpOn
-	ipfixExportOn
-	ppiOn
-	saltOn
-	retainLocalOn
-)
-
 type library struct {
 	cfg        config.Config
 	inact, act uint // joy_init_t's timeouts, seconds (0: default)
@@ -171,68 +146,24 @@ func (l *library) context(index int, what string) *context {
 
 // configure fills cfg from a joy_init_t.
 func configure(cfg *config.Config, d *C.joy_init_t) {
-	mask := uint32(d.bitmask)
-	on := func(bit uint32) bool { return mask&bit != 0 }
-	cfg.Record45 = true
-	cfg.Type = 1
-	cfg.Verbosity = uint(d.verbosity)
-	cfg.NumPkts = 50
-	if n := uint(d.num_pkts); n > 0 && n < 200 {
-		cfg.NumPkts = n
+	in := joy.Init45{
+		Verbosity:  uint(d.verbosity),
+		NumPkts:    uint(d.num_pkts),
+		MaxRecords: uint(d.max_records),
+		IDP:        uint(d.idp),
+		Bitmask:    uint32(d.bitmask),
+		IPFIXPort:  uint(d.ipfix_port),
 	}
-	cfg.Count = uint(d.max_records)
-	cfg.Bidir = on(bidirOn)
-	cfg.DNS = on(dnsOn)
-	cfg.SSH = on(sshOn)
-	cfg.TLS = on(tlsOn)
-	cfg.DHCP = on(dhcpOn)
-	cfg.HTTP = on(httpOn)
-	cfg.IKE = on(ikeOn)
-	if on(payloadOn) {
-		cfg.Payload = 1
-	}
-	cfg.Exe = on(exeOn)
-	cfg.Zeros = on(zeroOn)
-	cfg.Retrans = on(retransOn)
-	cfg.Dist = on(byteDistOn)
-	cfg.Entropy = on(entropyOn)
-	cfg.Classify = on(classifyOn)
-	if on(headerOn) {
-		cfg.HD = 1
-	}
-	cfg.PreemptiveTimeout = on(preemptiveOn)
-	cfg.PPI = on(ppiOn)
-	cfg.Salt = on(saltOn)
-	if on(retainLocalOn) {
-		cfg.Retain = 1
-	}
-	if on(idpOn) {
-		cfg.ReportIDP = true
-		cfg.IDP = config.DefaultIDP
-		if d.idp > 0 {
-			cfg.IDP = uint(d.idp)
-		}
-	}
-	if on(ipfixExportOn) {
-		cfg.IPFIXExport = true
-		cfg.IPFIXHost = "127.0.0.1"
-		if d.ipfix_host != nil {
-			cfg.IPFIXHost = C.GoString(d.ipfix_host)
-		}
-		cfg.IPFIXPort = C.DEFAULT_IPFIX_EXPORT_PORT
-		if d.ipfix_port > 0 {
-			cfg.IPFIXPort = uint(d.ipfix_port)
-		}
-		if !cfg.ReportIDP {
-			cfg.IDP = C.DEFAULT_IDP_SIZE
-		}
+	if d.ipfix_host != nil {
+		in.IPFIXHost = C.GoString(d.ipfix_host)
 	}
 	if d.upload_srvname != nil {
-		cfg.Upload = C.GoString(d.upload_srvname)
+		in.Upload = C.GoString(d.upload_srvname)
 	}
 	if d.upload_keyfile != nil {
-		cfg.Keyfile = C.GoString(d.upload_keyfile)
+		in.Keyfile = C.GoString(d.upload_keyfile)
 	}
+	in.Configure(cfg)
 }
 
 func contextCount(d *C.joy_init_t, log *logx.Logger) (int, bool) {
