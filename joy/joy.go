@@ -109,6 +109,7 @@ func NewContext(cfg *Config, out io.Writer, log *logx.Logger) *Context {
 	c := &Context{cfg: cfg, log: log, out: out, buf: make([]byte, 0, 64<<10), errLogged: new(atomic.Bool)}
 	c.dec = decode.NewDecoder(decode.LinkEthernet)
 	opts := flow.Options{
+		Record45:          cfg.Record45,
 		Bidir:             cfg.Bidir,
 		Zeros:             cfg.Zeros,
 		Retrans:           cfg.Retrans,

@@ -36,7 +36,6 @@ FILE *joy45_stderr(void);
 import "C"
 
 import (
-	"compress/gzip"
 	"fmt"
 	"io"
 	"net/netip"
@@ -54,7 +53,6 @@ import (
 	"github.com/gojoy/libjoy/joy/label"
 	"github.com/gojoy/libjoy/joy/logx"
 	"github.com/gojoy/libjoy/joy/registry"
-	"github.com/gojoy/libjoy/joy/salt"
 	"github.com/gojoy/libjoy/joy/tls"
 )
 
@@ -63,46 +61,6 @@ func main() {}
 // MaxContexts is Joy 4.5's MAX_LIB_CONTEXTS.
 const MaxContexts = 64
 
-// The 4.5 bitmask (include/joy4/joy_api.h).
-const (
-	bidirOn = 1 << iota
-	dnsOn
-	sshOn
-	tlsOn
-	dhcpOn
-	httpOn
-	ikeOn
-	payloadOn
-	exeOn
-	zeroOn
-	retransOn
-	byteDistOn
-	entropyOn
-	classifyOn
-	headerOn
-	preemptiveOn
-	idpOn
-	ipfixExportOn
-	ppiOn
-	saltOn
-	retainLocalOn
-)
-
-// Marks of what a callback has seen (the JOY_*_PROCESSED bits).
-const (
-	extIDP  flow.Ext = 1 << 0
-	extTLS  flow.Ext = 1 << 1
-	extSALT flow.Ext = 1 << 2
-	extSPLT flow.Ext = 1 << 3
-	extBD   flow.Ext = 1 << 4
-)
-
-// The original's readiness thresholds (joy_get_feature_counts).
-const (
-	readyPackets = 10
-	readyOctets  = 4000
-)
-
 type library struct {
 	cfg        config.Config
 	inact, act uint // joy_init_t's timeouts, seconds (0: default)
@@ -110,6 +68,7 @@ type library struct {
 	logf       *C.FILE
 	logOwned   bool
 	ctx        []*context
+	seq        atomic.Uint32 // numbers the max_records files of all contexts
 }
 
 type context struct {
@@ -117,8 +76,9 @@ type context struct {
 	out    io.Writer
 	closer []func() error
 	view   *C.struct_joy45_view
-	busy   bool // a callback walk is running
-	closed bool // joy_context_cleanup was called
+	files  *joy.Files45 // max_records: the rotating output (nil: one file)
+	busy   bool         // a callback walk is running
+	closed bool         // joy_context_cleanup was called
 }
 
 var current atomic.Pointer[library]
@@ -186,67 +146,24 @@ func (l *library) context(index int, what string) *context {
 
 // configure fills cfg from a joy_init_t.
 func configure(cfg *config.Config, d *C.joy_init_t) {
-	mask := uint32(d.bitmask)
-	on := func(bit uint32) bool { return mask&bit != 0 }
-	cfg.Type = 1
-	cfg.Verbosity = uint(d.verbosity)
-	cfg.NumPkts = 50
-	if n := uint(d.num_pkts); n > 0 && n < 200 {
-		cfg.NumPkts = n
+	in := joy.Init45{
+		Verbosity:  uint(d.verbosity),
+		NumPkts:    uint(d.num_pkts),
+		MaxRecords: uint(d.max_records),
+		IDP:        uint(d.idp),
+		Bitmask:    uint32(d.bitmask),
+		IPFIXPort:  uint(d.ipfix_port),
 	}
-	cfg.Count = uint(d.max_records)
-	cfg.Bidir = on(bidirOn)
-	cfg.DNS = on(dnsOn)
-	cfg.SSH = on(sshOn)
-	cfg.TLS = on(tlsOn)
-	cfg.DHCP = on(dhcpOn)
-	cfg.HTTP = on(httpOn)
-	cfg.IKE = on(ikeOn)
-	if on(payloadOn) {
-		cfg.Payload = 1
-	}
-	cfg.Exe = on(exeOn)
-	cfg.Zeros = on(zeroOn)
-	cfg.Retrans = on(retransOn)
-	cfg.Dist = on(byteDistOn)
-	cfg.Entropy = on(entropyOn)
-	cfg.Classify = on(classifyOn)
-	if on(headerOn) {
-		cfg.HD = 1
-	}
-	cfg.PreemptiveTimeout = on(preemptiveOn)
-	cfg.PPI = on(ppiOn)
-	cfg.Salt = on(saltOn)
-	if on(retainLocalOn) {
-		cfg.Retain = 1
-	}
-	if on(idpOn) {
-		cfg.ReportIDP = true
-		cfg.IDP = config.DefaultIDP
-		if d.idp > 0 {
-			cfg.IDP = uint(d.idp)
-		}
-	}
-	if on(ipfixExportOn) {
-		cfg.IPFIXExport = true
-		cfg.IPFIXHost = "127.0.0.1"
-		if d.ipfix_host != nil {
-			cfg.IPFIXHost = C.GoString(d.ipfix_host)
-		}
-		cfg.IPFIXPort = C.DEFAULT_IPFIX_EXPORT_PORT
-		if d.ipfix_port > 0 {
-			cfg.IPFIXPort = uint(d.ipfix_port)
-		}
-		if !cfg.ReportIDP {
-			cfg.IDP = C.DEFAULT_IDP_SIZE
-		}
+	if d.ipfix_host != nil {
+		in.IPFIXHost = C.GoString(d.ipfix_host)
 	}
 	if d.upload_srvname != nil {
-		cfg.Upload = C.GoString(d.upload_srvname)
+		in.Upload = C.GoString(d.upload_srvname)
 	}
 	if d.upload_keyfile != nil {
-		cfg.Keyfile = C.GoString(d.upload_keyfile)
+		in.Keyfile = C.GoString(d.upload_keyfile)
 	}
+	in.Configure(cfg)
 }
 
 func contextCount(d *C.joy_init_t, log *logx.Logger) (int, bool) {
@@ -309,26 +226,29 @@ func go45Initialize(d *C.joy_init_t, outputDir, outputFile, logfile *C.char) (rc
 	l.inact, l.act = uint(d.inact_timeout), uint(d.act_timeout)
 	l.cfg.OutputDir = dir
 	l.cfg.Output = name
-	if d.max_records > 0 {
-		l.log.Logf(logx.Warn, "joy_initialize: max_records %d: output files are not rotated by this library; one file per context", uint32(d.max_records))
-	}
 	for i := 0; i < n; i++ {
-		path := dir + name
-		if n > 1 {
-			path = fmt.Sprintf("%s%s.ctx%d.gz", dir, name, i)
-		}
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-		if err != nil {
-			l.log.Logf(logx.Err, "could not open output file %s (%v)", path, err)
-			l.release()
-			return
-		}
-		x := &context{closer: []func() error{f.Close}}
-		x.out = f
-		if strings.HasSuffix(path, ".gz") {
-			z := gzip.NewWriter(f)
-			x.out = z
-			x.closer = []func() error{z.Close, f.Close}
+		base := joy.ContextBase45(dir, name, i, n)
+		x := &context{}
+		if d.max_records > 0 {
+			files, err := joy.OpenFiles45(base, uint64(d.max_records), &l.seq, nil)
+			if err != nil {
+				l.log.Logf(logx.Err, "%v", err)
+				l.release()
+				return
+			}
+			x.files, x.out, x.closer = files, files, []func() error{files.Close}
+		} else {
+			path := base
+			if n > 1 {
+				path += ".gz"
+			}
+			out, closers, err := joy.OpenOutput45(path)
+			if err != nil {
+				l.log.Logf(logx.Err, "%v", err)
+				l.release()
+				return
+			}
+			x.out, x.closer = out, closers
 		}
 		l.addContext(x)
 	}
@@ -856,8 +776,20 @@ func go45PrintFlowData(index C.int, typ C.int) {
 	if l == nil {
 		return
 	}
-	if x := l.context(int(index), "joy_print_flow_data"); x != nil {
-		x.c.PrintFlows(typ != C.JOY_EXPIRED_FLOWS)
+	x := l.context(int(index), "joy_print_flow_data")
+	if x == nil {
+		return
+	}
+	x.c.PrintFlows(typ != C.JOY_EXPIRED_FLOWS)
+	if x.files == nil {
+		return
+	}
+	rotated, err := x.files.Printed(x.c.Stats().FlowsPrinted)
+	if err != nil {
+		l.log.Logf(logx.Err, "joy_print_flow_data: rolling the output file of context %d: %v", int(index), err)
+	}
+	if rotated {
+		x.c.WriteLine(l.cfg.AppendJSON45(nil))
 	}
 }
 
@@ -884,12 +816,6 @@ func go45ExportFlowsIPFIX(index C.int, typ C.int) {
 	x.c.ExportFlows(typ != C.JOY_EXPIRED_FLOWS)
 }
 
-// saltOf returns the record's SALT state (nil: none).
-func saltOf(t *flow.Table, r *flow.Record) *salt.State {
-	s, _ := t.Module(r, "salt").(*salt.State)
-	return s
-}
-
 //export go45FeatureCounts
 func go45FeatureCounts(index C.int, out *C.joy_ctx_feat_count_t) {
 	defer recoverPanic("joy_get_feature_counts")
@@ -905,49 +831,16 @@ func go45FeatureCounts(index C.int, out *C.joy_ctx_feat_count_t) {
 		l.log.Logf(logx.Err, "joy_get_feature_counts: feat_counts is NULL")
 		return
 	}
-	var idp, tlsN, splt, saltN, bd uint32
-	t := x.c.Table()
-	count := func(r *flow.Record) {
-		if len(r.IDP()) > 0 {
-			idp++
-		}
-		if s, ok := t.Module(r, "tls").(*tls.State); ok && s != nil {
-			if _, done := s.Handshake(); done {
-				tlsN++
-			}
-		}
-		if r.SPLT() >= readyPackets {
-			splt++
-		}
-		if s := saltOf(t, r); s != nil && s.Segments() >= readyPackets {
-			saltN++
-		}
-		if r.Octets() >= readyOctets {
-			bd++
-		}
-	}
-	t.Walk(func(r *flow.Record) {
-		count(r)
-		if tw := r.Twin(); tw != nil {
-			count(tw)
-		}
-	})
-	out.idp_recs_ready = C.uint32_t(idp)
-	out.tls_recs_ready = C.uint32_t(tlsN)
-	out.splt_recs_ready = C.uint32_t(splt)
-	out.salt_recs_ready = C.uint32_t(saltN)
-	out.bd_recs_ready = C.uint32_t(bd)
+	n := x.c.FeatureCounts45()
+	out.idp_recs_ready = C.uint32_t(n.IDP)
+	out.tls_recs_ready = C.uint32_t(n.TLS)
+	out.splt_recs_ready = C.uint32_t(n.SPLT)
+	out.salt_recs_ready = C.uint32_t(n.SALT)
+	out.bd_recs_ready = C.uint32_t(n.BD)
 }
 
-// Which callback go45External runs.
-const (
-	featIDP = iota
-	featTLS
-	featSPLT
-	featSALT
-	featBD
-)
-
+// featNames are the functions of go45External's feat, a joy.Feature45
+// (shim.c passes 0-4 in joy.IDP45 ... joy.BD45 order).
 var featNames = [...]string{"joy_idp_external_processing", "joy_tls_external_processing",
 	"joy_splt_external_processing", "joy_salt_external_processing", "joy_bd_external_processing"}
 
@@ -967,7 +860,7 @@ func go45External(index C.int, feat C.int, format C.int, min C.uint, fn *C.joy_f
 		l.log.Logf(logx.Err, "%s: callback is NULL", what)
 		return
 	}
-	if (feat == featSPLT || feat == featSALT) && format != C.JOY_NFV9_EXPORT && format != C.JOY_IPFIX_EXPORT {
+	if f := joy.Feature45(feat); (f == joy.SPLT45 || f == joy.SALT45) && format != C.JOY_NFV9_EXPORT && format != C.JOY_IPFIX_EXPORT {
 		l.log.Logf(logx.Err, "%s: export format %d is neither JOY_NFV9_EXPORT nor JOY_IPFIX_EXPORT", what, int(format))
 		return
 	}
@@ -975,144 +868,14 @@ func go45External(index C.int, feat C.int, format C.int, min C.uint, fn *C.joy_f
 	x.busy = true
 	defer func() { x.busy = false }()
 	data := unsafe.Slice((*byte)(unsafe.Pointer(&x.view.data[0])), len(x.view.data))
-	call := func(r *flow.Record, n int, withData bool) {
+	x.c.External45(joy.Feature45(feat), format == C.JOY_NFV9_EXPORT, uint(min), data, func(r *flow.Record, n int, withData bool) {
 		rec := x.fill(t, r)
 		var p *C.uchar
 		if withData {
 			p = &x.view.data[0]
 		}
 		C.joy45_call(fn, rec, C.uint(n), p)
-	}
-	t.Walk(func(r *flow.Record) {
-		switch feat {
-		case featIDP:
-			if r.Ext()&extIDP == 0 && (len(r.IDP()) > 0 || t.Expired(r)) {
-				call(r, 0, false)
-				r.SetExt(extIDP)
-			}
-		case featTLS:
-			if r.Ext()&extTLS != 0 {
-				return
-			}
-			if s, ok := t.Module(r, "tls").(*tls.State); ok && s != nil {
-				if _, done := s.Handshake(); done {
-					call(r, 0, false)
-					r.SetExt(extTLS)
-					return
-				}
-			}
-			if t.Expired(r) {
-				call(r, 0, false)
-				r.SetExt(extTLS)
-			}
-		case featSPLT:
-			clear(data)
-			if r.Ext()&extSPLT == 0 && (r.SPLT() >= int(min) || t.Expired(r)) {
-				if r.SPLT() > 0 {
-					call(r, spltData(r, format == C.JOY_NFV9_EXPORT, data), true)
-				} else {
-					call(r, 0, true)
-				}
-				r.SetExt(extSPLT)
-			}
-		case featSALT:
-			clear(data)
-			if r.Ext()&extSALT != 0 {
-				return
-			}
-			if s := saltOf(t, r); s != nil && s.Segments() >= int(min) {
-				call(r, saltData(r, s, format == C.JOY_NFV9_EXPORT, data), true)
-				r.SetExt(extSALT)
-				return
-			}
-			if t.Expired(r) {
-				n := 0
-				if s := saltOf(t, r); s != nil {
-					n = saltData(r, s, format == C.JOY_NFV9_EXPORT, data)
-				}
-				call(r, n, true)
-				r.SetExt(extSALT)
-			}
-		case featBD:
-			clear(data)
-			if r.Ext()&extBD == 0 && (r.Octets() >= uint64(min) || t.Expired(r)) {
-				if c := r.ByteCounts(); c != nil {
-					for i, v := range c {
-						putU16(data, i, uint16(v))
-					}
-				}
-				call(r, 512, true)
-				r.SetExt(extBD)
-			}
-		}
 	})
-}
-
-// nfv9Packets is how many packets the SPLT and SALT data carry at most.
-const nfv9Packets = 10
-
-func putU16(b []byte, i int, v uint16) {
-	*(*uint16)(unsafe.Pointer(&b[2*i])) = v // host order, as the original
-}
-
-// msSince is the original's timeval difference in milliseconds (floored).
-func msSince(from, to int64) uint16 {
-	d := to - from
-	q := d / 1000
-	if d%1000 < 0 {
-		q--
-	}
-	return uint16(q)
-}
-
-// spltData writes the SPLT lengths then times (ms since the previous
-// packet, the first since the flow's start) and returns their byte count:
-// always 40 for NetFlow v9 (lengths padded with 0x8000, times with 0), 4
-// per packet for IPFIX.
-func spltData(r *flow.Record, nfv9 bool, b []byte) int {
-	n := min(r.SPLT(), nfv9Packets)
-	start, _ := r.Times()
-	slots := n
-	if nfv9 {
-		slots = nfv9Packets
-	}
-	prev := start
-	for i := 0; i < n; i++ {
-		l, ts := r.SPLTAt(i)
-		putU16(b, i, uint16(l))
-		putU16(b, slots+i, msSince(prev, ts))
-		prev = ts
-	}
-	if nfv9 {
-		for i := n; i < nfv9Packets; i++ {
-			putU16(b, i, 0x8000)
-			putU16(b, slots+i, 0)
-		}
-		return 4 * nfv9Packets
-	}
-	return 4 * n
-}
-
-// saltData is spltData over the SALT lengths and times (NetFlow v9 pads
-// the lengths with 0).
-func saltData(r *flow.Record, s *salt.State, nfv9 bool, b []byte) int {
-	n := min(s.Messages(), nfv9Packets)
-	start, _ := r.Times()
-	slots := n
-	if nfv9 {
-		slots = nfv9Packets
-	}
-	prev := start
-	for i := 0; i < n; i++ {
-		l, ts := s.Message(i)
-		putU16(b, i, l)
-		putU16(b, slots+i, msSince(prev, ts))
-		prev = ts
-	}
-	if nfv9 {
-		return 4 * nfv9Packets
-	}
-	return 4 * n
 }
 
 //export go45DeleteFlowRecords
@@ -1126,19 +889,10 @@ func go45DeleteFlowRecords(index C.int, cond C.uint) C.uint {
 	if x == nil {
 		return 0
 	}
-	want := flow.Ext(cond)
-	if uint(cond) > 0x1f {
+	n, ok := x.c.DeleteMarked45(uint(cond))
+	if !ok {
 		l.log.Logf(logx.Err, "joy_delete_flow_records: unknown condition bits 0x%x", uint(cond)&^0x1f)
-		return 0
 	}
-	t := x.c.Table()
-	n := 0
-	t.Walk(func(r *flow.Record) {
-		if r.Ext()&want == want {
-			t.Delete(r)
-			n++
-		}
-	})
 	return C.uint(n)
 }
 
@@ -1153,32 +907,7 @@ func go45PurgeOld(index C.int, age C.uint) C.uint {
 	if x == nil {
 		return 0
 	}
-	t := x.c.Table()
-	limit := int64(age)
-	n := 0
-	t.Walk(func(r *flow.Record) {
-		start, end := r.Times()
-		// The original compares whole seconds of the last packet with the
-		// start (of each direction) plus the age.
-		endSec := floorSec(end)
-		if endSec > floorSec(start)+limit {
-			if tw := r.Twin(); tw == nil || endSec > floorSec(twStart(tw))+limit {
-				t.Delete(r)
-				n++
-			}
-		}
-	})
-	return C.uint(n)
-}
-
-func twStart(r *flow.Record) int64 { s, _ := r.Times(); return s }
-
-func floorSec(us int64) int64 {
-	s := us / 1e6
-	if us%1e6 < 0 {
-		s--
-	}
-	return s
+	return C.uint(x.c.PurgeOld45(uint(age)))
 }
 
 //export go45ContextCleanup

@@ -47,7 +47,12 @@ type Config struct {
 	// Format is the output format's name (joy.Formats: "json", "csv",
 	// "parquet"); empty chooses it by Output's suffix (joy.NewOutput). It
 	// is not printed in the configuration record.
-	Format    string
+	Format string
+	// Record45 selects Joy 4.5's records (libjoy.so.4 only): expired
+	// flows drained wherever they are in the chronological list, and the
+	// 4.5 record format (docs/compatibility.md, "The Joy 4.5 API
+	// generation"). Not printed in the configuration record.
+	Record45  bool
 	OutputDir string // output directory as given
 	Username  string
 	Info      string // log file as given

@@ -151,3 +151,24 @@ func (t *Table) activeTimeout() int64 {
 	}
 	return ActiveTimeout
 }
+
+// SetDrain45 makes Drain of expired flows walk the whole chronological
+// list and drain every flow that has expired, as Joy 4.5's
+// joy_print_flow_data(JOY_EXPIRED_FLOWS) does, instead of stopping at the
+// first flow that has not (697dc5a's head-of-line rule, QUIRK-20).
+func (t *Table) SetDrain45(on bool) { t.drainEvery = on }
+
+func (t *Table) drainEvery45(out func(r *Record)) int {
+	n := 0
+	for r := t.head; r != nil; {
+		next := r.next
+		if t.expired(r) {
+			t.unlink(r)
+			out(r)
+			t.remove(r)
+			n++
+		}
+		r = next
+	}
+	return n
+}

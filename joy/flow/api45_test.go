@@ -2,6 +2,7 @@ package flow
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 )
 
@@ -93,5 +94,33 @@ func TestAPI45Timeouts(t *testing.T) {
 	}
 	if !h.tab.Expired(h.tab.Oldest()) || h.tab.Oldest().expType != 'a' {
 		t.Errorf("flow of 6 s not active-expired with timeouts 2/3")
+	}
+}
+
+// Joy 4.5 drains every expired flow; 697dc5a stops at the first flow of
+// the chronological list that has not expired (QUIRK-20).
+func TestAPI45DrainEveryExpired(t *testing.T) {
+	for _, tc := range []struct {
+		record45 bool
+		want     []uint16 // source ports drained
+	}{{false, nil}, {true, []uint16{1001}}} {
+		h := newHarness(t, Options{Record45: tc.record45})
+		h.add(T0, udpFrame("10.0.0.3", "10.0.0.4", 1000, 53, 10))
+		h.add(T0+1, udpFrame("10.0.0.3", "10.0.0.4", 1001, 53, 10))
+		h.add(T0+InactiveTimeout-1, udpFrame("10.0.0.3", "10.0.0.4", 1000, 53, 10))
+		h.tab.SetClock(T0 + InactiveTimeout + 2)
+		var got []uint16
+		h.tab.Drain(false, func(r *Record) {
+			got = append(got, r.Key.Sp)
+			if r.expType != 'i' {
+				t.Errorf("Record45 %v: drained flow %d without expire_type i", tc.record45, r.Key.Sp)
+			}
+		})
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("Record45 %v: drained %v, want %v", tc.record45, got, tc.want)
+		}
+		if n := h.tab.Drain(true, func(*Record) {}); n != 2-len(tc.want) {
+			t.Errorf("Record45 %v: %d flows left, want %d", tc.record45, n, 2-len(tc.want))
+		}
 	}
 }

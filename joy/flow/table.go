@@ -20,6 +20,9 @@ const (
 
 // Options are the flow-engine settings of a table.
 type Options struct {
+	// Record45: Joy 4.5's records (config.Config.Record45): expired flows
+	// drained wherever they are in the chronological list (SetDrain45).
+	Record45          bool
 	Bidir             bool
 	Zeros             bool // zero-length packets enter the SPLT
 	Retrans           bool // retransmitted TCP segments are processed normally
@@ -92,12 +95,15 @@ type Table struct {
 
 	// timeouts set by SetTimeouts (api45.go), µs; 0: the defaults
 	inactive, active int64
+	// drainEvery: expired flows are drained wherever they are in the
+	// chronological list (Joy 4.5), not only from its head (SetDrain45)
+	drainEvery bool
 }
 
 // NewTable returns an empty table. Every module in opts.Modules is used,
 // however many there are.
 func NewTable(opts Options, log Logger, emit func(*Record)) *Table {
-	t := &Table{opts: opts, log: log, flows: make(map[Key]*Record, 1024), emit: emit, maxRecords: opts.MaxRecords}
+	t := &Table{opts: opts, log: log, flows: make(map[Key]*Record, 1024), emit: emit, maxRecords: opts.MaxRecords, drainEvery: opts.Record45}
 	if t.maxRecords == 0 {
 		t.maxRecords = DefaultMaxRecords
 	}
@@ -308,8 +314,12 @@ func (t *Table) expired(r *Record) bool {
 // Drain hands flows to out in chronological order and removes them. With
 // all false only expired flows go, stopping at the first one that has not
 // expired (the original's head-of-line rule). It returns how many flows
-// (chronological records) were drained.
+// (chronological records) were drained. After SetDrain45(true), all
+// false drains every expired flow, as Joy 4.5 does.
 func (t *Table) Drain(all bool, out func(r *Record)) int {
+	if t.drainEvery && !all {
+		return t.drainEvery45(out)
+	}
 	n := 0
 	for r := t.head; r != nil; r = t.head {
 		if !all && !t.expired(r) {

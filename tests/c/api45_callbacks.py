@@ -19,8 +19,10 @@ records are printed (the chronological order). For each record:
         when it prints one; visited only when the handshake is over or the
         flow expired;
   salt  every TCP record visited; NetFlow v9: 40 bytes; IPFIX: 4 bytes
-        per message, at most 10; the lengths sum to at most bytes_out (the
-        record does not print SALT messages).
+        per message, at most 10; the lengths sum to at most bytes_out, and
+        each is the length of one packet of "packets" or of a run of
+        consecutive ones, in order (the record does not print SALT
+        messages).
 """
 import gzip
 import json
@@ -43,6 +45,7 @@ def main():
     recs = {0: records(sys.argv[2]), 1: records(sys.argv[3])}
     fails = []
     counts = {}
+    unmatched = {0: 0, 1: 0}
 
     def fail(msg):
         fails.append(msg)
@@ -124,6 +127,25 @@ def main():
                 m = 10 if ctx == 0 else c["len"] // 4
                 if sum(u[:m]) > r.get("bytes_out", 0):
                     fail(f"{where}: SALT lengths {u[:m]} exceed bytes_out {r.get('bytes_out')}")
+                # Each SALT length is one payload or the sum of consecutive
+                # payloads of "packets", in order (NetFlow v9 pads with 0);
+                # the first always, the later ones unless segments came
+                # out of order (at most a tenth of the records). Not
+                # checkable past the record's packet list.
+                lens = [x for x in u[:m] if x] if ctx == 0 else u[:m]
+                pk = [p["b"] for p in r.get("packets", [])]
+                i = 0
+                for k, want in enumerate(lens):
+                    got = 0
+                    while i < len(pk) and got < want:
+                        got += pk[i]
+                        i += 1
+                    if got != want:
+                        if i < len(pk) or got > want:
+                            if k == 0:
+                                fail(f"{where}: first SALT length {want} is no run of packet lengths ({pk[:12]})")
+                            unmatched[ctx] += 1
+                        break
                 continue
             if c["len"] != 0 or not c["null"]:
                 fail(f"{where}: data must be NULL and 0 bytes")
@@ -138,6 +160,10 @@ def main():
         with_idp = sum(1 for r in recs[0] if "idp_out" in r)
         if kind == "idp" and sum(1 for c in got if c["idp_len"] > 0) != with_idp:
             fail(f"idp: {with_idp} records have idp_out, callbacks with data differ")
+    for ctx in (0, 1):
+        n = counts.get(f"salt{ctx}", 0)
+        if unmatched[ctx] * 10 > n:
+            fail(f"salt ctx {ctx}: {unmatched[ctx]} of {n} records with SALT lengths that are no runs of packet lengths")
     for f in fails[:20]:
         print("FAIL:", f)
     print(f"{len(recs[0])} records; callbacks: {counts}; {len(fails)} failures")

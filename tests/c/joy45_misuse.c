@@ -128,6 +128,8 @@ int main(void) {
     CHECK(joy_anon_subnets(NULL) == 1, "anon before init");
     CHECK(joy_update_compact_bd(NULL) == 1, "compact bd before init");
     CHECK(joy_label_subnets("x", JOY_SINGLE_SUBNET, "10.0.0.0/8") == 1, "label before init");
+    CHECK(joy_anon_http_usernames(NULL) == 1, "user anonymization before init");
+    CHECK(joy_update_splt_bd_params(NULL, NULL) == 1, "SPLT/BD parameters before init");
     CHECK(calls == 0, "no callback may run before init (%d)", calls);
 
     /* Too many contexts, NULL init data: refused. */
@@ -159,6 +161,18 @@ int main(void) {
     joy_splt_external_processing(0, (joy_export_type_e)7, 1, count_cb);
     joy_get_feature_counts(0, NULL);
     joy_update_ctx_global_time(0, NULL);
+    /* The configuration calls: NULL and missing files, bad label types. */
+    CHECK(joy_anon_subnets(NULL) == 1 && joy_anon_subnets("/nonexistent/anon") == 1, "anon subnets refused");
+    CHECK(joy_anon_http_usernames(NULL) == 1 && joy_anon_http_usernames("/nonexistent/users") == 1,
+          "user anonymization refused");
+    CHECK(joy_update_splt_bd_params(NULL, "x") == 1 && joy_update_splt_bd_params("/nonexistent/a", "/nonexistent/b") == 1,
+          "SPLT/BD parameters refused");
+    CHECK(joy_update_compact_bd(NULL) == 1 && joy_update_compact_bd("/nonexistent/cbd") == 1, "compact BD refused");
+    CHECK(joy_label_subnets(NULL, JOY_SINGLE_SUBNET, "10.0.0.0/8") == 1 &&
+              joy_label_subnets("x", 9, "10.0.0.0/8") == 1 &&
+              joy_label_subnets("x", JOY_SINGLE_SUBNET, "not a subnet") == 1 &&
+              joy_label_subnets("x", JOY_FILE_SUBNET, "/nonexistent/net") == 1,
+          "label subnets refused");
     CHECK(joy_process_packet((unsigned char *)0, NULL, f, 0, NULL) == NULL, "NULL header");
     CHECK(joy_process_packet((unsigned char *)0, &h, NULL, 0, NULL) == NULL, "NULL packet");
     joy_libpcap_process_packet((unsigned char *)0, NULL, NULL);
@@ -226,6 +240,8 @@ int main(void) {
     /* Every refusal was logged. */
     CHECK(file_has(log, "invalid context") >= 4 * 17, "invalid context logged (%ld)", file_has(log, "invalid context"));
     CHECK(file_has(log, "callback is NULL") == 5, "NULL callbacks logged");
+    CHECK(file_has(log, "/nonexistent/") >= 5, "missing configuration files logged (%ld)", file_has(log, "/nonexistent/"));
+    CHECK(file_has(log, "no file specified") >= 3, "NULL configuration files logged");
     CHECK(file_has(log, "inside an external-processing callback") == 2, "re-entry logged");
     CHECK(file_has(log, "was cleaned up") >= 17, "calls after cleanup logged");
     CHECK(file_has(log, "too large") == 1, "long application data logged");
