@@ -94,7 +94,7 @@ type State struct {
 }
 
 // maxFreeStates is how many states a table keeps for reuse.
-const maxFreeStates = 256
+const maxFreeStates = 64
 
 // Reset implements feature.Resetter, keeping the buffers' capacity.
 func (s *State) Reset() {

@@ -11,7 +11,7 @@ import (
 // Limits of one table's pool: states kept for reuse, certificates kept
 // rendered, and the largest certificate worth keeping.
 const (
-	maxFreeStates  = 256
+	maxFreeStates  = 64
 	certCacheSlots = 256
 	maxCachedCert  = 8 << 10
 )
