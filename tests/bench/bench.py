@@ -3,6 +3,8 @@
 
     bench.py CAPTURE OUTDIR RUNS ROWFILE
 
+OUTDIR holds the programs, among them rusage (rusage.c), which runs and
+measures each command.
 ROWFILE has one row per line, "KIND|LABEL|COMMAND" (blank lines and lines
 starting with # are skipped). COMMAND is split like a shell word list; in
 it, {pcap} is the capture, {out} the output directory and {rec} the row's
@@ -44,26 +46,29 @@ def slug(label):
     return re.sub(r"[^A-Za-z0-9]+", "_", label).strip("_")[:60]
 
 
+RUSAGE = None  # the launcher measuring each program (rusage.c), set in main
+
+
 def spawn(argv, stdout_path):
     f = open(stdout_path, "wb")
     e = open(stdout_path + ".stderr", "wb")
-    p = subprocess.Popen(argv, stdout=f, stderr=e)
+    p = subprocess.Popen([RUSAGE, stdout_path + ".rusage"] + argv, stdout=f, stderr=e)
     f.close()
     e.close()
     return p
 
 
-def wait_all(procs, argvs):
+def wait_all(procs, argvs, stdout_paths):
     """Waits for every process; returns the largest peak RSS in kB and
     the CPU seconds (user + system) of all."""
     rss, cpu = 0, 0.0
-    for p, argv in zip(procs, argvs):
-        _, status, ru = os.wait4(p.pid, 0)
-        p.returncode = os.waitstatus_to_exitcode(status)
-        if p.returncode != 0:
-            sys.exit("bench: %s exited with %d" % (" ".join(argv), p.returncode))
-        rss = max(rss, ru.ru_maxrss)
-        cpu += ru.ru_utime + ru.ru_stime
+    for p, argv, std in zip(procs, argvs, stdout_paths):
+        if p.wait() != 0:
+            sys.exit("bench: %s exited with %d (see %s.stderr)" % (" ".join(argv), p.returncode, std))
+        with open(std + ".rusage") as f:
+            r, c = f.read().split()
+        rss = max(rss, int(r))
+        cpu += float(c)
     return rss, cpu
 
 
@@ -72,7 +77,7 @@ def run(argvs, stdout_paths):
     seconds)."""
     t = time.monotonic()
     procs = [spawn(a, s) for a, s in zip(argvs, stdout_paths)]
-    rss, cpu = wait_all(procs, argvs)
+    rss, cpu = wait_all(procs, argvs, stdout_paths)
     return time.monotonic() - t, rss, cpu
 
 
@@ -103,7 +108,9 @@ def expand(command, pcap, out, rec, pcaps=None):
 
 
 def main():
+    global RUSAGE
     pcap, out, runs, rowfile = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+    RUSAGE = os.path.join(out, "rusage")
     rows = []
     with open(rowfile) as f:
         for line in f:

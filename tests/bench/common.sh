@@ -44,6 +44,7 @@ fi
 section "building the programs"
 cc -O2 -o "$out/pcapfloor" "$shared/bench/pcapfloor.c" -lpcap
 if [ ! -f build/libjoy.so ] || [ ! -x build/joy ]; then make all; fi
+cc -O2 -Wall -o "$out/rusage" tests/bench/rusage.c
 for p in joy_bench joy_threads; do
     cc -O2 -Wall -Iinclude -o "$out/$p" tests/c/$p.c -Lbuild -ljoy -lpcap -lpthread -Wl,-rpath,"$repo/build"
 done
