@@ -17,8 +17,12 @@
 #   make static     build/libjoy.a (go build -buildmode=c-archive)
 #   make deb        build/joy_VERSION_ARCH.deb of the same (dpkg-deb)
 #   make demo       write build/demo.pcap and run the C example program on it
-#   make bench      throughput against the libpcap floor (tests/bench/run.sh;
-#                   BENCH_N=50 for a quick run, default 700)
+#   make bench      one table: every option set through the command and
+#                   the C API, two contexts on two threads, as ratios to the
+#                   libpcap floor, and peak RSS (tests/bench/run.sh;
+#                   BENCH_N=50 for a quick run, default 700; BENCH_RUNS=3)
+#   make bench-peers softflowd, nfpcapd, argus and ndpiReader (installed
+#                   from Debian when missing) beside joy, the same way
 #   make bench-live live capture: the benchmark capture replayed at top
 #                   speed into a veth pair (own netns), tcpdump -w /dev/null
 #                   vs joy threads=1 and 2: received/dropped per run (root;
@@ -58,7 +62,7 @@ LIBFILE := libjoy.so.$(VERSION)
 # record libjoy.so.MAJOR as NEEDED instead of the path they linked with.
 LIB_LDFLAGS := -extldflags '-Wl,-soname,$(SONAME) -Wl,--version-script=$(CURDIR)/capi/libjoy.map'
 
-.PHONY: all deps lib static paniktest cli test test-go test-python ctest cmake-build demo bench bench-live fuzz fuzz-go fuzz-c longrun \
+.PHONY: all deps lib static paniktest cli test test-go test-python ctest cmake-build demo bench bench-peers bench-live fuzz fuzz-go fuzz-c longrun \
 	valgrind clean install uninstall deb
 
 all: deps lib cli
@@ -154,6 +158,9 @@ demo: cmake-build
 
 bench: all
 	bash tests/bench/run.sh
+
+bench-peers: all
+	bash tests/bench/peers.sh
 
 bench-live: cli
 	bash tests/bench/live.sh

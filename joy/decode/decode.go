@@ -1,19 +1,16 @@
 // Package decode turns one captured frame into the facts the flow table
 // needs: addresses, the key protocol, TTL, IP id and the transport area.
 //
-// The link layers (Ethernet, 802.1Q/QinQ, Linux cooked, BSD loopback) are
-// decoded with gopacket's DecodingLayerParser into preallocated layers; the
-// IP layer is decoded here because its length rules are the original's
-// (see the IPv4 notes below) and differ from gopacket's. Nothing on this
+// The link layers (Ethernet, 802.1Q/QinQ, MPLS, PPPoE, Linux cooked, BSD
+// loopback) are fixed layouts read in place (see network); the IP layer is
+// decoded here because its length rules are the original's (see the IPv4
+// notes below) and differ from gopacket's. Nothing on this
 // path allocates, and every read is bounded by the captured length.
 package decode
 
 import (
 	"encoding/binary"
 	"errors"
-
-	"github.com/google/gopacket"
-	"github.com/google/gopacket/layers"
 )
 
 // LinkType is a pcap LINKTYPE_/DLT_ number.
@@ -80,27 +77,13 @@ type Packet struct {
 // use; each flow context owns one.
 type Decoder struct {
 	link    LinkType
-	parser  *gopacket.DecodingLayerParser
-	eth     layers.Ethernet
-	dot1q   layers.Dot1Q
-	loop    layers.Loopback
-	decoded []gopacket.LayerType
 	scratch []byte
 }
 
 // NewDecoder returns a decoder for frames of link type t. Unknown types
 // are decoded as Ethernet, which is what the original assumes for all.
 func NewDecoder(t LinkType) *Decoder {
-	d := &Decoder{link: t, decoded: make([]gopacket.LayerType, 0, 8), scratch: make([]byte, 65536)}
-	var first gopacket.LayerType
-	switch t {
-	case LinkNull, LinkLoop:
-		first = layers.LayerTypeLoopback
-	default:
-		first = layers.LayerTypeEthernet
-	}
-	d.parser = gopacket.NewDecodingLayerParser(first, &d.eth, &d.dot1q, &d.loop)
-	return d
+	return &Decoder{link: t, scratch: make([]byte, 65536)}
 }
 
 // LinkType returns the link type the decoder was made for.
@@ -121,8 +104,34 @@ func (d *Decoder) Decode(frame []byte, p *Packet) error {
 	return ErrNotIP
 }
 
+// EtherTypes and BSD loopback address families the decoder follows.
+const (
+	etherIPv4      = 0x0800
+	etherIPv6      = 0x86dd
+	etherDot1Q     = 0x8100
+	etherQinQ      = 0x88a8
+	etherQinQOld   = 0x9100
+	etherMPLS      = 0x8847
+	etherMPLSMulti = 0x8848
+	etherPPPoE     = 0x8864
+
+	familyIPv4        = 2
+	familyIPv6Linux   = 10
+	familyIPv6BSD     = 24
+	familyIPv6FreeBSD = 28
+	familyIPv6Darwin  = 30
+)
+
 // network strips the link layer and returns the network-layer bytes with
 // the IP version they should hold.
+//
+// The link layers are three fixed layouts read here: Ethernet II, its
+// 802.1Q/802.1ad tags and the BSD loopback family word. They used to go
+// through gopacket's DecodingLayerParser, with the same results (the
+// package's tests compare the two); gopacket/layers' package
+// initialisation fills tables of every EtherType and PPP type, about 7 MB
+// resident in every process that links it, a third of the library's
+// memory with all its flows.
 func (d *Decoder) network(frame []byte) ([]byte, int, error) {
 	switch d.link {
 	case LinkRaw, LinkRawDLT12, LinkRawDLT14:
@@ -135,76 +144,77 @@ func (d *Decoder) network(frame []byte) ([]byte, int, error) {
 	case LinkIPv6:
 		return frame, 6, nil
 	case LinkSLL:
-		// 16-byte header, the protocol (an EtherType) last. Read here
-		// rather than by gopacket, whose decoder slices the address by the
-		// address-length field: past the frame when that field is over 10.
+		// 16-byte header, the protocol (an EtherType) last. The
+		// address-length field is not trusted: it may be over 10.
 		if len(frame) < 16 {
 			return nil, 0, ErrNotIP
 		}
-		return d.etherPayload(layers.EthernetType(binary.BigEndian.Uint16(frame[14:])), frame[16:])
+		return d.etherPayload(binary.BigEndian.Uint16(frame[14:]), frame[16:])
 	case LinkSLL2:
 		// 20-byte header; the protocol (an EtherType) comes first.
 		if len(frame) < 20 {
 			return nil, 0, ErrNotIP
 		}
-		return d.etherPayload(layers.EthernetType(binary.BigEndian.Uint16(frame)), frame[20:])
-	case LinkEthernet:
-		// Fast path for the overwhelmingly common untagged Ethernet II
-		// frame: two byte reads instead of a layer parse. Everything else
-		// (VLAN tags, 802.3 lengths, ...) goes through gopacket below.
-		if len(frame) >= 14 {
-			switch binary.BigEndian.Uint16(frame[12:]) {
-			case 0x0800:
-				return frame[14:], 4, nil
-			case 0x86dd:
-				return frame[14:], 6, nil
-			}
-		}
-	}
-	err := d.parser.DecodeLayers(frame, &d.decoded)
-	if len(d.decoded) == 0 {
-		return nil, 0, ErrNotIP
-	}
-	if err != nil {
-		// The parser stops with UnsupportedLayerType where the network
-		// layer starts, which is where this package takes over.
-		if _, ok := err.(gopacket.UnsupportedLayerType); !ok {
+		return d.etherPayload(binary.BigEndian.Uint16(frame), frame[20:])
+	case LinkNull, LinkLoop:
+		// A 4-byte address family in host order (DLT_NULL) or network
+		// order (DLT_LOOP); either way below 256, so two leading zero
+		// bytes mean network order.
+		if len(frame) < 4 {
 			return nil, 0, ErrNotIP
 		}
-	}
-	var payload []byte
-	switch d.decoded[len(d.decoded)-1] {
-	case layers.LayerTypeEthernet:
-		payload = d.eth.Payload
-		return d.etherPayload(d.eth.EthernetType, payload)
-	case layers.LayerTypeDot1Q:
-		return d.etherPayload(d.dot1q.Type, d.dot1q.Payload)
-	case layers.LayerTypeLoopback:
-		switch d.loop.Family {
-		case layers.ProtocolFamilyIPv4:
-			return d.loop.Payload, 4, nil
-		case layers.ProtocolFamilyIPv6BSD, layers.ProtocolFamilyIPv6FreeBSD, layers.ProtocolFamilyIPv6Darwin, layers.ProtocolFamilyIPv6Linux:
-			return d.loop.Payload, 6, nil
+		var fam uint32
+		if frame[0] == 0 && frame[1] == 0 {
+			fam = binary.BigEndian.Uint32(frame)
+		} else {
+			fam = binary.LittleEndian.Uint32(frame)
 		}
+		switch fam {
+		case familyIPv4:
+			return frame[4:], 4, nil
+		case familyIPv6Linux, familyIPv6BSD, familyIPv6FreeBSD, familyIPv6Darwin:
+			return frame[4:], 6, nil
+		}
+		return nil, 0, ErrNotIP
 	}
-	return nil, 0, ErrNotIP
+	// Ethernet II, and every unknown link type. The untagged IP frame
+	// comes first: two byte reads.
+	if len(frame) < 14 {
+		return nil, 0, ErrNotIP
+	}
+	t, b := binary.BigEndian.Uint16(frame[12:]), frame[14:]
+	switch t {
+	case etherIPv4:
+		return b, 4, nil
+	case etherIPv6:
+		return b, 6, nil
+	}
+	// Any number of 802.1Q and 802.1ad tags, then the encapsulations
+	// below. A type below 0x600 is an 802.3 length: not IP.
+	for t == etherDot1Q || t == etherQinQ {
+		if len(b) < 4 {
+			return nil, 0, ErrNotIP
+		}
+		t, b = binary.BigEndian.Uint16(b[2:]), b[4:]
+	}
+	return d.etherPayload(t, b)
 }
 
 // etherPayload maps an EtherType and what follows it to IP bytes, walking
-// the encapsulations that gopacket leaves to the caller (MPLS, PPPoE).
-func (d *Decoder) etherPayload(t layers.EthernetType, b []byte) ([]byte, int, error) {
+// the encapsulations (VLAN tags, MPLS, PPPoE).
+func (d *Decoder) etherPayload(t uint16, b []byte) ([]byte, int, error) {
 	for hops := 0; hops < 8; hops++ {
 		switch t {
-		case layers.EthernetTypeIPv4:
+		case etherIPv4:
 			return b, 4, nil
-		case layers.EthernetTypeIPv6:
+		case etherIPv6:
 			return b, 6, nil
-		case layers.EthernetTypeDot1Q, layers.EthernetTypeQinQ, 0x9100:
+		case etherDot1Q, etherQinQ, etherQinQOld:
 			if len(b) < 4 {
 				return nil, 0, ErrNotIP
 			}
-			t, b = layers.EthernetType(binary.BigEndian.Uint16(b[2:])), b[4:]
-		case layers.EthernetTypeMPLSUnicast, layers.EthernetTypeMPLSMulticast:
+			t, b = binary.BigEndian.Uint16(b[2:]), b[4:]
+		case etherMPLS, etherMPLSMulti:
 			// Labels until bottom of stack, then guess IP by its version.
 			for {
 				if len(b) < 4 {
@@ -220,7 +230,7 @@ func (d *Decoder) etherPayload(t layers.EthernetType, b []byte) ([]byte, int, er
 				return nil, 0, ErrNotIP
 			}
 			return b, int(b[0] >> 4), nil
-		case layers.EthernetTypePPPoESession:
+		case etherPPPoE:
 			// 6-byte PPPoE header, then a 2-byte PPP protocol.
 			if len(b) < 8 {
 				return nil, 0, ErrNotIP

@@ -453,12 +453,15 @@ func FuzzDecode(f *testing.F) {
 		}
 	}
 	decoders := make([]*Decoder, len(fuzzLinks))
+	refs := make([]*gopacketNetwork, len(fuzzLinks))
 	for i, l := range fuzzLinks {
 		decoders[i] = NewDecoder(l)
+		refs[i] = newGopacketNetwork(l)
 	}
 	f.Fuzz(func(t *testing.T, which uint8, frame []byte) {
 		orig := append([]byte(nil), frame...)
 		for i, d := range decoders {
+			sameNetwork(t, d, refs[i], frame)
 			var p, q Packet
 			err := d.Decode(frame, &p)
 			if !bytes.Equal(frame, orig) {

@@ -90,7 +90,7 @@ func addrFormatter(cfg *config.Config) AddrFunc {
 }
 
 // maxFreeStates is how many states a table keeps for reuse.
-const maxFreeStates = 256
+const maxFreeStates = 64
 
 // Reset implements feature.Resetter, keeping the buffer's capacity.
 func (s *State) Reset() { *s = State{data: feature.Reuse(s.data), addr: s.addr} }

@@ -62,6 +62,12 @@ type Options struct {
 
 func (o *Options) countBytes() bool { return o.ByteDist || o.Entropy || o.Compact != nil }
 
+// maxFreeRecords is how many freed records a table keeps for reuse: enough
+// for the flows that expire between two drains of a busy context, few
+// enough that a burst of flows does not pin its memory for good (1024
+// records are about 1.2 MB).
+const maxFreeRecords = 1024
+
 // DefaultMaxRecords keeps a table's records near 1 GB: a record is about
 // 1.2 KB with its map entry.
 const DefaultMaxRecords = 800_000
@@ -180,7 +186,7 @@ func (t *Table) release(r *Record) {
 		}
 	}
 	t.live--
-	if len(t.free) < 4096 {
+	if len(t.free) < maxFreeRecords {
 		t.free = append(t.free, r)
 	}
 }

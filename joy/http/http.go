@@ -24,6 +24,21 @@ var Kind = feature.Kind{
 	Name:    "http",
 	Accepts: func(f feature.Flow) bool { return f.Proto == 6 && (f.App == 80 || f.Sp == 80 || f.Dp == 80) },
 	New:     func(cfg *config.Config) feature.Module { return &State{Anon: NewAnonymizer(cfg)} },
+	NewPool: func(cfg *config.Config) feature.Pool {
+		return feature.FreeList(func() feature.Resetter { return &State{Anon: NewAnonymizer(cfg)} }, maxFreeStates)
+	},
+}
+
+// maxFreeStates is how many states a table keeps for reuse.
+const maxFreeStates = 64
+
+// Reset implements feature.Resetter: a fresh state that keeps its
+// anonymizer and its message buffer's capacity.
+func (s *State) Reset() {
+	if s.msg != nil {
+		s.spare = s.msg[:0]
+	}
+	s.msg = nil
 }
 
 // Anonymizer is the hook for the pseudonymization of usernames in request
@@ -65,6 +80,8 @@ type State struct {
 	// header part printable (CR and LF kept), then up to 16 raw body
 	// bytes. nil until such a payload was seen.
 	msg []byte
+	// spare is an earlier flow's message buffer, kept for reuse.
+	spare []byte
 }
 
 // Observe implements feature.Module.
@@ -72,7 +89,8 @@ func (s *State) Observe(payload []byte, ts int64) {
 	if len(payload) == 0 || s.msg != nil {
 		return
 	}
-	s.msg = keep(payload)
+	s.msg = keep(s.spare, payload)
+	s.spare = nil
 }
 
 // states of the scan for the CR LF CR LF that ends the header block
@@ -113,7 +131,7 @@ func step(st int, c byte) int {
 // bytes, or the header block plus 16 body bytes, with every header byte
 // that is a control character other than CR and LF, not ASCII, or one of
 // `"` and `\` replaced by '.'.
-func keep(p []byte) []byte {
+func keep(buf, p []byte) []byte {
 	limit := min(len(p), maxCpy)
 	n, st, body := 0, stNone, 0
 	for n < limit {
@@ -127,7 +145,11 @@ func keep(p []byte) []byte {
 		}
 		n++
 	}
-	out := make([]byte, n)
+	out := buf[:0]
+	if cap(out) < n {
+		out = make([]byte, n)
+	}
+	out = out[:n]
 	st = stNone
 	for i := 0; i < n; i++ {
 		c := p[i]

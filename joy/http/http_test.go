@@ -82,17 +82,17 @@ func TestMessages(t *testing.T) {
 
 func TestKeep(t *testing.T) {
 	// the header part plus exactly 16 body bytes
-	got := keep([]byte("A\r\n\r\n0123456789abcdefXYZ"))
+	got := keep(nil, []byte("A\r\n\r\n0123456789abcdefXYZ"))
 	if want := "A\r\n\r\n0123456789abcdef"; string(got) != want {
 		t.Errorf("keep = %q, want %q", got, want)
 	}
 	// at most 2032 bytes
-	if n := len(keep(bytes.Repeat([]byte("a"), 5000))); n != 2032 {
+	if n := len(keep(nil, bytes.Repeat([]byte("a"), 5000))); n != 2032 {
 		t.Errorf("kept %d bytes, want 2032", n)
 	}
 	// the header end may have extra CRs and LFs where they do not
 	// restart the scan
-	got = keep([]byte("A\r\r\n\n\r\n\x01"))
+	got = keep(nil, []byte("A\r\r\n\n\r\n\x01"))
 	if want := "A\r\r\n\n\r\n\x01"; string(got) != want {
 		t.Errorf("keep = %q, want %q", got, want)
 	}

@@ -32,7 +32,7 @@ var Kind = feature.Kind{
 const maxMessages = 20
 
 // maxFreeStates is how many states a table keeps for reuse.
-const maxFreeStates = 256
+const maxFreeStates = 64
 
 // Reset implements feature.Resetter, keeping the buffers' capacity.
 func (s *State) Reset() { *s = State{buf: feature.Reuse(s.buf), msgs: feature.Reuse(s.msgs)} }

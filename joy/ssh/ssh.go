@@ -94,7 +94,7 @@ type State struct {
 }
 
 // maxFreeStates is how many states a table keeps for reuse.
-const maxFreeStates = 256
+const maxFreeStates = 64
 
 // Reset implements feature.Resetter, keeping the buffers' capacity.
 func (s *State) Reset() {
@@ -232,7 +232,8 @@ func (s *State) packets() {
 		if plen > maxPayload || plen-pad > maxPayload || plen == pad {
 			// This header can never parse; the original keeps it at
 			// the start of its buffer for good.
-			s.phase, s.buf = phDead, nil
+			// The buffer's capacity is kept for the state's reuse.
+			s.phase, s.buf = phDead, s.buf[:0]
 			return
 		}
 		total := int(plen) + 4
@@ -259,7 +260,10 @@ func (s *State) packets() {
 		b = b[total:]
 	}
 	if s.newkeys {
-		s.buf = nil // nothing is parsed after NEWKEYS
+		// Nothing is parsed after NEWKEYS; the buffer's capacity is
+		// kept for the state's reuse (a pooled state otherwise grows a
+		// new one for every flow).
+		s.buf = s.buf[:0]
 		return
 	}
 	s.buf = append(s.buf[:0], b...)

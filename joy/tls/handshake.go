@@ -107,6 +107,9 @@ func (s *State) parseHandshake() {
 				s.certificates(off, bl)
 			}
 			if msgCount < maxRecords {
+				for len(s.stats) <= msgCount {
+					s.stats = append(s.stats, hsStat{})
+				}
 				st := &s.stats[msgCount]
 				if st.n < maxHandshakes {
 					st.types[st.n] = mt
@@ -137,7 +140,8 @@ func (s *State) clientHelloSuites(off, bl int) {
 	}
 	if sidLen != 0 {
 		s.sidLen = uint8(sidLen)
-		s.copyOut(s.sid[:sidLen], y+1)
+		s.sid = resize(s.sid, sidLen)
+		s.copyOut(s.sid, y+1)
 	}
 	y += sidLen + 1
 	csLen := s.u16(y)
@@ -150,6 +154,7 @@ func (s *State) clientHelloSuites(off, bl int) {
 		n = maxSuites
 	}
 	s.numCS = uint16(n)
+	s.cs = resize(s.cs, n)
 	for i := 0; i < n; i++ {
 		s.cs[i] = uint16(s.u16(y + 2*i))
 	}
@@ -221,11 +226,13 @@ func (s *State) serverHelloSuite(off, bl int) {
 		}
 		if sidLen != 0 {
 			s.sidLen = uint8(sidLen)
-			s.copyOut(s.sid[:sidLen], y+1)
+			s.sid = resize(s.sid, sidLen)
+			s.copyOut(s.sid, y+1)
 		}
 		y += sidLen + 1
 	}
 	s.numCS = 1
+	s.cs = resize(s.cs, 1)
 	s.cs[0] = uint16(s.u16(y))
 }
 

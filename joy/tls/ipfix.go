@@ -19,16 +19,20 @@ func (s *State) FillIPFIX(r *ipfix.Record) {
 		r.TLSVersion = 6
 	}
 	r.TLSKeyLength = uint16(min(s.ckeBits, 65535))
-	r.TLSCipherSuites = s.cs[:min(int(s.numCS), maxSuites)]
+	r.TLSCipherSuites = s.cs[:min(int(s.numCS), len(s.cs))]
 	r.TLSSessionID = s.sid[:s.sidLen]
 	r.TLSRandom = s.random[:]
 	n := min(int(s.op), maxPrinted)
-	r.TLSRecordLengths = s.recLen[:n]
+	lens := r.TLSRecordLengths[:0]
+	for i := 0; i < n; i++ {
+		lens = append(lens, s.recs[i].len)
+	}
+	r.TLSRecordLengths = lens
 	times := r.TLSRecordTimes[:0]
 	for i := 0; i < n; i++ {
 		var d int64
 		if i > 0 {
-			d = max(s.recTime[i]-s.recTime[i-1], 0) / 1000
+			d = max(s.recs[i].time-s.recs[i-1].time, 0) / 1000
 		}
 		times = append(times, uint16(min(d, 65535)))
 	}

@@ -11,7 +11,7 @@ import (
 // Limits of one table's pool: states kept for reuse, certificates kept
 // rendered, and the largest certificate worth keeping.
 const (
-	maxFreeStates  = 256
+	maxFreeStates  = 64
 	certCacheSlots = 256
 	maxCachedCert  = 8 << 10
 )
@@ -29,6 +29,10 @@ func newPool(*config.Config) feature.Pool {
 func (s *State) Reset() {
 	*s = State{
 		hs:    feature.Reuse(s.hs),
+		recs:  s.recs[:0],
+		stats: s.stats[:0],
+		sid:   s.sid[:0],
+		cs:    s.cs[:0],
 		cExt:  s.cExt[:0],
 		sExt:  s.sExt[:0],
 		certs: feature.Reuse(s.certs),
@@ -36,12 +40,22 @@ func (s *State) Reset() {
 	}
 }
 
-// certCache is a direct-mapped cache of certificates and the JSON objects
-// appendCertificate wrote for them, for one flow table.
+// certCache is a two-way cache of certificates and the JSON objects
+// appendCertificate wrote for them, for one flow table. Each certificate
+// may sit in either of two slots picked by its hash (the one used least
+// recently is replaced): with one slot, two busy servers' certificates
+// that the process's random seed happens to map together would evict each
+// other on every flow, and each flow would parse a certificate again.
 type certCache struct {
 	seed  maphash.Seed
-	slots [certCacheSlots]struct{ der, json []byte }
+	slots [certCacheSlots]certSlot
+	tick  uint64 // stamps slot use
 	der   []byte // scratch for the certificate being read
+}
+
+type certSlot struct {
+	der, json []byte
+	used      uint64
 }
 
 // appendCertificate appends the JSON object of the DER certificate at
@@ -56,13 +70,23 @@ func (c *certCache) appendCertificate(b []byte, s *State, d int, length uint16) 
 	if len(der) > maxCachedCert {
 		return appendCertificate(b, length, der)
 	}
-	slot := &c.slots[maphash.Bytes(c.seed, der)%certCacheSlots]
-	if slot.json != nil && bytes.Equal(slot.der, der) {
-		return append(b, slot.json...)
+	h := maphash.Bytes(c.seed, der)
+	c.tick++
+	a, z := &c.slots[h%certCacheSlots], &c.slots[(h>>32)%certCacheSlots]
+	for _, slot := range [2]*certSlot{a, z} {
+		if slot.json != nil && bytes.Equal(slot.der, der) {
+			slot.used = c.tick
+			return append(b, slot.json...)
+		}
+	}
+	slot := a
+	if z.used < a.used {
+		slot = z
 	}
 	start := len(b)
 	b = appendCertificate(b, length, der)
 	slot.der = append(slot.der[:0], der...)
 	slot.json = append(slot.json[:0], b[start:]...)
+	slot.used = c.tick
 	return b
 }

@@ -3,6 +3,7 @@ package tls
 import (
 	"bytes"
 	"crypto/x509"
+	"fmt"
 	"hash/maphash"
 	"testing"
 
@@ -68,5 +69,47 @@ func TestCertificateCacheCollision(t *testing.T) {
 	// The slot now holds certA, and a hit returns the same text.
 	if again := string(c.appendCertificate(nil, s, 0, uint16(len(certA)))); again != got || !bytes.Equal(slot.der, certA) {
 		t.Fatalf("hit: got %s", again)
+	}
+}
+
+// Two certificates whose hashes pick the same first slot both stay
+// cached: the second takes its other slot instead of evicting the first,
+// which busy servers would otherwise do to each other on every flow.
+func TestCertificateCacheTwoWays(t *testing.T) {
+	c := &certCache{seed: maphash.MakeSeed()}
+	certA := testCertificate(t, nil)
+	h := maphash.Bytes(c.seed, certA)
+	for h%certCacheSlots == (h>>32)%certCacheSlots {
+		c.seed = maphash.MakeSeed()
+		h = maphash.Bytes(c.seed, certA)
+	}
+	// A second certificate with the same first slot.
+	var certB []byte
+	for i := 0; certB == nil; i++ {
+		if i == 10000 {
+			t.Fatal("no certificate with the same first slot in 10000 tries")
+		}
+		b := testCertificate(t, func(c *x509.Certificate) { c.Subject.CommonName = fmt.Sprintf("n%d.example", i) })
+		if maphash.Bytes(c.seed, b)%certCacheSlots == h%certCacheSlots {
+			certB = b
+		}
+	}
+	render := func(cert []byte) string {
+		s := &State{cache: c, hs: cert}
+		got := string(c.appendCertificate(nil, s, 0, uint16(len(cert))))
+		if want := string(appendCertificate(nil, uint16(len(cert)), cert)); got != want {
+			t.Fatalf("got %s, want %s", got, want)
+		}
+		return got
+	}
+	for _, cert := range [][]byte{certA, certB, certA, certB} {
+		render(cert)
+	}
+	hB := maphash.Bytes(c.seed, certB)
+	if !bytes.Equal(c.slots[h%certCacheSlots].der, certA) {
+		t.Fatal("certB evicted certA from its slot")
+	}
+	if !bytes.Equal(c.slots[(hB>>32)%certCacheSlots].der, certB) {
+		t.Fatal("certB is not cached in its second slot")
 	}
 }

@@ -222,7 +222,7 @@ func (s *State) appendSRLT(b []byte, t *State) []byte {
 		for i := 0; i < imax; i++ {
 			var d int64
 			if i > 0 {
-				d = s.recTime[i] - s.recTime[i-1]
+				d = s.recs[i].time - s.recs[i-1].time
 				b = append(b, ',')
 			}
 			b = s.appendRecord(b, i, "<", d)
@@ -230,22 +230,22 @@ func (s *State) appendSRLT(b []byte, t *State) []byte {
 		return append(b, ']')
 	}
 	jmax := min(int(t.op), maxPrinted)
-	last := t.recTime[0]
-	if s.recTime[0] < last {
-		last = s.recTime[0]
+	last := t.recTime(0)
+	if s.recTime(0) < last {
+		last = s.recTime(0)
 	}
 	i, j := 0, 0
 	for i < imax || j < jmax {
 		if i+j > 0 {
 			b = append(b, ',')
 		}
-		if j >= jmax || (i < imax && s.recTime[i] < t.recTime[j]) {
-			b = s.appendRecord(b, i, ">", s.recTime[i]-last)
-			last = s.recTime[i]
+		if j >= jmax || (i < imax && s.recs[i].time < t.recs[j].time) {
+			b = s.appendRecord(b, i, ">", s.recs[i].time-last)
+			last = s.recs[i].time
 			i++
 		} else {
-			b = t.appendRecord(b, j, "<", t.recTime[j]-last)
-			last = t.recTime[j]
+			b = t.appendRecord(b, j, "<", t.recs[j].time-last)
+			last = t.recs[j].time
 			j++
 		}
 	}
@@ -253,12 +253,13 @@ func (s *State) appendSRLT(b []byte, t *State) []byte {
 }
 
 func (s *State) appendRecord(b []byte, i int, dir string, d int64) []byte {
-	b = appendUintKey(b, `{"b":`, uint64(s.recLen[i]))
+	b = appendUintKey(b, `{"b":`, uint64(s.recs[i].len))
 	b = append(b, `,"dir":"`...)
 	b = append(b, dir...)
 	b = appendUintKey(b, `","ipt":`, uint64(millis(d)))
-	b = appendUintKey(b, `,"tp":`, uint64(s.recType[i]))
-	if st := &s.stats[i]; st.n != 0 {
+	b = appendUintKey(b, `,"tp":`, uint64(s.recs[i].typ))
+	if i < len(s.stats) && s.stats[i].n != 0 {
+		st := &s.stats[i]
 		b = append(b, `,"hs_types":[`...)
 		for k := 0; k < int(st.n); k++ {
 			if k > 0 {

@@ -77,15 +77,40 @@ type extension struct {
 	data span // data.n is the declared length
 }
 
+// recEntry is one TLS record's entry: its time, length and content type.
+type recEntry struct {
+	time int64
+	len  uint16
+	typ  uint8
+}
+
+// recTime returns the time of record entry i, 0 past the entries.
+func (s *State) recTime(i int) int64 {
+	if i < len(s.recs) {
+		return s.recs[i].time
+	}
+	return 0
+}
+
+// resize returns b with length n, reusing its array when large enough.
+func resize[T any](b []T, n int) []T {
+	if cap(b) < n {
+		return make([]T, n)
+	}
+	return b[:n]
+}
+
 // State is the module's state for one direction of a flow.
 type State struct {
 	// Record walking.
 	segOffset uint16 // bytes of a record still to come in later packets
 	op        uint16 // records seen (the original's 16-bit counter)
-	recLen    [maxRecords]uint16
-	recType   [maxRecords]uint8
-	recTime   [maxRecords]int64
-	stats     [maxRecords]hsStat
+	// The first maxRecords records (min(op, maxRecords) of them, until op
+	// wraps),
+	// and the handshake messages of each as far as the parse got; both
+	// grow as the flow needs, from a pooled state's earlier capacity.
+	recs  []recEntry
+	stats []hsStat
 
 	// Handshake phase. hs is kept after the parse: spans refer into it.
 	hs   []byte
@@ -97,9 +122,9 @@ type State struct {
 	tls13    bool // a ServerHello selected TLS 1.3 in supported_versions
 	sidLen   uint8
 	random   [32]byte
-	sid      [256]byte
+	sid      []byte // sidLen bytes
 	numCS    uint16
-	cs       [maxSuites]uint16
+	cs       []uint16 // numCS suites
 	cExt     []extension
 	sExt     []extension
 	sniLen   uint16 // declared length + 1, 16 bits as in the original; 0 = none
@@ -161,9 +186,14 @@ func (s *State) Observe(p []byte, ts int64) {
 			}
 		}
 		if s.op < maxRecords {
-			s.recType[s.op] = typ
-			s.recLen[s.op] = uint16(l)
-			s.recTime[s.op] = ts
+			// op is 16 bits: after 65536 records it wraps and the
+			// first entries are written again, as in the original.
+			e := recEntry{time: ts, len: uint16(l), typ: typ}
+			if int(s.op) < len(s.recs) {
+				s.recs[s.op] = e
+			} else {
+				s.recs = append(s.recs, e)
+			}
 		}
 		s.op++
 		rem -= l + 5
