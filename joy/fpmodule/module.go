@@ -1,0 +1,361 @@
+// Package fpmodule is the flow table's fingerprint module (fingerprint=1):
+// the client and server fingerprints of a flow's TLS, DTLS or QUIC hellos
+// (JA3, JA3S, JA4, JA4_r, mercury's tls/1 and quic/1, computed by package
+// fingerprint) and the TLS 1.3 fields of the hellos, as one "fingerprint"
+// member. TLS over TCP and DTLS are read with tls=1, QUIC with quic=1; with
+// fingerprint=0 nothing here runs and no record changes. docs/fingerprints.md
+// describes the member.
+//
+// It is its own module rather than part of the tls and quic members so
+// that those stay byte for byte what they are. Over TCP it reorders the
+// stream by sequence number (late segments included) into
+// tls.HelloAssembler; over UDP it reads DTLS handshake records as they come
+// (tls.DTLSHandshakes, tls.DTLSAssembler) and keeps the first datagrams for
+// a QUIC connection replayed through quic.Conn when the record is printed.
+// A direction keeps a copy of its first two hellos (the second one follows
+// a HelloRetryRequest); they are parsed and fingerprinted at printing.
+package fpmodule
+
+import (
+	"encoding/binary"
+
+	"github.com/gojoy/libjoy/joy/config"
+	"github.com/gojoy/libjoy/joy/feature"
+	"github.com/gojoy/libjoy/joy/fingerprint"
+	"github.com/gojoy/libjoy/joy/jsonw"
+	"github.com/gojoy/libjoy/joy/quic"
+	"github.com/gojoy/libjoy/joy/tls"
+)
+
+// Kind is the fingerprint module: TCP and UDP flows.
+var Kind = feature.Kind{
+	Name:            "fingerprint",
+	TCP:             true,
+	Retransmissions: true,
+	Accepts:         func(f feature.Flow) bool { return f.Proto == 6 || f.Proto == 17 },
+	New:             func(cfg *config.Config) feature.Module { return newDirection(cfg) },
+	NewPool: func(cfg *config.Config) feature.Pool {
+		return feature.FreeList(func() feature.Resetter { return newDirection(cfg) }, 256)
+	},
+}
+
+// Bounds of the TCP reordering: segments ahead of the next expected byte
+// kept, and their bytes.
+const (
+	maxPending      = 16
+	maxPendingBytes = 32 << 10
+	maxDTLSDgrams   = 32 // datagrams of a direction searched for DTLS hellos
+	maxHellos       = 2  // hellos kept per direction
+)
+
+type pending struct {
+	seq        uint32
+	start, end int // in pendBuf
+}
+
+// direction is the state of one direction of a flow.
+type direction struct {
+	tlsOn, quicOn bool
+
+	// TCP
+	asm     tls.HelloAssembler
+	next    uint32
+	started bool // next is known
+	fed     bool // a first byte was given to asm
+	pend    []pending
+	pendBuf []byte
+
+	// UDP
+	dgrams int // datagrams seen
+	dasm   tls.DTLSAssembler
+	frags  [][]byte
+	q      quic.Datagrams
+	conn   *quic.Conn
+
+	done bool // nothing more to read in this direction
+
+	// hellos found: message copies, end offsets in helloBuf
+	helloBuf  []byte
+	helloEnds []int
+	dtls      bool
+
+	// scratch for printing
+	h, h2, h3 tls.Hello
+	fp        []byte
+}
+
+func newDirection(cfg *config.Config) *direction {
+	d := &direction{}
+	if cfg != nil {
+		d.tlsOn = cfg.TLS
+		d.quicOn = cfg.Settings["quic"] != 0
+	}
+	return d
+}
+
+// Reset empties d for another flow, keeping its buffers.
+func (d *direction) Reset() {
+	tlsOn, quicOn := d.tlsOn, d.quicOn
+	asm, conn := d.asm, d.conn
+	asm.Reset()
+	*d = direction{
+		tlsOn: tlsOn, quicOn: quicOn, asm: asm, conn: conn,
+		pend: d.pend[:0], pendBuf: feature.Reuse(d.pendBuf), frags: d.frags[:0],
+		helloBuf: feature.Reuse(d.helloBuf), helloEnds: d.helloEnds[:0],
+		h: d.h, h2: d.h2, h3: d.h3, fp: feature.Reuse(d.fp), q: d.q,
+	}
+	d.q.Reset()
+}
+
+func (d *direction) hello(i int) []byte {
+	start := 0
+	if i > 0 {
+		start = d.helloEnds[i-1]
+	}
+	return d.helloBuf[start:d.helloEnds[i]]
+}
+
+func (d *direction) keep(msg []byte) {
+	d.helloBuf = append(d.helloBuf, msg...)
+	d.helloEnds = append(d.helloEnds, len(d.helloBuf))
+}
+
+// ObserveTCP reorders the direction's stream and feeds the hello
+// assembler until it has two hellos or stops.
+func (d *direction) ObserveTCP(seg *feature.TCPSegment) {
+	if d.done || !d.tlsOn {
+		return
+	}
+	seq := binary.BigEndian.Uint32(seg.Header[4:])
+	if seg.Header[13]&0x02 != 0 { // SYN
+		d.started, d.next = true, seq+1
+		if len(seg.Payload) == 0 {
+			return
+		}
+		seq++
+	}
+	p := seg.Payload
+	if len(p) == 0 {
+		return
+	}
+	if !d.started {
+		d.started, d.next = true, seq
+	}
+	if diff := int32(seq - d.next); diff > 0 {
+		if len(d.pend) < maxPending && len(d.pendBuf)+len(p) <= maxPendingBytes {
+			start := len(d.pendBuf)
+			d.pendBuf = append(d.pendBuf, p...)
+			d.pend = append(d.pend, pending{seq: seq, start: start, end: len(d.pendBuf)})
+		}
+		return
+	} else if diff < 0 {
+		if int(-diff) >= len(p) {
+			return // all seen already
+		}
+		p = p[-diff:]
+	}
+	d.feed(p)
+	for !d.done && len(d.pend) > 0 {
+		progress := false
+		for i := 0; i < len(d.pend); i++ {
+			e := d.pend[i]
+			diff := int32(e.seq - d.next)
+			if diff > 0 {
+				continue
+			}
+			d.pend = append(d.pend[:i], d.pend[i+1:]...)
+			i--
+			if n := e.end - e.start; int(-diff) < n {
+				d.feed(d.pendBuf[e.start+int(-diff) : e.end])
+				progress = true
+				break
+			}
+		}
+		if !progress {
+			break
+		}
+	}
+	if len(d.pend) == 0 {
+		d.pendBuf = d.pendBuf[:0]
+	}
+}
+
+// feed gives the next in-order bytes to the assembler.
+func (d *direction) feed(p []byte) {
+	d.next += uint32(len(p))
+	if !d.fed {
+		d.fed = true
+		if p[0] != 22 { // not a TLS handshake record: not TLS (or STARTTLS)
+			d.done = true
+			return
+		}
+	}
+	d.asm.Write(p)
+	for m := d.asm.Next(); m != nil; m = d.asm.Next() {
+		d.keep(m)
+		if len(d.helloEnds) >= maxHellos {
+			d.done = true
+			return
+		}
+	}
+	if d.asm.Stopped() {
+		d.done = true
+	}
+}
+
+// Observe reads a UDP datagram: DTLS handshake records (tls=1), and the
+// first datagrams for QUIC (quic=1).
+func (d *direction) Observe(p []byte, ts int64) {
+	if len(p) == 0 {
+		return
+	}
+	if d.quicOn {
+		d.q.Observe(p, ts)
+	}
+	if d.done || !d.tlsOn {
+		return
+	}
+	d.dgrams++
+	if d.dgrams > maxDTLSDgrams {
+		d.done = true
+		return
+	}
+	if len(p) < 13 || p[1] != 0xfe || p[0] < 20 || p[0] > 25 {
+		return // not a DTLS record
+	}
+	d.frags = tls.DTLSHandshakes(p, d.frags[:0])
+	for _, f := range d.frags {
+		if msg := d.dasm.Add(f); msg != nil {
+			d.dtls = true
+			d.keep(msg)
+			if len(d.helloEnds) >= maxHellos {
+				d.done = true
+				return
+			}
+		}
+	}
+}
+
+// hellos returns the first ClientHello and ServerHello the two directions
+// hold, parsed into d.h and d.h2. After a HelloRetryRequest the server's
+// second hello (the real ServerHello) is the one returned, and hrr is set.
+func (d *direction) hellos(tw *direction) (c, s *tls.Hello, hrr bool) {
+	for _, x := range [2]*direction{d, tw} {
+		if x == nil {
+			continue
+		}
+		for i := range x.helloEnds {
+			msg := x.hello(i)
+			switch {
+			case msg[0] == tls.HelloClient && c == nil:
+				if d.h.Parse(msg, x.dtls) == nil {
+					c = &d.h
+				}
+			case msg[0] == tls.HelloServer && s == nil:
+				if d.h2.Parse(msg, x.dtls) == nil {
+					s, hrr = &d.h2, d.h2.HelloRetryRequest
+				}
+			case msg[0] == tls.HelloServer && s.HelloRetryRequest && s != &d.h3:
+				if d.h3.Parse(msg, x.dtls) == nil {
+					s = &d.h3
+				}
+			}
+		}
+	}
+	return c, s, hrr
+}
+
+// AppendJSON appends the fingerprint member for the flow (both directions
+// with bidir=1), or nothing when no hello was read.
+func (d *direction) AppendJSON(b []byte, twin feature.Module) []byte {
+	tw, _ := twin.(*direction)
+	if tw == d {
+		tw = nil
+	}
+	c, s, hrr := d.hellos(tw)
+	proto, ver := byte('t'), uint32(0)
+	if c == nil && s == nil && d.quicOn {
+		var other *quic.Datagrams
+		if tw != nil {
+			other = &tw.q
+		}
+		if d.conn == nil {
+			d.conn = quic.NewConn()
+		}
+		if d.conn.Replay(&d.q, other) && d.conn.LongHeaders != 0 {
+			c, s = d.conn.Client.Hello, d.conn.Server.Hello
+			proto, ver = 'q', d.conn.Version
+		}
+	}
+	if c == nil && s == nil {
+		return b
+	}
+	dtls := (c != nil && c.DTLS) || (s != nil && s.DTLS)
+	if dtls {
+		proto = 'd'
+	}
+	b = append(b, `,"fingerprint":{"proto":`...)
+	switch proto {
+	case 't':
+		b = append(b, `"tls"`...)
+	case 'd':
+		b = append(b, `"dtls"`...)
+	default:
+		b = append(b, `"quic"`...)
+	}
+	if c != nil {
+		d.fp = fingerprint.AppendJA3(d.fp[:0], c)
+		b = append(b, `,"ja3":"`...)
+		b = fingerprint.AppendMD5(b, d.fp)
+		b = append(b, `","ja3_full":`...)
+		b = appendString(b, d.fp)
+		d.fp = fingerprint.AppendJA4(d.fp[:0], c, proto)
+		b = append(b, `,"ja4":`...)
+		b = appendString(b, d.fp)
+		d.fp = fingerprint.AppendJA4R(d.fp[:0], c, proto, false)
+		b = append(b, `,"ja4_r":`...)
+		b = appendString(b, d.fp)
+		if proto == 'q' {
+			d.fp = fingerprint.AppendMercuryQUIC(d.fp[:0], ver, c)
+		} else {
+			d.fp = fingerprint.AppendMercuryTLS(d.fp[:0], c)
+		}
+		b = append(b, `,"npf":`...)
+		b = appendString(b, d.fp)
+	}
+	if s != nil {
+		d.fp = fingerprint.AppendJA3S(d.fp[:0], s)
+		b = append(b, `,"ja3s":"`...)
+		b = fingerprint.AppendMD5(b, d.fp)
+		b = append(b, `","ja3s_full":`...)
+		b = appendString(b, d.fp)
+	}
+	if proto != 'q' {
+		// The TLS 1.3 view of the hellos (for QUIC the quic member has it).
+		if c != nil {
+			b = quic.AppendHelloJSON(b, "c_tls", c)
+			if c.ECH && c.ServerName != "" {
+				b = append(b, `,"ech_outer_sni":`...)
+				b = jsonw.String(b, c.ServerName)
+			}
+		}
+		if s != nil {
+			b = quic.AppendHelloJSON(b, "s_tls", s)
+			if len(s.ALPN) != 0 {
+				b = append(b, `,"s_alpn":`...)
+				b = jsonw.String(b, s.ALPN[0])
+			}
+		}
+	}
+	if hrr {
+		b = append(b, `,"hrr":true`...)
+	}
+	return append(b, '}')
+}
+
+// appendString appends p as a JSON string.
+func appendString(b, p []byte) []byte {
+	b = append(b, '"')
+	b = jsonw.Escaped(b, p)
+	return append(b, '"')
+}
