@@ -46,6 +46,7 @@ const (
 	maxPendingBytes = 32 << 10
 	maxDTLSDgrams   = 32 // datagrams of a direction searched for DTLS hellos
 	maxHellos       = 2  // hellos kept per direction
+	maxPlain        = 8  // in-order segments of a plaintext start (STARTTLS) looked at
 )
 
 type pending struct {
@@ -61,7 +62,8 @@ type direction struct {
 	asm     tls.HelloAssembler
 	next    uint32
 	started bool // next is known
-	fed     bool // a first byte was given to asm
+	inTLS   bool // asm is fed: the stream reached a TLS record
+	plain   int  // in-order segments looked at before TLS started
 	pend    []pending
 	pendBuf []byte
 
@@ -180,15 +182,21 @@ func (d *direction) ObserveTCP(seg *feature.TCPSegment) {
 	}
 }
 
-// feed gives the next in-order bytes to the assembler.
+// feed gives the next in-order bytes to the assembler. A stream that
+// does not start with a TLS record may turn to TLS after a plaintext start
+// (STARTTLS): the first maxPlain in-order segments are looked at for a
+// TLS record at their start.
 func (d *direction) feed(p []byte) {
 	d.next += uint32(len(p))
-	if !d.fed {
-		d.fed = true
-		if p[0] != 22 { // not a TLS handshake record: not TLS (or STARTTLS)
-			d.done = true
+	if !d.inTLS {
+		if len(p) < 2 || p[0] < 20 || p[0] > 22 || p[1] != 3 { // not a TLS alert or handshake record
+			d.plain++
+			if d.plain >= maxPlain {
+				d.done = true
+			}
 			return
 		}
+		d.inTLS = true
 	}
 	d.asm.Write(p)
 	for m := d.asm.Next(); m != nil; m = d.asm.Next() {
@@ -199,6 +207,12 @@ func (d *direction) feed(p []byte) {
 		}
 	}
 	if d.asm.Stopped() {
+		if len(d.helloEnds) == 0 && d.plain < maxPlain {
+			d.asm.Reset() // not TLS after all: look further
+			d.inTLS = false
+			d.plain++
+			return
+		}
 		d.done = true
 	}
 }
@@ -237,9 +251,11 @@ func (d *direction) Observe(p []byte, ts int64) {
 }
 
 // hellos returns the first ClientHello and ServerHello the two directions
-// hold, parsed into d.h and d.h2. After a HelloRetryRequest the server's
-// second hello (the real ServerHello) is the one returned, and hrr is set.
-func (d *direction) hellos(tw *direction) (c, s *tls.Hello, hrr bool) {
+// hold, parsed into d.h and d.h2. After a HelloRetryRequest, s is the
+// first ServerHello (the HelloRetryRequest, which JA3S fingerprints, as
+// tshark and nDPI do) and final the real ServerHello that follows, parsed
+// into d.h3; otherwise final is s.
+func (d *direction) hellos(tw *direction) (c, s, final *tls.Hello) {
 	for _, x := range [2]*direction{d, tw} {
 		if x == nil {
 			continue
@@ -253,16 +269,16 @@ func (d *direction) hellos(tw *direction) (c, s *tls.Hello, hrr bool) {
 				}
 			case msg[0] == tls.HelloServer && s == nil:
 				if d.h2.Parse(msg, x.dtls) == nil {
-					s, hrr = &d.h2, d.h2.HelloRetryRequest
+					s, final = &d.h2, &d.h2
 				}
-			case msg[0] == tls.HelloServer && s.HelloRetryRequest && s != &d.h3:
+			case msg[0] == tls.HelloServer && s.HelloRetryRequest && final == s:
 				if d.h3.Parse(msg, x.dtls) == nil {
-					s = &d.h3
+					final = &d.h3
 				}
 			}
 		}
 	}
-	return c, s, hrr
+	return c, s, final
 }
 
 // AppendJSON appends the fingerprint member for the flow (both directions
@@ -272,7 +288,7 @@ func (d *direction) AppendJSON(b []byte, twin feature.Module) []byte {
 	if tw == d {
 		tw = nil
 	}
-	c, s, hrr := d.hellos(tw)
+	c, s, final := d.hellos(tw)
 	proto, ver := byte('t'), uint32(0)
 	if c == nil && s == nil && d.quicOn {
 		var other *quic.Datagrams
@@ -284,6 +300,7 @@ func (d *direction) AppendJSON(b []byte, twin feature.Module) []byte {
 		}
 		if d.conn.Replay(&d.q, other) && d.conn.LongHeaders != 0 {
 			c, s = d.conn.Client.Hello, d.conn.Server.Hello
+			final = s
 			proto, ver = 'q', d.conn.Version
 		}
 	}
@@ -339,15 +356,15 @@ func (d *direction) AppendJSON(b []byte, twin feature.Module) []byte {
 				b = jsonw.String(b, c.ServerName)
 			}
 		}
-		if s != nil {
-			b = quic.AppendHelloJSON(b, "s_tls", s)
-			if len(s.ALPN) != 0 {
+		if final != nil {
+			b = quic.AppendHelloJSON(b, "s_tls", final)
+			if len(final.ALPN) != 0 {
 				b = append(b, `,"s_alpn":`...)
-				b = jsonw.String(b, s.ALPN[0])
+				b = jsonw.String(b, final.ALPN[0])
 			}
 		}
 	}
-	if hrr {
+	if s != nil && s.HelloRetryRequest {
 		b = append(b, `,"hrr":true`...)
 	}
 	return append(b, '}')
