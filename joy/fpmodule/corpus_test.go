@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -226,7 +227,8 @@ func keysOf(m map[string]bool) []string {
 var ndpiFlowRE = regexp.MustCompile(`^\s*\d+\s+(TCP|UDP) (\S+) <-> (\S+) (.*)$`)
 var ndpiJA3RE = regexp.MustCompile(`\[JA3(C|S): ([0-9a-f]{32})\]`)
 
-// splitEnd splits "1.2.3.4:443" or "[::1]:443".
+// splitEnd splits "1.2.3.4:443" or "[::1]:443", the address written as
+// RFC 5952 (and joy) write it when nDPI's form parses.
 func splitEnd(s string) (string, int) {
 	i := strings.LastIndexByte(s, ':')
 	if i < 0 {
@@ -234,7 +236,20 @@ func splitEnd(s string) (string, int) {
 	}
 	var p int
 	fmt.Sscan(s[i+1:], &p)
-	return strings.Trim(s[:i], "[]"), p
+	a := strings.Trim(s[:i], "[]")
+	if ip, err := netip.ParseAddr(a); err == nil {
+		a = ip.String()
+	}
+	return a, p
+}
+
+// ndpiDiffers lists the captures where nDPI's JA3 or JA3S differs from
+// ours, and why; everywhere else every nDPI hash must be the record's.
+var ndpiDiffers = map[string]string{
+	"ndpi-6in4tunnel.pcap":                   "IPv6 in IPv4: nDPI fingerprints the inner flows, joy's records are the tunnel's",
+	"ndpi-tls_missing_ch_frag.pcap":          "a ClientHello whose middle segment is missing: nDPI fingerprints what it has, ours only whole hellos (tshark prints none either)",
+	"zeek-tls-tls-13draft19-early-data.pcap": "TLS 1.3 draft-19 ServerHellos: ours are tshark's (\"32531,4866,40\"), nDPI 4.2 computes another JA3S",
+	"ndpi-pinterest.pcap":                    "nDPI 4.2 prints the address 2600:1901:0:7a0b:: as \"2600:1901::7a0b::\", which names no flow",
 }
 
 // TestRecordsAgainstNDPI compares the records' JA3 and JA3S hashes with
@@ -250,7 +265,6 @@ func TestRecordsAgainstNDPI(t *testing.T) {
 		t.Skip("runs ndpiReader over the corpus's TLS captures; not with -short")
 	}
 	equal, differ, flows := 0, 0, 0
-	var diffs []string
 	for _, f := range tshark.TLSCaptures(t, shared) {
 		name := filepath.Base(f)
 		cmd := exec.Command(ndpi, "-q", "-i", f, "-v", "2")
@@ -282,15 +296,16 @@ func TestRecordsAgainstNDPI(t *testing.T) {
 					equal++
 				default:
 					differ++
-					diffs = append(diffs, fmt.Sprintf("%s %s JA3%s %s", name, key, h[1], h[2]))
+					if why, ok := ndpiDiffers[name]; ok {
+						t.Logf("%s: flow %s: nDPI's JA3%s %s is not the record's: %s", name, key, h[1], h[2], why)
+					} else {
+						t.Errorf("%s: flow %s: nDPI's JA3%s %s is not the record's", name, key, h[1], h[2])
+					}
 				}
 			}
 		}
 	}
-	t.Logf("nDPI: %d flows with JA3, %d hashes equal to the records', %d not", flows, equal, differ)
-	for _, d := range diffs {
-		t.Logf("  not ours: %s", d)
-	}
+	t.Logf("nDPI: %d flows with JA3, %d hashes equal to the records', %d not (explained above)", flows, equal, differ)
 	if equal == 0 {
 		t.Error("no nDPI hash equal to ours: the comparison checked nothing")
 	}
