@@ -310,3 +310,41 @@ func TestRecordsAgainstNDPI(t *testing.T) {
 		t.Error("no nDPI hash equal to ours: the comparison checked nothing")
 	}
 }
+
+// TestCorpusAllOn runs every capture of the corpus and of its malformed/
+// directory with tls=1 quic=1 fingerprint=1 bidir=1 and every other
+// protocol and per-flow feature: no panic, every line a JSON object, and
+// fingerprints in the records.
+func TestCorpusAllOn(t *testing.T) {
+	shared := testutil.NeedShared(t)
+	if testing.Short() {
+		t.Skip("runs the whole corpus; not with -short")
+	}
+	var files []string
+	for _, pat := range []string{"*.pcap", "*.pcapng", "malformed/*"} {
+		m, _ := filepath.Glob(filepath.Join(shared, "pcaps", pat))
+		files = append(files, m...)
+	}
+	if len(files) < 100 {
+		t.Fatalf("only %d captures found under %s/pcaps", len(files), shared)
+	}
+	lines, fps := 0, 0
+	protos := map[string]int{}
+	for _, f := range files {
+		recs, out := run(t, fpConfig(true), f)
+		lines += testutil.CheckJSONLines(t, out)
+		for _, r := range recs {
+			if fp, ok := r["fingerprint"].(map[string]any); ok {
+				fps++
+				p, _ := fp["proto"].(string)
+				protos[p]++
+			}
+		}
+	}
+	t.Logf("%d captures, %d lines, %d records with a fingerprint member %v", len(files), lines, fps, protos)
+	for _, p := range []string{"tls", "dtls", "quic"} {
+		if protos[p] == 0 {
+			t.Errorf("no %s fingerprint in the whole corpus", p)
+		}
+	}
+}
