@@ -7,6 +7,9 @@
 #   BENCH_N=50 tests/bench/run.sh  quick run on a 50-copy capture
 #   BENCH_RUNS=5 ...               runs per program (median is reported)
 #   BENCH_BITMASK=0x1 ...          library features (default bidir)
+#   BENCH_FINGERPRINT=1 ...        two more command rows: the six protocols
+#                                  (bitmask 0x7f as options), and the same with
+#                                  quic=1 fingerprint=1, with their ratio
 #
 # Measured, alternating floor / library / command, BENCH_RUNS times:
 #   floor    pcapfloor: libpcap into an empty callback
@@ -80,7 +83,8 @@ self_time() { sed -n 's/^\([0-9]*\) packets in \([0-9.]*\) s.*/\1 \2/p' "$1"; }
 
 packets=$(capinfos -c -M "$big" 2>/dev/null | awk '/Number of packets/ {print $NF}' || true)
 section "capture: $big ($(du -h "$big" | cut -f1), ${packets:-?} packets), $RUNS runs each, bitmask $BITMASK"
-floor=() lib=() cli=() rss_floor=0 rss_lib=0 rss_cli=0
+floor=() lib=() cli=() rss_floor=0 rss_lib=0 rss_cli=0 proto=() fp=()
+protocols="bidir=1 tls=1 http=1 dns=1 ssh=1 dhcp=1 ike=1"
 for i in $(seq 1 "$RUNS"); do
     res=$(run floor "$out/pcapfloor" "$big")
     rss=${res#* }
@@ -100,6 +104,16 @@ for i in $(seq 1 "$RUNS"); do
     read -r s rss <<<"$res"
     cli+=("$(python3 -c "print($packets/$s)")")
     rss_cli=$rss
+    if [ "${BENCH_FINGERPRINT:-0}" = 1 ]; then
+        res=$(run protocols build/joy $protocols "$big")
+        read -r s rss <<<"$res"
+        proto+=("$(python3 -c "print($packets/$s)")")
+        res=$(run fingerprint build/joy $protocols quic=1 fingerprint=1 "$big")
+        read -r s rss <<<"$res"
+        fp+=("$(python3 -c "print($packets/$s)")")
+        printf 'run %d: protocols %.2f Mpps, + quic fingerprint %.2f Mpps\n' "$i" \
+            "$(python3 -c "print(${proto[-1]}/1e6)")" "$(python3 -c "print(${fp[-1]}/1e6)")"
+    fi
     printf 'run %d: floor %.2f Mpps, library %.2f Mpps, command %.2f Mpps\n' "$i" \
         "$(python3 -c "print(${floor[-1]}/1e6)")" "$(python3 -c "print(${lib[-1]}/1e6)")" \
         "$(python3 -c "print(${cli[-1]}/1e6)")"
@@ -120,3 +134,13 @@ for name, v, r, n in rows:
     print("%-30s %10.2f %8.3f %7d MB %8s" % (name, v / 1e6, v / f, r // 1024, n))
 print("original Joy, bidir=1 (bench/README.md): ratio 0.35")
 EOF
+
+if [ "${BENCH_FINGERPRINT:-0}" = 1 ]; then
+    python3 - "${floor[*]}" "${proto[*]}" "${fp[*]}" <<'EOF'
+import statistics, sys
+floor, proto, fp = (statistics.median(float(x) for x in a.split()) for a in sys.argv[1:4])
+print("%-30s %10.2f %8.3f" % ("command, six protocols", proto / 1e6, proto / floor))
+print("%-30s %10.2f %8.3f" % ("  + quic=1 fingerprint=1", fp / 1e6, fp / floor))
+print("fingerprint row / protocols row: %.3f" % (fp / proto))
+EOF
+fi
