@@ -12,8 +12,9 @@
 // tls.HelloAssembler; over UDP it reads DTLS handshake records as they come
 // (tls.DTLSHandshakes, tls.DTLSAssembler) and keeps the first datagrams for
 // a QUIC connection replayed through quic.Conn when the record is printed.
-// A direction keeps a copy of its first two hellos (the second one follows
-// a HelloRetryRequest); they are parsed and fingerprinted at printing.
+// A direction keeps a copy of its first hello (a server the one after its
+// HelloRetryRequest too) and stops reading; hellos are parsed and
+// fingerprinted at printing.
 package fpmodule
 
 import (
@@ -117,9 +118,16 @@ func (d *direction) hello(i int) []byte {
 	return d.helloBuf[start:d.helloEnds[i]]
 }
 
-func (d *direction) keep(msg []byte) {
+// keep copies a hello and reports whether the direction is done: after a
+// ClientHello (the second one after a HelloRetryRequest is not printed),
+// a ServerHello that is not a HelloRetryRequest, or maxHellos.
+func (d *direction) keep(msg []byte, dtls bool) bool {
 	d.helloBuf = append(d.helloBuf, msg...)
 	d.helloEnds = append(d.helloEnds, len(d.helloBuf))
+	if len(d.helloEnds) >= maxHellos || msg[0] == tls.HelloClient {
+		return true
+	}
+	return d.h3.Parse(msg, dtls) != nil || !d.h3.HelloRetryRequest
 }
 
 // ObserveTCP reorders the direction's stream and feeds the hello
@@ -200,8 +208,7 @@ func (d *direction) feed(p []byte) {
 	}
 	d.asm.Write(p)
 	for m := d.asm.Next(); m != nil; m = d.asm.Next() {
-		d.keep(m)
-		if len(d.helloEnds) >= maxHellos {
+		if d.keep(m, false) {
 			d.done = true
 			return
 		}
@@ -241,8 +248,7 @@ func (d *direction) Observe(p []byte, ts int64) {
 	for _, f := range d.frags {
 		if msg := d.dasm.Add(f); msg != nil {
 			d.dtls = true
-			d.keep(msg)
-			if len(d.helloEnds) >= maxHellos {
+			if d.keep(msg, true) {
 				d.done = true
 				return
 			}
