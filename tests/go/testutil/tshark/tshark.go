@@ -82,47 +82,66 @@ func FlowKey(a string, ap int, b string, bp int) string {
 	return x + "|" + y
 }
 
-// JA3 returns the JA3 and JA3S strings tshark computes for a capture's
-// TLS, DTLS and QUIC hellos, in packet order.
-func JA3(tshark, file string) ([]Hello, error) {
-	cmd := exec.Command(tshark, "-r", file, "-n",
-		"-Y", "tls.handshake.type==1||tls.handshake.type==2||dtls.handshake.type==1||dtls.handshake.type==2",
-		"-T", "fields", "-E", "aggregator=|", "-E", "occurrence=a",
-		"-e", "tls.handshake.ja3_full", "-e", "tls.handshake.ja3s_full",
-		"-e", "dtls.handshake.ja3_full", "-e", "dtls.handshake.ja3s_full", "-e", "quic.version",
-		"-e", "ip.src", "-e", "ip.dst", "-e", "ipv6.src", "-e", "ipv6.dst",
-		"-e", "tcp.srcport", "-e", "tcp.dstport", "-e", "udp.srcport", "-e", "udp.dstport")
-	out, err := CachedOutput(cmd, file)
+// Row is one packet tshark printed: its flow and the requested fields,
+// several occurrences joined by '|'.
+type Row struct {
+	Flow   string // FlowKey of the packet's innermost addresses and ports
+	Fields []string
+}
+
+// Rows runs tshark over file with a display filter and returns the fields
+// of every matching packet, with its flow.
+func Rows(tshark, file, filter string, fields ...string) ([]Row, error) {
+	args := []string{"-r", file, "-n", "-Y", filter, "-T", "fields", "-E", "aggregator=|", "-E", "occurrence=a"}
+	for _, f := range append([]string{"ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "tcp.srcport", "tcp.dstport", "udp.srcport", "udp.dstport"}, fields...) {
+		args = append(args, "-e", f)
+	}
+	out, err := CachedOutput(exec.Command(tshark, args...), file)
 	if err != nil {
 		return nil, err
 	}
-	var hs []Hello
+	var rows []Row
 	for _, line := range strings.Split(string(out), "\n") {
 		if line == "" {
 			continue
 		}
 		f := strings.Split(line, "\t")
-		for len(f) < 13 {
+		for len(f) < 8+len(fields) {
 			f = append(f, "")
 		}
-		src, dst := last(f[5]), last(f[6])
-		if v := last(f[7]); v != "" {
-			src, dst = v, last(f[8])
+		src, dst := last(f[0]), last(f[1])
+		if v := last(f[2]); v != "" {
+			src, dst = v, last(f[3])
 		}
-		sp, dp := last(f[9]), last(f[10])
+		sp, dp := last(f[4]), last(f[5])
 		if sp == "" {
-			sp, dp = last(f[11]), last(f[12])
+			sp, dp = last(f[6]), last(f[7])
 		}
 		var spn, dpn int
 		fmt.Sscan(sp, &spn)
 		fmt.Sscan(dp, &dpn)
-		key := FlowKey(src, spn, dst, dpn)
+		rows = append(rows, Row{Flow: FlowKey(src, spn, dst, dpn), Fields: f[8:]})
+	}
+	return rows, nil
+}
+
+// JA3 returns the JA3 and JA3S strings tshark computes for a capture's
+// TLS, DTLS and QUIC hellos, in packet order.
+func JA3(tshark, file string) ([]Hello, error) {
+	rows, err := Rows(tshark, file,
+		"tls.handshake.type==1||tls.handshake.type==2||dtls.handshake.type==1||dtls.handshake.type==2",
+		"tls.handshake.ja3_full", "tls.handshake.ja3s_full", "dtls.handshake.ja3_full", "dtls.handshake.ja3s_full", "quic.version")
+	if err != nil {
+		return nil, err
+	}
+	var hs []Hello
+	for _, r := range rows {
 		for i := 0; i < 4; i++ {
-			if f[i] == "" {
+			if r.Fields[i] == "" {
 				continue
 			}
-			for _, v := range strings.Split(f[i], "|") {
-				hs = append(hs, Hello{Flow: key, Server: i%2 == 1, QUIC: f[4] != "", JA3: v})
+			for _, v := range strings.Split(r.Fields[i], "|") {
+				hs = append(hs, Hello{Flow: r.Flow, Server: i%2 == 1, QUIC: r.Fields[4] != "", JA3: v})
 			}
 		}
 	}
