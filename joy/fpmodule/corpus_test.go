@@ -348,3 +348,145 @@ func TestCorpusAllOn(t *testing.T) {
 		}
 	}
 }
+
+// hexList turns tshark's "0x0304|0x0303" (or decimal) values into the
+// member's ["0304","0303"].
+func hexList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, "|") {
+		if v == "" {
+			continue
+		}
+		var n uint64
+		if strings.HasPrefix(v, "0x") {
+			fmt.Sscanf(v[2:], "%x", &n)
+		} else {
+			fmt.Sscan(v, &n)
+		}
+		out = append(out, fmt.Sprintf("%04x", n))
+	}
+	return out
+}
+
+func strList(v any) []string {
+	a, _ := v.([]any)
+	var out []string
+	for _, x := range a {
+		s, _ := x.(string)
+		out = append(out, s)
+	}
+	return out
+}
+
+// TestTLS13FieldsAgainstTshark checks the TLS 1.3 fields of the records'
+// fingerprint members against tshark, flow by flow, on the TLS captures:
+// the first ClientHello's supported versions, key-share groups, early
+// data, Encrypted Client Hello and its outer server name; the last
+// ServerHello's selected version, key-share group and ALPN protocol; and
+// that a flow has "hrr" exactly when tshark sees a HelloRetryRequest.
+func TestTLS13FieldsAgainstTshark(t *testing.T) {
+	shared := testutil.NeedShared(t)
+	tsharkPath := tshark.Need(t)
+	if testing.Short() {
+		t.Skip("runs tshark over the corpus's TLS captures; not with -short")
+	}
+	equal := map[string]int{}
+	for _, f := range tshark.TLSCaptures(t, shared) {
+		name := filepath.Base(f)
+		if _, ok := tshark.NotCompared[name]; ok {
+			continue
+		}
+		if _, ok := notInRecords[name]; ok {
+			continue
+		}
+		rows, err := tshark.Rows(tsharkPath, f, "(tls.handshake.type==1||tls.handshake.type==2)&&!quic",
+			"tls.handshake.type", "tls.handshake.extensions.supported_version", "tls.handshake.extensions_key_share_group",
+			"tls.handshake.extension.type", "tls.handshake.extensions_server_name", "tls.handshake.extensions_alpn_str",
+			"tls.handshake.random")
+		if err != nil {
+			continue // tshark refuses the file (malformed/)
+		}
+		recs, _ := run(t, fpConfig(false), f)
+		fps := map[string]map[string]any{}
+		for _, r := range recs {
+			if fp, ok := r["fingerprint"].(map[string]any); ok && fp["proto"] == "tls" {
+				sa, _ := r["sa"].(string)
+				da, _ := r["da"].(string)
+				fps[tshark.FlowKey(sa, num(r["sp"]), da, num(r["dp"]))] = fp
+			}
+		}
+		type hellos struct {
+			c, s    []string // the first ClientHello's, the last ServerHello's fields
+			hrr     bool
+			servers int
+		}
+		flows := map[string]*hellos{}
+		for _, r := range rows {
+			h := flows[r.Flow]
+			if h == nil {
+				h = &hellos{}
+				flows[r.Flow] = h
+			}
+			switch r.Fields[0] {
+			case "1":
+				if h.c == nil {
+					h.c = r.Fields
+				}
+			case "2":
+				// RFC 8446 §4.1.3's random marks a HelloRetryRequest.
+				if strings.HasPrefix(r.Fields[6], "cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c") {
+					h.hrr = true
+				}
+				h.s = r.Fields
+				h.servers++
+			}
+		}
+		for key, h := range flows {
+			fp := fps[key]
+			if fp == nil {
+				continue // TestRecordsAgainstTshark reports missing members
+			}
+			check := func(what string, got, want any) {
+				if fmt.Sprint(got) != fmt.Sprint(want) {
+					t.Errorf("%s: flow %s: %s is %v, tshark %v", name, key, what, got, want)
+				} else {
+					equal[what]++
+				}
+			}
+			if h.c != nil {
+				c, _ := fp["c_tls"].(map[string]any)
+				exts := "|" + h.c[3] + "|"
+				check("c_tls.supported_versions", strList(c["supported_versions"]), hexList(h.c[1]))
+				ks := hexList(h.c[2])
+				if strings.Contains(exts, "|65486|") && len(ks) > 0 {
+					// tshark lists the key share of the ESNI draft's
+					// extension (0xffce) among the groups.
+					ks = ks[:len(ks)-1]
+				}
+				check("c_tls.key_share_groups", strList(c["key_share_groups"]), ks)
+				check("c_tls.early_data", c["early_data"] == true, strings.Contains(exts, "|42|"))
+				ech := strings.Contains(exts, "|65037|")
+				check("c_tls.ech", c["ech"] == true, ech)
+				if ech {
+					check("ech_outer_sni", fp["ech_outer_sni"], h.c[4])
+				}
+			}
+			if h.s != nil && h.hrr && h.servers == 1 {
+				// tshark 4.0 does not show the ServerHello after a
+				// HelloRetryRequest (zeek-tls-hrr.pcap).
+				check("hrr", fp["hrr"] == true, true)
+			} else if h.s != nil {
+				s, _ := fp["s_tls"].(map[string]any)
+				check("s_tls.supported_versions", strList(s["supported_versions"]), hexList(h.s[1]))
+				check("s_tls.key_share_groups", strList(s["key_share_groups"]), hexList(h.s[2]))
+				alpn, _ := fp["s_alpn"].(string)
+				check("s_alpn", alpn, h.s[5])
+				check("hrr", fp["hrr"] == true, h.hrr)
+			}
+		}
+	}
+	t.Logf("values equal to tshark's: %v", equal)
+	if equal["s_tls.supported_versions"] == 0 || equal["ech_outer_sni"] == 0 {
+		t.Error("nothing compared")
+	}
+}
