@@ -376,9 +376,18 @@ func (d *direction) AppendJSON(b []byte, twin feature.Module) []byte {
 	return append(b, '}')
 }
 
-// appendString appends p as a JSON string.
+// appendString appends p as a JSON string. Fingerprints are printable
+// ASCII without quotes or backslashes (digits, hex, ",-_()[]/", JA4's
+// alphanumeric ALPN characters), appended as they are; anything else goes
+// through the escaper.
 func appendString(b, p []byte) []byte {
 	b = append(b, '"')
-	b = jsonw.Escaped(b, p)
+	for _, c := range p {
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			b = jsonw.Escaped(b, p)
+			return append(b, '"')
+		}
+	}
+	b = append(b, p...)
 	return append(b, '"')
 }
