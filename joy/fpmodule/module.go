@@ -69,11 +69,12 @@ type direction struct {
 	pendBuf []byte
 
 	// UDP
-	dgrams int // datagrams seen
-	dasm   tls.DTLSAssembler
-	frags  [][]byte
-	q      quic.Datagrams
-	conn   *quic.Conn
+	dgrams   int  // datagrams seen
+	quicLike bool // the first datagram is a QUIC long header: datagrams are kept
+	dasm     tls.DTLSAssembler
+	frags    [][]byte
+	q        quic.Datagrams
+	conn     *quic.Conn
 
 	done bool // nothing more to read in this direction
 
@@ -230,13 +231,20 @@ func (d *direction) Observe(p []byte, ts int64) {
 	if len(p) == 0 {
 		return
 	}
-	if d.quicOn {
+	if d.quicOn && d.dgrams == 0 {
+		// Only a QUIC connection whose hellos are TLS can have
+		// fingerprints: its first datagram in each direction is a long
+		// header (RFC 9000 §17.2, fixed bit set) of a known version
+		// (Initial, Retry or Version Negotiation).
+		d.quicLike = len(p) >= 7 && p[0]&0xc0 == 0xc0 && quic.VersionName(binary.BigEndian.Uint32(p[1:5])) != ""
+	}
+	if d.quicLike {
 		d.q.Observe(p, ts)
 	}
+	d.dgrams++
 	if d.done || !d.tlsOn {
 		return
 	}
-	d.dgrams++
 	if d.dgrams > maxDTLSDgrams {
 		d.done = true
 		return
