@@ -2,6 +2,7 @@ package fpmodule_test
 
 import (
 	"io"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -14,10 +15,14 @@ import (
 // discarded) over the original's 14 test captures held in memory, with
 // the six protocols on (the C bitmask 0x7f) and with quic=1 fingerprint=1
 // added: compare the two packets/s figures (go test -bench PacketPath
-// -count 6 runs them in turn). Not a pass/fail test.
+// -count 6 runs them in turn; JOY_BENCH_PCAP=file reads another capture).
+// Not a pass/fail test.
 func BenchmarkPacketPath(b *testing.B) {
 	shared := testutil.NeedShared(b)
 	files, _ := filepath.Glob(filepath.Join(shared, "pcaps", "joy-*.pcap"))
+	if f := os.Getenv("JOY_BENCH_PCAP"); f != "" {
+		files = []string{f} // e.g. make bench's build/bench/big-50.pcap
+	}
 	var frames []pcapfile.Packet
 	for _, f := range files {
 		r, err := pcapfile.Open(f)

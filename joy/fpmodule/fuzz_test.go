@@ -74,7 +74,8 @@ func FuzzModule(f *testing.F) {
 	}
 	f.Add(testutil.EncodeChunks(0, "\x01\x00\x00\x00\x00", "\x00\x00\x00\x00\x01\x16\x03\x01\x00\x04\x01\x00\x00\x00"), false)
 	cfg := &config.Config{Bidir: true, TLS: true, Settings: map[string]uint{"quic": 1, "fingerprint": 1}}
-	dirs := [2]*direction{newDirection(cfg), newDirection(cfg)}
+	sc := new(scratch)
+	dirs := [2]*direction{newDirection(cfg, sc), newDirection(cfg, sc)}
 	f.Fuzz(func(t *testing.T, data []byte, udp bool) {
 		chunks := testutil.FuzzChunks(data)
 		var outs [2][]byte
@@ -124,7 +125,8 @@ func TestModuleSeeds(t *testing.T) {
 	dir := testutil.NeedShared(t)
 	in := seedChunks(filepath.Join(dir, "pcaps", "joy-tls12.pcap"), 6)
 	cfg := &config.Config{Bidir: true, TLS: true, Settings: map[string]uint{"fingerprint": 1}}
-	dirs := [2]*direction{newDirection(cfg), newDirection(cfg)}
+	sc := new(scratch)
+	dirs := [2]*direction{newDirection(cfg, sc), newDirection(cfg, sc)}
 	chunks := testutil.FuzzChunks(in)
 	replay(dirs, chunks, false)
 	out := dirs[0].AppendJSON(nil, dirs[1])

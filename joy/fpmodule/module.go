@@ -34,9 +34,10 @@ var Kind = feature.Kind{
 	TCP:             true,
 	Retransmissions: true,
 	Accepts:         func(f feature.Flow) bool { return f.Proto == 6 || f.Proto == 17 },
-	New:             func(cfg *config.Config) feature.Module { return newDirection(cfg) },
+	New:             func(cfg *config.Config) feature.Module { return newDirection(cfg, new(scratch)) },
 	NewPool: func(cfg *config.Config) feature.Pool {
-		return feature.FreeList(func() feature.Resetter { return newDirection(cfg) }, 256)
+		sc := new(scratch) // the states of one table are used one at a time
+		return feature.FreeList(func() feature.Resetter { return newDirection(cfg, sc) }, 256)
 	},
 }
 
@@ -74,7 +75,6 @@ type direction struct {
 	dasm     tls.DTLSAssembler
 	frags    [][]byte
 	q        quic.Datagrams
-	conn     *quic.Conn
 
 	done bool // nothing more to read in this direction
 
@@ -83,13 +83,19 @@ type direction struct {
 	helloEnds []int
 	dtls      bool
 
-	// scratch for printing
-	h, h2, h3 tls.Hello
-	fp        []byte
+	*scratch
 }
 
-func newDirection(cfg *config.Config) *direction {
-	d := &direction{}
+// scratch is what a direction needs only while it reads a hello or prints:
+// shared by the states of one flow table, which are used one at a time.
+type scratch struct {
+	h, h2, h3 tls.Hello
+	fp        []byte
+	conn      *quic.Conn
+}
+
+func newDirection(cfg *config.Config, sc *scratch) *direction {
+	d := &direction{scratch: sc}
 	if cfg != nil {
 		d.tlsOn = cfg.TLS
 		d.quicOn = cfg.Settings["quic"] != 0
@@ -100,13 +106,12 @@ func newDirection(cfg *config.Config) *direction {
 // Reset empties d for another flow, keeping its buffers.
 func (d *direction) Reset() {
 	tlsOn, quicOn := d.tlsOn, d.quicOn
-	asm, conn := d.asm, d.conn
+	asm := d.asm
 	asm.Reset()
 	*d = direction{
-		tlsOn: tlsOn, quicOn: quicOn, asm: asm, conn: conn,
+		tlsOn: tlsOn, quicOn: quicOn, asm: asm, scratch: d.scratch,
 		pend: d.pend[:0], pendBuf: feature.Reuse(d.pendBuf), frags: d.frags[:0],
-		helloBuf: feature.Reuse(d.helloBuf), helloEnds: d.helloEnds[:0],
-		h: d.h, h2: d.h2, h3: d.h3, fp: feature.Reuse(d.fp), q: d.q,
+		helloBuf: feature.Reuse(d.helloBuf), helloEnds: d.helloEnds[:0], q: d.q,
 	}
 	d.q.Reset()
 }
@@ -304,7 +309,7 @@ func (d *direction) AppendJSON(b []byte, twin feature.Module) []byte {
 	}
 	c, s, final := d.hellos(tw)
 	proto, ver := byte('t'), uint32(0)
-	if c == nil && s == nil && d.quicOn {
+	if c == nil && s == nil && (d.q.Len() > 0 || (tw != nil && tw.q.Len() > 0)) {
 		var other *quic.Datagrams
 		if tw != nil {
 			other = &tw.q
