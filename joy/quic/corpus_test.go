@@ -208,13 +208,6 @@ func runTshark(tsharkPath, file string) (map[string]*tsharkQUIC, error) {
 	return res, nil
 }
 
-func last(s string) string {
-	if i := strings.LastIndexAny(s, "|,"); i >= 0 {
-		return s[i+1:]
-	}
-	return s
-}
-
 func split(s string) []string {
 	if s == "" {
 		return nil
