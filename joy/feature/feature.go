@@ -32,6 +32,7 @@ type Module interface {
 // TCPSegment is one TCP packet, for modules that read TCP headers.
 type TCPSegment struct {
 	Header     []byte // the TCP header, options included (at least 20 bytes)
+	Payload    []byte // the segment's payload, valid only during the call
 	PayloadLen int
 	TS         int64 // µs since the epoch
 }
@@ -39,7 +40,8 @@ type TCPSegment struct {
 // TCPObserver is implemented by the state of modules whose Kind has TCP
 // set: they see every valid TCP segment of their direction instead of
 // payloads (retransmissions and malformed segments excluded, as in the
-// original).
+// original). Such a module still sees the payloads of the non-TCP flows
+// its filter accepts through Observe.
 type TCPObserver interface {
 	ObserveTCP(seg *TCPSegment)
 }
@@ -49,6 +51,11 @@ type Kind struct {
 	Name string
 	// TCP modules are fed whole TCP segments through TCPObserver.
 	TCP bool
+	// Retransmissions: a TCP module also sees the segments the flow table
+	// counts as retransmissions (a sequence number below the last one's),
+	// which it otherwise leaves out: a module that reorders a stream needs
+	// the late ones.
+	Retransmissions bool
 	// Accepts is the module's filter.
 	Accepts func(f Flow) bool
 	// New returns fresh state for one direction of a flow.

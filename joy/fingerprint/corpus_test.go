@@ -1,13 +1,9 @@
 package fingerprint_test
 
 import (
-	"bytes"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -20,105 +16,26 @@ import (
 	"github.com/gojoy/libjoy/joy/pcapfile"
 	"github.com/gojoy/libjoy/joy/tls"
 	"github.com/gojoy/libjoy/tests/go/testutil"
+	"github.com/gojoy/libjoy/tests/go/testutil/tshark"
 )
 
-// needTshark returns tshark's path or skips the test.
-func needTshark(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("tshark")
-	if err != nil {
-		t.Skip("tshark not installed (apt-get install -y tshark): the JA3/JA3S comparison with Wireshark needs it")
-	}
-	return p
-}
-
-// tlsCaptures returns the corpus captures whose MANIFEST.md row shows TLS,
-// DTLS or QUIC in tshark's protocol hierarchy (the manifest's Contents
-// column), so that tshark runs only where it can find hellos.
-func tlsCaptures(t *testing.T, shared string) []string {
-	t.Helper()
-	man, err := os.ReadFile(filepath.Join(shared, "pcaps", "MANIFEST.md"))
-	if err != nil {
-		t.Fatalf("reading the corpus manifest: %v", err)
-	}
-	var files []string
-	for _, l := range strings.Split(string(man), "\n") {
-		if !strings.HasPrefix(l, "| `") {
-			continue
-		}
-		name := l[3:]
-		name = name[:strings.IndexByte(name, '`')]
-		if !(strings.Contains(l, " tls(") || strings.Contains(l, " dtls(") || strings.Contains(l, " quic(") || strings.Contains(l, "(tls") || strings.Contains(l, "TLS hs")) {
-			continue
-		}
-		p := filepath.Join(shared, "pcaps", name)
-		if _, err := os.Stat(p); err == nil {
-			files = append(files, p)
-		}
-	}
-	if len(files) == 0 {
-		t.Fatal("no TLS, DTLS or QUIC capture found through MANIFEST.md")
-	}
-	return files
-}
-
 // tsharkJA3 returns the JA3 and JA3S strings tshark computes for a
-// capture's TLS and DTLS hellos ("c " or "s " in front), QUIC ones apart.
-func tsharkJA3(tshark, file string) (tlsFP, quicFP []string, err error) {
-	cmd := exec.Command(tshark, "-r", file, "-n",
-		"-Y", "tls.handshake.type==1||tls.handshake.type==2||dtls.handshake.type==1||dtls.handshake.type==2",
-		"-T", "fields", "-E", "aggregator=|", "-E", "occurrence=a",
-		"-e", "tls.handshake.ja3_full", "-e", "tls.handshake.ja3s_full",
-		"-e", "dtls.handshake.ja3_full", "-e", "dtls.handshake.ja3s_full", "-e", "quic.version")
-	out, err := cachedOutput(cmd, file)
+// capture's TLS and DTLS hellos ("c " or "s " in front), QUIC ones left out.
+func tsharkJA3(tsharkPath, file string) ([]string, error) {
+	hs, err := tshark.JA3(tsharkPath, file)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	for _, line := range strings.Split(string(out), "\n") {
-		if line == "" {
+	var out []string
+	for _, h := range hs {
+		if h.QUIC {
 			continue
 		}
-		f := strings.Split(line, "\t")
-		for len(f) < 5 {
-			f = append(f, "")
+		p := "c "
+		if h.Server {
+			p = "s "
 		}
-		dst := &tlsFP
-		if f[4] != "" {
-			dst = &quicFP
-		}
-		for i, prefix := range []string{"c ", "s ", "c ", "s "} {
-			if f[i] == "" {
-				continue
-			}
-			for _, v := range strings.Split(f[i], "|") {
-				*dst = append(*dst, prefix+v)
-			}
-		}
-	}
-	return tlsFP, quicFP, nil
-}
-
-// cachedOutput runs cmd, or reads its output from $JOY_TSHARK_CACHE (a
-// directory, for repeated runs while developing) where an earlier run left
-// it.
-func cachedOutput(cmd *exec.Cmd, file string) ([]byte, error) {
-	cache := os.Getenv("JOY_TSHARK_CACHE")
-	key := ""
-	if cache != "" {
-		key = filepath.Join(cache, fmt.Sprintf("%x", sha256.Sum256([]byte(strings.Join(cmd.Args[1:], "\x00")))))
-		if b, err := os.ReadFile(key); err == nil {
-			return b, nil
-		}
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return nil, fmt.Errorf("tshark -r %s: %v: %s", file, err, stderr.String())
-	}
-	if key != "" {
-		os.MkdirAll(cache, 0o755)
-		os.WriteFile(key, out, 0o644)
+		out = append(out, p+h.JA3)
 	}
 	return out, nil
 }
@@ -275,25 +192,15 @@ func ourJA3(file string) ([]string, error) {
 	return out, nil
 }
 
-// notCompared lists the captures whose hellos this test cannot reach or
-// that tshark fingerprints only in part; each is a documented reason, not a
-// difference of the fingerprint code.
-var notCompared = map[string]string{
-	"ndpi-openvpn.pcap":                      "TLS inside OpenVPN's control channel, which this test does not unwrap",
-	"mercury-tlsv1_3.pcap":                   "the ClientHello's IPv4 total length is 0 (TCP segmentation offload); joy's decoder, like the original, drops such packets",
-	"ndpi-ossfuzz_seed_fake_traces_1.pcapng": "fuzzed hellos: tshark prints a JA3 of the fields before the malformation (\"769,52,0,,\"), ours parses only whole hellos",
-	"ndpi-tls_invalid_reads.pcap":            "a truncated ClientHello: tshark prints a partial JA3 (three fields), ours parses only whole hellos",
-}
-
 // TestJA3AgainstTshark checks that every JA3 and JA3S string tshark (4.0)
 // computes for the TLS and DTLS hellos of the corpus is also ours.
 func TestJA3AgainstTshark(t *testing.T) {
 	shared := testutil.NeedShared(t)
-	tshark := needTshark(t)
+	tsharkPath := tshark.Need(t)
 	if testing.Short() {
 		t.Skip("runs tshark over the corpus's TLS captures (a few minutes); not with -short")
 	}
-	files := tlsCaptures(t, shared)
+	files := tshark.TLSCaptures(t, shared)
 	type result struct {
 		file         string
 		want, got    []string
@@ -310,7 +217,7 @@ func TestJA3AgainstTshark(t *testing.T) {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			res := result{file: f}
-			res.want, _, res.tErr = tsharkJA3(tshark, f)
+			res.want, res.tErr = tsharkJA3(tsharkPath, f)
 			res.got, res.ourErr = ourJA3(f)
 			results[i] = res
 		}()
@@ -343,7 +250,7 @@ func TestJA3AgainstTshark(t *testing.T) {
 				missing = append(missing, w)
 			}
 		}
-		if why, ok := notCompared[name]; ok && len(missing) > 0 {
+		if why, ok := tshark.NotCompared[name]; ok && len(missing) > 0 {
 			t.Logf("%s: %d of tshark's %d strings not compared: %s", name, len(missing), len(res.want), why)
 			continue
 		}

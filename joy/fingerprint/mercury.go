@@ -113,8 +113,11 @@ func appendHexBytes(b, p []byte) []byte { return hex.AppendEncode(b, p) }
 func AppendMercuryTLS(b []byte, h *tls.Hello) []byte {
 	b = append(b, "tls/1/"...)
 	b = appendMercuryHead(b, h)
-	var els []element
-	var store []byte
+	// Scratch on the stack for the usual hello (about 20 extensions,
+	// under 1 KiB of fixed extension data); more grows onto the heap.
+	var elsBuf [32]element
+	var storeBuf [1024]byte
+	els, store := elsBuf[:0], storeBuf[:0]
 	for _, e := range h.Extensions {
 		start := len(store)
 		t := degrease(e.Type)
@@ -142,8 +145,11 @@ func AppendMercuryQUIC(b []byte, quicVersion uint32, h *tls.Hello) []byte {
 	b = appendHexBytes(b, []byte{byte(quicVersion >> 24), byte(quicVersion >> 16), byte(quicVersion >> 8), byte(quicVersion)})
 	b = append(b, ')')
 	b = appendMercuryHead(b, h)
-	var els []element
-	var store []byte
+	// Scratch on the stack for the usual hello (about 20 extensions,
+	// under 1 KiB of fixed extension data); more grows onto the heap.
+	var elsBuf [32]element
+	var storeBuf [1024]byte
+	els, store := elsBuf[:0], storeBuf[:0]
 	for _, e := range h.Extensions {
 		start := len(store)
 		t := degrease(e.Type)

@@ -25,7 +25,7 @@ func (t *Table) Observe(p *decode.Packet, ts int64) *Record {
 	case 6:
 		r = t.tcp(&k, p.Transport, ts)
 		if r != nil && t.hasTCPModules {
-			t.observeTCPModules(r, p.Transport, ts)
+			t.observeTCPModules(r, p.Transport, ts, false)
 		}
 	case 17:
 		r = t.udp(&k, p.Transport, ts)
@@ -108,6 +108,9 @@ func (t *Table) tcp(k *Key, seg []byte, ts int64) *Record {
 	if n > 0 && seq < r.seq {
 		r.retrans++
 		if !t.opts.Retrans {
+			if t.hasRetransModules {
+				t.observeTCPModules(r, seg, ts, true)
+			}
 			return nil
 		}
 	}
@@ -151,14 +154,16 @@ func (t *Table) tcp(k *Key, seg []byte, ts int64) *Record {
 	return r
 }
 
-// observeTCPModules feeds a valid TCP segment to the TCP modules.
-func (t *Table) observeTCPModules(r *Record, seg []byte, ts int64) {
+// observeTCPModules feeds a valid TCP segment to the TCP modules; a
+// segment the table counts as a retransmission (retrans) only to those
+// whose Kind asks for them.
+func (t *Table) observeTCPModules(r *Record, seg []byte, ts int64, retrans bool) {
 	hl := int(seg[12]>>4) * 4
-	t.seg = feature.TCPSegment{Header: seg[:hl], PayloadLen: len(seg) - hl, TS: ts}
+	t.seg = feature.TCPSegment{Header: seg[:hl], Payload: seg[hl:], PayloadLen: len(seg) - hl, TS: ts}
 	f := feature.Flow{Proto: r.Key.Proto, Sp: r.Key.Sp, Dp: r.Key.Dp, App: r.app}
 	for i := range t.opts.Modules {
 		k := &t.opts.Modules[i]
-		if !k.TCP || !k.Accepts(f) {
+		if !k.TCP || (retrans && !k.Retransmissions) || !k.Accepts(f) {
 			continue
 		}
 		if r.mods[i] == nil {
@@ -171,7 +176,8 @@ func (t *Table) observeTCPModules(r *Record, seg []byte, ts int64) {
 }
 
 // observeModules feeds a payload to every enabled module whose filter
-// accepts the flow, creating the module's state on its first packet.
+// accepts the flow, creating the module's state on its first packet. A TCP
+// module sees the payloads of its other flows (UDP) here.
 func (t *Table) observeModules(r *Record, payload []byte, ts int64) {
 	if len(t.opts.Modules) == 0 {
 		return
@@ -179,7 +185,7 @@ func (t *Table) observeModules(r *Record, payload []byte, ts int64) {
 	f := feature.Flow{Proto: r.Key.Proto, Sp: r.Key.Sp, Dp: r.Key.Dp, App: r.app}
 	for i := range t.opts.Modules {
 		k := &t.opts.Modules[i]
-		if k.TCP || !k.Accepts(f) {
+		if (k.TCP && f.Proto == 6) || !k.Accepts(f) {
 			continue
 		}
 		if r.mods[i] == nil {

@@ -93,8 +93,11 @@ type Table struct {
 	live int
 
 	hasTCPModules bool
-	pools         []feature.Pool     // one per module, indexed like Options.Modules
-	seg           feature.TCPSegment // reused for TCP modules
+	// hasRetransModules: a TCP module also wants the segments counted as
+	// retransmissions.
+	hasRetransModules bool
+	pools             []feature.Pool     // one per module, indexed like Options.Modules
+	seg               feature.TCPSegment // reused for TCP modules
 
 	maxRecords int
 	evicted    uint64 // flows printed early because the table was full
@@ -116,6 +119,7 @@ func NewTable(opts Options, log Logger, emit func(*Record)) *Table {
 	for i := range opts.Modules {
 		k := &opts.Modules[i]
 		t.hasTCPModules = t.hasTCPModules || k.TCP
+		t.hasRetransModules = t.hasRetransModules || (k.TCP && k.Retransmissions)
 		t.pools = append(t.pools, k.Pool(opts.Config))
 	}
 	return t

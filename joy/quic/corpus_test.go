@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -18,6 +17,7 @@ import (
 	"github.com/gojoy/libjoy/joy/fingerprint"
 	"github.com/gojoy/libjoy/joy/pcapfile"
 	"github.com/gojoy/libjoy/tests/go/testutil"
+	"github.com/gojoy/libjoy/tests/go/testutil/tshark"
 )
 
 // quicCaptures returns the corpus captures whose MANIFEST.md row shows
@@ -49,14 +49,9 @@ func quicCaptures(t testing.TB, shared string) []string {
 	return files
 }
 
-// flowKey names a UDP flow by its two ends, in either direction.
-func flowKey(a string, ap int, b string, bp int) string {
-	x, y := net.JoinHostPort(a, strconv.Itoa(ap)), net.JoinHostPort(b, strconv.Itoa(bp))
-	if x > y {
-		x, y = y, x
-	}
-	return x + " " + y
-}
+// flowKey names a UDP flow by its two ends, in either direction, as
+// tshark.Rows does.
+func flowKey(a string, ap int, b string, bp int) string { return tshark.FlowKey(a, ap, b, bp) }
 
 // ourFlow is one UDP flow of a capture through a Conn.
 type ourFlow struct {
@@ -175,53 +170,35 @@ type tsharkQUIC struct {
 	versions, snis, alpns, ja3 map[string]bool
 }
 
-func runTshark(tshark, file string) (map[string]*tsharkQUIC, error) {
-	cmd := exec.Command(tshark, "-r", file, "-n", "-Y", "quic || gquic",
-		"-T", "fields", "-E", "aggregator=|", "-E", "occurrence=a",
-		"-e", "ip.src", "-e", "ipv6.src", "-e", "udp.srcport", "-e", "ip.dst", "-e", "ipv6.dst", "-e", "udp.dstport",
-		"-e", "quic.version", "-e", "tls.handshake.extensions_server_name", "-e", "tls.handshake.extensions_alpn_str",
-		"-e", "gquic.version", "-e", "gquic.tag.sni", "-e", "tls.handshake.ja3_full", "-e", "tls.handshake.ja3s_full")
-	out, err := cmd.Output()
+func runTshark(tsharkPath, file string) (map[string]*tsharkQUIC, error) {
+	rows, err := tshark.Rows(tsharkPath, file, "quic || gquic",
+		"quic.version", "tls.handshake.extensions_server_name", "tls.handshake.extensions_alpn_str",
+		"gquic.version", "gquic.tag.sni", "tls.handshake.ja3_full", "tls.handshake.ja3s_full")
 	if err != nil {
-		return nil, fmt.Errorf("tshark -r %s: %v", file, err)
+		return nil, err
 	}
 	res := map[string]*tsharkQUIC{}
-	for _, line := range strings.Split(string(out), "\n") {
-		if line == "" {
-			continue
-		}
-		f := strings.Split(line, "\t")
-		for len(f) < 13 {
-			f = append(f, "")
-		}
-		src, dst := f[0], f[3]
-		if src == "" {
-			src, dst = f[1], f[4]
-		}
-		// Tunnels show several addresses: the innermost is last.
-		src, dst = last(src), last(dst)
-		sp, _ := strconv.Atoi(last(f[2]))
-		dp, _ := strconv.Atoi(last(f[5]))
-		k := flowKey(src, sp, dst, dp)
-		q := res[k]
+	for _, r := range rows {
+		f := r.Fields
+		q := res[r.Flow]
 		if q == nil {
 			q = &tsharkQUIC{map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}}
-			res[k] = q
+			res[r.Flow] = q
 		}
-		for _, v := range split(f[6]) {
+		for _, v := range split(f[0]) {
 			q.versions[v] = true
 		}
-		for _, v := range split(f[9]) {
+		for _, v := range split(f[3]) {
 			q.versions["gquic:"+v] = true
 		}
-		for _, v := range append(split(f[7]), split(f[10])...) {
+		for _, v := range append(split(f[1]), split(f[4])...) {
 			q.snis[v] = true
 		}
-		for _, v := range split(f[8]) {
+		for _, v := range split(f[2]) {
 			q.alpns[v] = true
 		}
 		for i, prefix := range []string{"c ", "s "} {
-			for _, v := range strings.Split(f[11+i], "|") {
+			for _, v := range strings.Split(f[5+i], "|") {
 				if v != "" {
 					q.ja3[prefix+v] = true
 				}
@@ -229,13 +206,6 @@ func runTshark(tshark, file string) (map[string]*tsharkQUIC, error) {
 		}
 	}
 	return res, nil
-}
-
-func last(s string) string {
-	if i := strings.LastIndexAny(s, "|,"); i >= 0 {
-		return s[i+1:]
-	}
-	return s
 }
 
 func split(s string) []string {
@@ -276,7 +246,7 @@ func ourStrings(c *Conn) (versions, snis, alpns []string) {
 // notCompared lists flows whose values tshark finds in packets joy's
 // decoder does not pass on, with the reason.
 var notCompared = map[string]string{
-	"tcpdump-quic_handshake_truncated.pcap [::1]:443 [::1]:65165": "the client's first Initial is captured with 256 of 1252 bytes; joy's decoder (the original's IP length rules) drops it, so the keys' DCID is never seen",
+	"tcpdump-quic_handshake_truncated.pcap ::1 443|::1 65165": "the client's first Initial is captured with 256 of 1252 bytes; joy's decoder (the original's IP length rules) drops it, so the keys' DCID is never seen",
 }
 
 // TestAgainstTshark checks that for every QUIC flow of the corpus, the
@@ -284,15 +254,12 @@ var notCompared = map[string]string{
 // are in our result.
 func TestAgainstTshark(t *testing.T) {
 	shared := testutil.NeedShared(t)
-	tshark, err := exec.LookPath("tshark")
-	if err != nil {
-		t.Skip("tshark not installed (apt-get install -y tshark): the QUIC comparison with Wireshark needs it")
-	}
+	tsharkPath := tshark.Need(t)
 	files := quicCaptures(t, shared)
 	var flows, withSNI, withALPN, withJA3, checked int
 	for _, file := range files {
 		name := filepath.Base(file)
-		want, err := runTshark(tshark, file)
+		want, err := runTshark(tsharkPath, file)
 		if err != nil {
 			t.Logf("%s: %v (skipped)", name, err)
 			continue

@@ -166,8 +166,7 @@ func (k *keys) finish(dst, pkt, h []byte, pnOff int, first byte, pnLen int, mask
 		trunc = trunc<<8 | uint64(h[pnOff+i])
 	}
 	pn := decodePacketNumber(largest, trunc, pnLen*8)
-	var nonce [12]byte
-	nonce = k.iv
+	nonce := k.iv
 	for i := 0; i < 8; i++ {
 		nonce[11-i] ^= byte(pn >> (8 * i))
 	}

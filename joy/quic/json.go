@@ -286,3 +286,12 @@ func appendHexID(b []byte, v uint64) []byte {
 	}
 	return b
 }
+
+// AppendHelloJSON appends `,"<key>":{...}`: a hello's typed fields as the
+// quic member's c_tls and s_tls print them (docs/quic.md), for other
+// modules that print the same fields.
+func AppendHelloJSON(b []byte, key string, h *tls.Hello) []byte {
+	b = append(b, ',')
+	b = jsonw.Key(b, key)
+	return appendHello(b, "{", h)
+}

@@ -28,21 +28,18 @@ var Kind = feature.Kind{
 	},
 }
 
-// direction is one direction's datagrams, up to the bounds.
-type direction struct {
+// Datagrams are the first datagrams of one direction of a UDP flow, up to
+// the bounds, with their times: what a module keeps to replay a connection
+// through a Conn when its record is printed (the quic module, and the
+// fingerprint module for QUIC's hellos).
+type Datagrams struct {
 	data []byte
 	ends []int   // end offset of each datagram in data
 	ts   []int64 // its time
-	conn *Conn   // reused by AppendJSON
-	// bidir: a direction printed without its twin is a flow that went
-	// one way only, the client's.
-	bidir bool
 }
 
-func newDirection(cfg *config.Config) *direction { return &direction{bidir: cfg != nil && cfg.Bidir} }
-
 // Observe keeps the datagram while there is room.
-func (d *direction) Observe(p []byte, ts int64) {
+func (d *Datagrams) Observe(p []byte, ts int64) {
 	if len(p) == 0 || len(d.ends) >= keptDatagrams || len(d.data)+len(p) > keptBytes {
 		return
 	}
@@ -52,12 +49,15 @@ func (d *direction) Observe(p []byte, ts int64) {
 }
 
 // Reset empties d for another flow, keeping its buffers.
-func (d *direction) Reset() {
+func (d *Datagrams) Reset() {
 	d.data = feature.Reuse(d.data)
 	d.ends, d.ts = d.ends[:0], d.ts[:0]
 }
 
-func (d *direction) datagram(i int) []byte {
+// Len is the number of datagrams kept.
+func (d *Datagrams) Len() int { return len(d.ends) }
+
+func (d *Datagrams) datagram(i int) []byte {
 	start := 0
 	if i > 0 {
 		start = d.ends[i-1]
@@ -65,28 +65,22 @@ func (d *direction) datagram(i int) []byte {
 	return d.data[start:d.ends[i]]
 }
 
-// AppendJSON replays both directions, the one whose first datagram came
-// first as the client, and appends the quic member. Without bidir=1 each
-// direction is printed alone and read as the client's: the member is
-// printed only when its Initials opened (a server's cannot without the
-// client's Destination Connection ID) or it carried gQUIC's CHLO.
-func (d *direction) AppendJSON(b []byte, twin feature.Module) []byte {
-	client, server := d, (*direction)(nil)
-	if tw, ok := twin.(*direction); ok && tw != nil && len(tw.ends) > 0 {
-		server = tw
-		if len(d.ends) == 0 || tw.ts[0] < d.ts[0] {
-			client, server = tw, d
+// Replay resets c and observes the datagrams of a flow's two directions
+// in time order, the one whose first datagram came first (a, on a tie) as
+// the client. b may be nil or empty. It reports whether anything was
+// replayed.
+func (c *Conn) Replay(a, b *Datagrams) bool {
+	client, server := a, (*Datagrams)(nil)
+	if b != nil && len(b.ends) > 0 {
+		server = b
+		if len(a.ends) == 0 || b.ts[0] < a.ts[0] {
+			client, server = b, a
 		}
 	}
 	if len(client.ends) == 0 {
-		return b
+		return false
 	}
-	if d.conn == nil {
-		d.conn = NewConn()
-	} else {
-		d.conn.Reset()
-	}
-	c := d.conn
+	c.Reset()
 	i, j := 0, 0
 	for i < len(client.ends) || (server != nil && j < len(server.ends)) {
 		if server == nil || j >= len(server.ends) || (i < len(client.ends) && client.ts[i] <= server.ts[j]) {
@@ -96,6 +90,37 @@ func (d *direction) AppendJSON(b []byte, twin feature.Module) []byte {
 			c.Observe(server.datagram(j), false)
 			j++
 		}
+	}
+	return true
+}
+
+// direction is one direction's datagrams, up to the bounds.
+type direction struct {
+	Datagrams
+	conn *Conn // reused by AppendJSON
+	// bidir: a direction printed without its twin is a flow that went
+	// one way only, the client's.
+	bidir bool
+}
+
+func newDirection(cfg *config.Config) *direction { return &direction{bidir: cfg != nil && cfg.Bidir} }
+
+// AppendJSON replays both directions, the one whose first datagram came
+// first as the client, and appends the quic member. Without bidir=1 each
+// direction is printed alone and read as the client's: the member is
+// printed only when its Initials opened (a server's cannot without the
+// client's Destination Connection ID) or it carried gQUIC's CHLO.
+func (d *direction) AppendJSON(b []byte, twin feature.Module) []byte {
+	var other *Datagrams
+	if tw, ok := twin.(*direction); ok && tw != nil {
+		other = &tw.Datagrams
+	}
+	if d.conn == nil {
+		d.conn = NewConn()
+	}
+	c := d.conn
+	if !c.Replay(&d.Datagrams, other) {
+		return b
 	}
 	if c.LongHeaders == 0 && c.GoogleCHLO == nil {
 		return b // not QUIC

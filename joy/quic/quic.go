@@ -53,10 +53,9 @@ type Side struct {
 	// 32 separate ranges) while the hello was not yet whole.
 	Truncated bool
 
-	crypto   cryptoBuffer
-	largest  int64 // largest packet number decrypted, -1 before
-	hello    tls.Hello
-	tpParsed bool
+	crypto  cryptoBuffer
+	largest int64 // largest packet number decrypted, -1 before
+	hello   tls.Hello
 }
 
 // TransportParameter is one QUIC transport parameter (RFC 9000 §18).

@@ -26,6 +26,7 @@ import (
 	"github.com/gojoy/libjoy/joy/dhcp"
 	"github.com/gojoy/libjoy/joy/dns"
 	"github.com/gojoy/libjoy/joy/feature"
+	"github.com/gojoy/libjoy/joy/fpmodule"
 	"github.com/gojoy/libjoy/joy/http"
 	"github.com/gojoy/libjoy/joy/ike"
 	"github.com/gojoy/libjoy/joy/payload"
@@ -88,6 +89,7 @@ var Modules = []Entry{
 	{Name: "salt", Help: "TCP sequence/acknowledgement lists", Flag: func(c *config.Config) *bool { return &c.Salt }, Module: &salt.Kind, Original: true},
 	{Name: "ppi", Help: "per-packet TCP information", Flag: func(c *config.Config) *bool { return &c.PPI }, Module: &ppi.Kind, Original: true},
 	{Name: "quic", Help: "QUIC of UDP flows: version, connection IDs, SNI, ALPN, transport parameters, hellos (decrypted Initials)", Module: &quic.Kind},
+	{Name: "fingerprint", Help: "JA3/JA3S, JA4 and mercury fingerprints and the TLS 1.3 fields of the hellos of TLS and DTLS flows (with tls=1) and QUIC flows (with quic=1)", Module: &fpmodule.Kind},
 }
 
 // Features are the engine's own switches that have a bit of the guide's

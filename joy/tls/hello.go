@@ -30,6 +30,7 @@ const (
 	ExtSupportedVersions   = 43
 	ExtPSKKeyExchangeModes = 45
 	ExtKeyShare            = 51
+	ExtKeyShareDraft       = 40 // key_share of the TLS 1.3 drafts before 23
 	ExtQUICTransportParams = 57
 	ExtQUICTransportDraft  = 0xffa5 // draft-ietf-quic-tls before version 1
 	ExtECH                 = 0xfe0d // encrypted_client_hello
@@ -299,7 +300,7 @@ func (h *Hello) extension(t uint16, d []byte) {
 		} else if len(d) == 2 {
 			h.SupportedVersions = u16s(h.SupportedVersions, d)
 		}
-	case ExtKeyShare:
+	case ExtKeyShare, ExtKeyShareDraft:
 		switch {
 		case client:
 			l := reader{b: r.bytes(r.u16())}

@@ -62,7 +62,8 @@ func TestRecordsDoc(t *testing.T) {
 		t.Skip("no joy-*.pcap captures in the shared material")
 	}
 	all := "bidir=1 tls=1 http=1 dns=1 ssh=1 dhcp=1 ike=1 dist=1 entropy=1 idp=1300 classify=1 hd=1 wht=1 salt=1 ppi=1 " +
-		"payload=1 zeros=1 retrans=1 num_pkts=199 anon=internal.net label=internal:internal.net cdist=compact_bd.txt"
+		"payload=1 zeros=1 retrans=1 num_pkts=199 anon=internal.net label=internal:internal.net cdist=compact_bd.txt " +
+		"fingerprint=1"
 	seen := map[string]map[string]bool{}
 	for _, args := range []string{all, "bidir=1 type=2", "bidir=1", ""} {
 		cmd := exec.Command(cliPath, append(strings.Fields(args), captures...)...)
