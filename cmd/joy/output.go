@@ -33,7 +33,6 @@ type sink struct {
 	stdout io.Writer
 	log    *logx.Logger
 	ifname string
-	ctx    *joy.Context
 
 	w       io.Writer
 	closeFn func() error
