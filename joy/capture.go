@@ -73,40 +73,15 @@ func (c *Context) ProcessReader(r *pcapfile.Reader, path string, between func())
 	if c.table.Len() == 0 {
 		c.table.ResetClock()
 	}
-	n, counted := 0, 0 // counted restarts with each file, as the original's reads do
-	var pass func([]byte) bool
-	passLink := LinkType(-1)
-	var result error
+	frames := c.newFrameReader(r, path)
+	counted := 0 // restarts with each file, as the original's reads do
 	for {
-		if c.interrupted.Load() {
-			result = ErrInterrupted
+		p, ok := frames.next()
+		if !ok {
 			break
-		}
-		p, err := r.Next()
-		if err != nil {
-			if !errors.Is(err, io.EOF) {
-				c.log.Logf(logx.Err, "%s: %v (stopping after %d packets)", path, err, n)
-			}
-			break
-		}
-		if p.Link != c.dec.LinkType() {
-			c.SetLinkType(p.Link)
-		}
-		if c.capFilter != nil {
-			if p.Link != passLink {
-				passLink = p.Link
-				if pass, err = c.capFilter.ForLink(p.Link); err != nil {
-					c.log.Logf(logx.Err, "%s: %v (frames of link type %d are skipped)", path, err, int(p.Link))
-				}
-			}
-			if pass == nil || !pass(p.Data) {
-				n++
-				continue
-			}
 		}
 		before := c.stats.IPv4Packets
 		c.ProcessPacket(p.TS, p.Data)
-		n++
 		if c.capFilter != nil || ipOrVLAN(p.Link, p.Data, c.stats.IPv4Packets != before) {
 			counted++
 			if counted%DispatchBatch == 0 {
@@ -120,7 +95,60 @@ func (c *Context) ProcessReader(r *pcapfile.Reader, path string, between func())
 	// Like the original, one more pass for expired flows before the rest.
 	c.PrintFlows(ExpiredFlows)
 	c.PrintFlows(AllFlows)
-	return result
+	return frames.err
+}
+
+// frameReader hands out the frames of a capture that pass the context's
+// capture filter, following the capture's link type; the one-context and
+// the threaded reading loops share it.
+type frameReader struct {
+	c        *Context
+	r        *pcapfile.Reader
+	path     string
+	n        int // frames read, those the filter refused included
+	pass     func([]byte) bool
+	passLink LinkType
+	err      error // ErrInterrupted once Interrupt stopped the reading
+}
+
+func (c *Context) newFrameReader(r *pcapfile.Reader, path string) *frameReader {
+	return &frameReader{c: c, r: r, path: path, passLink: -1}
+}
+
+// next returns the next frame that passes the filter, or false at the end
+// of the capture, after a read error (logged; it ends the file) or when the
+// context was interrupted.
+func (f *frameReader) next() (pcapfile.Packet, bool) {
+	c := f.c
+	for {
+		if c.interrupted.Load() {
+			f.err = ErrInterrupted
+			return pcapfile.Packet{}, false
+		}
+		p, err := f.r.Next()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				c.log.Logf(logx.Err, "%s: %v (stopping after %d packets)", f.path, err, f.n)
+			}
+			return pcapfile.Packet{}, false
+		}
+		f.n++
+		if p.Link != c.dec.LinkType() {
+			c.SetLinkType(p.Link)
+		}
+		if c.capFilter != nil {
+			if p.Link != f.passLink {
+				f.passLink = p.Link
+				if f.pass, err = c.capFilter.ForLink(p.Link); err != nil {
+					c.log.Logf(logx.Err, "%s: %v (frames of link type %d are skipped)", f.path, err, int(p.Link))
+				}
+			}
+			if f.pass == nil || !f.pass(p.Data) {
+				continue
+			}
+		}
+		return p, true
+	}
 }
 
 // ipOrVLAN tells whether the original command would have handed a frame

@@ -11,12 +11,10 @@ package joy
 // "threads=N over one file" in docs/architecture.md.
 
 import (
-	"errors"
 	"io"
 	"sync"
 
 	"github.com/gojoy/libjoy/joy/flow"
-	"github.com/gojoy/libjoy/joy/logx"
 	"github.com/gojoy/libjoy/joy/pcapfile"
 )
 
@@ -218,38 +216,13 @@ func (c *Context) processThreaded(r *pcapfile.Reader, path string, between func(
 			}
 		}
 	}
-	nread, counted := 0, 0
-	var pass func([]byte) bool
-	passLink := LinkType(-1)
-	var result error
+	frames := c.newFrameReader(r, path)
+	counted := 0
 	for {
-		if c.interrupted.Load() {
-			result = ErrInterrupted
+		p, ok := frames.next()
+		if !ok {
 			break
 		}
-		p, err := r.Next()
-		if err != nil {
-			if !errors.Is(err, io.EOF) {
-				c.log.Logf(logx.Err, "%s: %v (stopping after %d packets)", path, err, nread)
-			}
-			break
-		}
-		if p.Link != c.dec.LinkType() {
-			c.SetLinkType(p.Link)
-		}
-		if c.capFilter != nil {
-			if p.Link != passLink {
-				passLink = p.Link
-				if pass, err = c.capFilter.ForLink(p.Link); err != nil {
-					c.log.Logf(logx.Err, "%s: %v (frames of link type %d are skipped)", path, err, int(p.Link))
-				}
-			}
-			if pass == nil || !pass(p.Data) {
-				nread++
-				continue
-			}
-		}
-		nread++
 		c.stats.Packets++
 		ipv4 := false
 		if err := c.dec.Decode(p.Data, &c.pkt); err != nil {
@@ -291,5 +264,5 @@ func (c *Context) processThreaded(r *pcapfile.Reader, path string, between func(
 		c.stats.WriteErrors += s.WriteErrors
 		c.stats.RecordsLost += s.RecordsLost
 	}
-	return result
+	return frames.err
 }
