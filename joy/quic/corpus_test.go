@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -24,29 +23,7 @@ import (
 // QUIC or gQUIC in tshark's protocol hierarchy.
 func quicCaptures(t testing.TB, shared string) []string {
 	t.Helper()
-	man, err := os.ReadFile(filepath.Join(shared, "pcaps", "MANIFEST.md"))
-	if err != nil {
-		t.Fatalf("reading the corpus manifest: %v", err)
-	}
-	var files []string
-	for _, l := range strings.Split(string(man), "\n") {
-		if !strings.HasPrefix(l, "| `") {
-			continue
-		}
-		name := l[3:]
-		name = name[:strings.IndexByte(name, '`')]
-		if !strings.Contains(l, " quic(") && !strings.Contains(l, " gquic(") && !strings.Contains(l, "QUIC") {
-			continue
-		}
-		p := filepath.Join(shared, "pcaps", name)
-		if _, err := os.Stat(p); err == nil {
-			files = append(files, p)
-		}
-	}
-	if len(files) == 0 {
-		t.Fatal("no QUIC capture found through MANIFEST.md")
-	}
-	return files
+	return tshark.Captures(t, shared, "QUIC", " quic(", " gquic(", "QUIC")
 }
 
 // flowKey names a UDP flow by its two ends, in either direction, as

@@ -30,6 +30,13 @@ func Need(t testing.TB) string {
 // column), so that tshark runs only where it can find hellos.
 func TLSCaptures(t testing.TB, shared string) []string {
 	t.Helper()
+	return Captures(t, shared, "TLS, DTLS or QUIC", " tls(", " dtls(", " quic(", "(tls", "TLS hs")
+}
+
+// Captures returns the corpus captures whose MANIFEST.md row contains any
+// of marks; what names them in the failure when there is none.
+func Captures(t testing.TB, shared, what string, marks ...string) []string {
+	t.Helper()
 	man, err := os.ReadFile(filepath.Join(shared, "pcaps", "MANIFEST.md"))
 	if err != nil {
 		t.Fatalf("reading the corpus manifest: %v", err)
@@ -41,7 +48,7 @@ func TLSCaptures(t testing.TB, shared string) []string {
 		}
 		name := l[3:]
 		name = name[:strings.IndexByte(name, '`')]
-		if !(strings.Contains(l, " tls(") || strings.Contains(l, " dtls(") || strings.Contains(l, " quic(") || strings.Contains(l, "(tls") || strings.Contains(l, "TLS hs")) {
+		if !containsAny(l, marks) {
 			continue
 		}
 		p := filepath.Join(shared, "pcaps", name)
@@ -50,9 +57,18 @@ func TLSCaptures(t testing.TB, shared string) []string {
 		}
 	}
 	if len(files) == 0 {
-		t.Fatal("no TLS, DTLS or QUIC capture found through MANIFEST.md")
+		t.Fatalf("no %s capture found through MANIFEST.md", what)
 	}
 	return files
+}
+
+func containsAny(s string, subs []string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
 }
 
 // NotCompared lists the captures whose hellos the fingerprint tests cannot
