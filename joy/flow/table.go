@@ -8,6 +8,7 @@ import (
 	"github.com/gojoy/libjoy/joy/feature"
 	"github.com/gojoy/libjoy/joy/label"
 	"github.com/gojoy/libjoy/joy/procinfo"
+	"github.com/gojoy/libjoy/joy/record"
 )
 
 // Timeouts of the original: a flow is inactive when its last packet is
@@ -92,6 +93,11 @@ type Table struct {
 
 	// timeouts set by SetTimeouts (api45.go), µs; 0: the defaults
 	inactive, active int64
+
+	// the record printer's state (json.go)
+	json     record.JSON
+	scratch  []byte // addresses, labels, TCP flags and options
+	mscratch []byte // a module's members, for encoders other than JSON
 }
 
 // NewTable returns an empty table. Every module in opts.Modules is used,
