@@ -25,7 +25,7 @@ type Writer interface {
 // whose output is one fills the rows from the walk of each record
 // (record.Filler) instead of printing JSON text for the Writer to parse.
 type RowWriter interface {
-	Writer
+	io.Writer
 	// TakesRows reports whether WriteRows may be used (a wrapper that
 	// must see the JSON text says no).
 	TakesRows() bool
