@@ -49,12 +49,14 @@ type Encoder interface {
 type JSON struct {
 	B     []byte
 	comma bool   // the innermost container has a member already
-	close []byte // closers of the open containers
+	lists uint64 // one bit per open container, innermost lowest: 1 a list
+	depth int
+	deep  []bool // the bits of containers beyond 64 levels
 }
 
 // Reset makes e write to b, outside any object.
 func (e *JSON) Reset(b []byte) {
-	e.B, e.comma, e.close = b, false, e.close[:0]
+	e.B, e.comma, e.lists, e.depth, e.deep = b, false, 0, 0, e.deep[:0]
 }
 
 // ResetMembers makes e write to b inside an object that has members
@@ -66,38 +68,61 @@ func (e *JSON) ResetMembers(b []byte) {
 }
 
 func (e *JSON) key(name string) {
+	b := e.B
 	if e.comma {
-		e.B = append(e.B, ',')
+		b = append(b, ',')
 	}
 	e.comma = true
 	if name != "" {
-		e.B = append(e.B, '"')
-		e.B = append(e.B, name...)
-		e.B = append(e.B, '"', ':')
+		b = append(b, '"')
+		b = append(b, name...)
+		b = append(b, '"', ':')
 	}
+	e.B = b
+}
+
+func (e *JSON) push(list bool) {
+	if e.depth >= 64 {
+		e.deep = append(e.deep, e.lists>>63 != 0)
+	}
+	e.depth++
+	e.lists <<= 1
+	if list {
+		e.lists |= 1
+	}
+	e.comma = false
 }
 
 // Object implements Encoder.
 func (e *JSON) Object(name string) {
 	e.key(name)
 	e.B = append(e.B, '{')
-	e.close = append(e.close, '}')
-	e.comma = false
+	e.push(false)
 }
 
 // List implements Encoder.
 func (e *JSON) List(name string) {
 	e.key(name)
 	e.B = append(e.B, '[')
-	e.close = append(e.close, ']')
-	e.comma = false
+	e.push(true)
 }
 
 // End implements Encoder.
 func (e *JSON) End() {
-	n := len(e.close) - 1
-	e.B = append(e.B, e.close[n])
-	e.close = e.close[:n]
+	c := byte('}')
+	if e.lists&1 != 0 {
+		c = ']'
+	}
+	e.B = append(e.B, c)
+	e.lists >>= 1
+	e.depth--
+	if e.depth >= 64 {
+		n := len(e.deep) - 1
+		if e.deep[n] {
+			e.lists |= 1 << 63
+		}
+		e.deep = e.deep[:n]
+	}
 	e.comma = true
 }
 
