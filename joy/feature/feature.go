@@ -1,7 +1,8 @@
 // Package feature is the small interface between the flow table and the
 // per-flow modules (protocol parsers such as TLS or DNS, and payload
 // features): a module observes the payloads of one direction of a flow and
-// writes its JSON member when the flow is printed. Adding a protocol is one
+// emits its member through the record's encoder (record.Encoder) when the
+// flow is printed, whatever the output format. Adding a protocol is one
 // new package that provides a Kind, plus one line in package registry,
 // which says what turns it on.
 package feature
