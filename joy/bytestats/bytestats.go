@@ -53,16 +53,16 @@ type Options struct {
 // AppendJSON appends the byte-statistics members (Emit) as JSON text,
 // each with its leading comma.
 func AppendJSON(b []byte, out, in *Counts, bidir bool, numBytes uint64, o Options) []byte {
-	var e record.JSON
+	var e record.Enc
 	e.ResetMembers(b)
 	Emit(&e, out, in, bidir, numBytes, o)
-	return e.B
+	return e.JSON.B
 }
 
 // Emit emits the byte-statistics members of a flow whose out side has
 // counts out (nil if it saw no payload bytes) and whose in side, if the
 // flow has one, has counts in. numBytes is bytes_out (+ bytes_in).
-func Emit(e record.Encoder, out, in *Counts, bidir bool, numBytes uint64, o Options) {
+func Emit(e *record.Enc, out, in *Counts, bidir bool, numBytes uint64, o Options) {
 	var zero Counts
 	if out == nil {
 		out = &zero

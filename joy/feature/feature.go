@@ -39,7 +39,7 @@ type Emitter interface {
 	Module
 	// Emit emits the module's member(s), or nothing. twin is the same
 	// module's state for the other direction, or nil.
-	Emit(e record.Encoder, twin Module)
+	Emit(e *record.Enc, twin Module)
 }
 
 // JSONAppender is a module not yet converted to Emitter: it appends its
@@ -58,10 +58,10 @@ type JSONAppender interface {
 func AppendJSON(b []byte, m Module, twin Module) []byte {
 	switch m := m.(type) {
 	case Emitter:
-		var e record.JSON
+		var e record.Enc
 		e.ResetMembers(b)
 		m.Emit(&e, twin)
-		return e.B
+		return e.JSON.B
 	case JSONAppender:
 		return m.AppendJSON(b, twin)
 	}

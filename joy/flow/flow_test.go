@@ -869,8 +869,8 @@ func TestManyModules(t *testing.T) {
 
 // appendHeaderDesc is the hd member as JSON text, leading comma included.
 func appendHeaderDesc(b []byte, h *headerDesc) []byte {
-	var e record.JSON
+	var e record.Enc
 	e.ResetMembers(b)
 	emitHeaderDesc(&e, h)
-	return e.B
+	return e.JSON.B
 }

@@ -16,15 +16,19 @@ import (
 // is r (with its twin, if any), newline included, in the original's key
 // order and number formats, printing the features of the table's options.
 func (t *Table) AppendJSON(b []byte, r *Record) []byte {
-	t.json.Reset(b)
-	t.walk(&t.json, r, &t.opts)
-	return append(t.json.B, '\n')
+	t.enc.Reset(b)
+	t.walk(&t.enc, r, &t.opts)
+	return append(t.enc.JSON.B, '\n')
 }
 
 // Emit walks the record of the flow whose chronological record is r
 // through e, with the features of the table's options: the walk that
 // AppendJSON prints as JSON, and that fills typed rows.
-func (t *Table) Emit(e record.Encoder, r *Record) { t.walk(e, r, &t.opts) }
+func (t *Table) Emit(e record.Encoder, r *Record) {
+	t.enc.Use(e)
+	t.walk(&t.enc, r, &t.opts)
+	t.enc.Use(nil)
+}
 
 // AppendJSON appends the JSON object of the flow of r with no optional
 // features.
@@ -33,7 +37,7 @@ func AppendJSON(b []byte, r *Record) []byte {
 	return t.AppendJSON(b, r)
 }
 
-func (t *Table) walk(e record.Encoder, r *Record, o *Options) {
+func (t *Table) walk(e *record.Enc, r *Record, o *Options) {
 	rec, tw := outSide(r)
 
 	src, dst := keyAddr(rec.Key.Src, rec.Key.V6), keyAddr(rec.Key.Dst, rec.Key.V6)
@@ -96,7 +100,7 @@ func (t *Table) walk(e record.Encoder, r *Record, o *Options) {
 // emitLabels emits a label list in the original's spacing, `"key": [ "A" ]`
 // (the original ends each with a comma instead of putting one before it:
 // the same text).
-func (t *Table) emitLabels(e record.Encoder, o *Options, key string, s label.Set) {
+func (t *Table) emitLabels(e *record.Enc, o *Options, key string, s label.Set) {
 	t.scratch = append(t.scratch[:0], ',')
 	t.scratch = o.Labels.AppendJSON(t.scratch, key, s)
 	if n := len(t.scratch); n > 1 {
@@ -179,7 +183,7 @@ func client(a, b *Record) *Record {
 	return nil
 }
 
-func emitByteStats(e record.Encoder, rec, tw *Record, o *Options) {
+func emitByteStats(e *record.Enc, rec, tw *Record, o *Options) {
 	var in *bytestats.Counts
 	numBytes := rec.ob
 	if tw != nil {
@@ -192,7 +196,7 @@ func emitByteStats(e record.Encoder, rec, tw *Record, o *Options) {
 }
 
 // emitExe emits the local process owning a TCP flow.
-func emitExe(e record.Encoder, p *procinfo.Process) {
+func emitExe(e *record.Enc, p *procinfo.Process) {
 	if p == nil {
 		return
 	}
@@ -213,7 +217,7 @@ func emitExe(e record.Encoder, p *procinfo.Process) {
 
 // emitScore emits the classifier's probability that the flow is
 // malicious.
-func emitScore(e record.Encoder, rec, tw *Record, o *Options) {
+func emitScore(e *record.Enc, rec, tw *Record, o *Options) {
 	var lensOut, lensIn [MaxSPLT]uint16
 	side := func(r *Record, lens *[MaxSPLT]uint16) classify.Side {
 		for i := 0; i < r.op; i++ {
@@ -235,7 +239,7 @@ func emitScore(e record.Encoder, rec, tw *Record, o *Options) {
 	e.Float("p_malware", float64(p), 'f', 6)
 }
 
-func emitHeaderDesc(e record.Encoder, h *headerDesc) {
+func emitHeaderDesc(e *record.Enc, h *headerDesc) {
 	w := h.width
 	e.Object("hd")
 	e.Uint("n", uint64(h.n))
@@ -248,7 +252,7 @@ func emitHeaderDesc(e record.Encoder, h *headerDesc) {
 
 // emitIDP emits the initial data packets of both sides, as the later
 // original does.
-func emitIDP(e record.Encoder, rec, tw *Record) {
+func emitIDP(e *record.Enc, rec, tw *Record) {
 	if rec.idpLen > 0 {
 		e.Hex("idp_out", rec.idp[:rec.idpLen])
 		e.Uint("idp_len_out", uint64(rec.idpLen))
@@ -264,7 +268,7 @@ func emitIDP(e record.Encoder, rec, tw *Record) {
 // never printed, as in the original). A module that still appends JSON
 // text (feature.JSONAppender) is passed through Encoder.Members, straight
 // into the record when the encoder is JSON's.
-func (t *Table) emitModules(e record.Encoder, rec, tw *Record) {
+func (t *Table) emitModules(e *record.Enc, rec, tw *Record) {
 	for i, m := range rec.mods {
 		if m == nil {
 			continue
@@ -277,7 +281,8 @@ func (t *Table) emitModules(e record.Encoder, rec, tw *Record) {
 		case feature.Emitter:
 			m.Emit(e, other)
 		case feature.JSONAppender:
-			if j, ok := e.(*record.JSON); ok {
+			if e.IsJSON() {
+				j := &e.JSON
 				n := len(j.B)
 				j.B = m.AppendJSON(j.B, other)
 				j.Appended(n)
@@ -307,7 +312,7 @@ func ipt(from, to int64) uint64 {
 	return uint64(uint32(ms))
 }
 
-func emitPacket(e record.Encoder, n uint32, dir byte, gap uint64, salt bool) {
+func emitPacket(e *record.Enc, n uint32, dir byte, gap uint64, salt bool) {
 	e.Object("")
 	if n >= 32768 && n < 65536 && !salt { // the original's run-length marker, see QUIRK-23
 		e.Uint("rep", uint64(65536-n))
@@ -319,7 +324,7 @@ func emitPacket(e record.Encoder, n uint32, dir byte, gap uint64, salt bool) {
 	e.End()
 }
 
-func emitSPLT(e record.Encoder, rec, tw *Record, salt bool) {
+func emitSPLT(e *record.Enc, rec, tw *Record, salt bool) {
 	e.List("packets")
 	if tw == nil {
 		for i := 0; i < rec.op; i++ {
@@ -348,7 +353,7 @@ func emitSPLT(e record.Encoder, rec, tw *Record, salt bool) {
 	e.End()
 }
 
-func emitIPSide(e record.Encoder, name string, r *Record) {
+func emitIPSide(e *record.Enc, name string, r *Record) {
 	e.Object(name)
 	e.Uint("ttl", uint64(r.ttl))
 	if r.numID > 0 {
@@ -361,7 +366,7 @@ func emitIPSide(e record.Encoder, name string, r *Record) {
 	e.End()
 }
 
-func emitIP(e record.Encoder, rec, tw *Record) {
+func emitIP(e *record.Enc, rec, tw *Record) {
 	e.Object("ip")
 	emitIPSide(e, "out", rec)
 	if tw != nil {
@@ -374,7 +379,7 @@ func hasTCPSide(r *Record) bool {
 	return r != nil && (r.flags != 0 || r.firstWindow != 0 || r.optLen != 0)
 }
 
-func (t *Table) emitTCP(e record.Encoder, rec, tw *Record) {
+func (t *Table) emitTCP(e *record.Enc, rec, tw *Record) {
 	if rec.Key.Proto != 6 {
 		return
 	}
@@ -401,7 +406,7 @@ func (t *Table) emitTCP(e record.Encoder, rec, tw *Record) {
 
 const flagLetters = "FSRPAUEC"
 
-func (t *Table) emitTCPSide(e record.Encoder, name string, r *Record) {
+func (t *Table) emitTCPSide(e *record.Enc, name string, r *Record) {
 	e.Object(name)
 	if r.flags != 0 {
 		t.scratch = t.scratch[:0]
@@ -460,7 +465,7 @@ func probableOS(r *Record) string {
 	return ""
 }
 
-func emitProbableOS(e record.Encoder, rec, tw *Record) {
+func emitProbableOS(e *record.Enc, rec, tw *Record) {
 	out := probableOS(rec)
 	in := ""
 	if tw != nil {
@@ -479,7 +484,7 @@ func emitProbableOS(e record.Encoder, rec, tw *Record) {
 	e.End()
 }
 
-func emitDebug(e record.Encoder, rec, tw *Record) {
+func emitDebug(e *record.Enc, rec, tw *Record) {
 	retrans, invalid := uint64(rec.retrans), uint64(rec.invalid)
 	if tw != nil {
 		retrans += uint64(tw.retrans)

@@ -95,7 +95,7 @@ type Table struct {
 	inactive, active int64
 
 	// the record printer's state (json.go)
-	json     record.JSON
+	enc      record.Enc
 	scratch  []byte // addresses, labels, TCP flags and options
 	mscratch []byte // a module's members, for encoders other than JSON
 }

@@ -41,7 +41,7 @@ func (s *State) Observe(payload []byte, ts int64) {
 }
 
 // Emit implements feature.Emitter.
-func (s *State) Emit(e record.Encoder, twin feature.Module) {
+func (s *State) Emit(e *record.Enc, twin feature.Module) {
 	var in []byte
 	if t, ok := twin.(*State); ok && t != nil {
 		in = t.data[:t.n]

@@ -111,7 +111,7 @@ type side struct {
 }
 
 // Emit implements feature.Emitter.
-func (s *State) Emit(e record.Encoder, twin feature.Module) {
+func (s *State) Emit(e *record.Enc, twin feature.Module) {
 	t, ok := twin.(*State)
 	if !ok || t == nil {
 		if s.np == 0 {
@@ -161,7 +161,7 @@ const (
 
 // emitSegment emits one segment of the side st (the other side is rev),
 // updating st as the original's pkt_info_process does.
-func (s *State) emitSegment(e record.Encoder, p *segment, st, rev *side, start int64) {
+func (s *State) emitSegment(e *record.Enc, p *segment, st, rev *side, start int64) {
 	var rseq, rack int64
 	if p.flags&flagSYN != 0 {
 		st.seq = p.seq

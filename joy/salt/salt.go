@@ -98,7 +98,7 @@ func (s *State) Messages() int { return min(s.op, MaxSegments) }
 func (s *State) Message(i int) (length uint16, ts int64) { return s.lens[i], s.times[i] }
 
 // Emit implements feature.Emitter.
-func (s *State) Emit(e record.Encoder, twin feature.Module) {
+func (s *State) Emit(e *record.Enc, twin feature.Module) {
 	if s.np > 0 {
 		emitList(e, "oseq", s.seq[:s.np])
 		emitList(e, "oack", s.ack[:s.np])
@@ -117,7 +117,7 @@ func (s *State) AppendJSON(b []byte, twin feature.Module) []byte {
 
 // emitList emits the list name: v[0] and the unsigned 32-bit differences
 // between consecutive values.
-func emitList(e record.Encoder, name string, v []uint32) {
+func emitList(e *record.Enc, name string, v []uint32) {
 	e.List(name)
 	for i, x := range v {
 		if i == 0 {

@@ -63,7 +63,7 @@ func (s *State) block(d0, d1, d2, d3 int32) {
 }
 
 // Emit implements feature.Emitter.
-func (s *State) Emit(e record.Encoder, twin feature.Module) {
+func (s *State) Emit(e *record.Enc, twin feature.Module) {
 	n, sp := s.b, s.spectrum
 	if t, ok := twin.(*State); ok && t != nil {
 		// wht_print_json adds the two uint32_t counts and the two int32_t
