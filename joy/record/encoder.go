@@ -69,15 +69,21 @@ func (e *JSON) ResetMembers(b []byte) {
 
 func (e *JSON) key(name string) {
 	b := e.B
-	if e.comma {
-		b = append(b, ',')
-	}
-	e.comma = true
-	if name != "" {
+	switch {
+	case name == "":
+		if e.comma {
+			b = append(b, ',')
+		}
+	case e.comma:
+		b = append(b, ',', '"')
+		b = append(b, name...)
+		b = append(b, '"', ':')
+	default:
 		b = append(b, '"')
 		b = append(b, name...)
 		b = append(b, '"', ':')
 	}
+	e.comma = true
 	e.B = b
 }
 
