@@ -29,6 +29,7 @@ func (c *Context) Table() *flow.Table { return c.table }
 
 // WriteLine appends b (whole lines) to the context's output.
 func (c *Context) WriteLine(b []byte) {
+	c.text()
 	c.buf = append(c.buf, b...)
 	c.maybeFlush()
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/gojoy/libjoy/joy/format/csv"
 	"github.com/gojoy/libjoy/joy/format/joyjson"
 	"github.com/gojoy/libjoy/joy/format/parquet"
+	"github.com/gojoy/libjoy/joy/record"
 )
 
 // Formats are the output formats, the default (Joy JSON lines) first. A
@@ -112,6 +113,23 @@ func (s *SharedOutput) Write(p []byte) (int, error) {
 		return 0, ErrOutputCompleted
 	}
 	return s.w.Write(p)
+}
+
+// TakesRows implements format.RowWriter: whether the format takes typed
+// rows.
+func (s *SharedOutput) TakesRows() bool {
+	rw, ok := s.w.(format.RowWriter)
+	return ok && rw.TakesRows()
+}
+
+// WriteRows writes typed rows (from any context).
+func (s *SharedOutput) WriteRows(rows []record.Flow) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrOutputCompleted
+	}
+	return s.w.(format.RowWriter).WriteRows(rows)
 }
 
 // Close completes the output now (once); later writes fail. A nil

@@ -24,10 +24,12 @@ import (
 	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/decode"
 	"github.com/gojoy/libjoy/joy/flow"
+	"github.com/gojoy/libjoy/joy/format"
 	"github.com/gojoy/libjoy/joy/ipfix"
 	"github.com/gojoy/libjoy/joy/label"
 	"github.com/gojoy/libjoy/joy/logx"
 	"github.com/gojoy/libjoy/joy/procinfo"
+	"github.com/gojoy/libjoy/joy/record"
 	"github.com/gojoy/libjoy/joy/registry"
 )
 
@@ -101,7 +103,17 @@ type Context struct {
 	// sched follows the flows of the contexts a capture is spread over,
 	// while it is read (for Flows).
 	sched *flow.Schedule
+
+	// rows is set when out takes typed rows (Parquet, CSV): records are
+	// then walked into batch by fill instead of printed as JSON text.
+	rows  format.RowWriter
+	fill  *record.Filler
+	batch []record.Flow
+	nrows int
 }
+
+// rowBatch is how many typed rows a context gathers before writing them.
+const rowBatch = 256
 
 // NewContext returns a context writing flow records to out and
 // diagnostics to log (nil: none). cfg must not change while it is in use.
@@ -128,6 +140,9 @@ func NewContext(cfg *Config, out io.Writer, log *logx.Logger) *Context {
 		Labels:            cfg.SubnetLabels,
 	}
 	opts.Modules = registry.EnabledModules(cfg)
+	if rw, ok := out.(format.RowWriter); ok && rw.TakesRows() {
+		c.rows, c.fill, c.batch = rw, record.NewFiller(), make([]record.Flow, rowBatch)
+	}
 	c.table = flow.NewTable(opts, tableLog{log}, c.emitNow)
 	return c
 }
@@ -242,7 +257,7 @@ func (c *Context) PrintFlows(all bool) int {
 		e = c.exporter()
 	}
 	n := c.table.Drain(all, func(r *flow.Record) {
-		c.buf = c.table.AppendJSON(c.buf, r)
+		c.print(r)
 		if len(c.buf) >= max(c.flushAt, 48<<10) {
 			c.flush()
 		}
@@ -260,7 +275,7 @@ func (c *Context) PrintFlows(all bool) int {
 
 // emitNow writes a flow that leaves the table during packet processing.
 func (c *Context) emitNow(r *flow.Record) {
-	c.buf = c.table.AppendJSON(c.buf, r)
+	c.print(r)
 	c.stats.FlowsPrinted++
 	c.maybeFlush()
 	if c.export.alsoPrint {
@@ -270,12 +285,40 @@ func (c *Context) emitNow(r *flow.Record) {
 	}
 }
 
+// print adds the record of r to the output: its JSON text, or, when the
+// output takes typed rows, the row the walk of the record fills.
+func (c *Context) print(r *flow.Record) {
+	if c.rows == nil {
+		c.text()
+		c.buf = c.table.AppendJSON(c.buf, r)
+		return
+	}
+	if len(c.buf) > 0 { // what came before goes first
+		c.flush()
+	}
+	c.fill.Start(&c.batch[c.nrows])
+	c.table.Emit(c.fill, r)
+	c.nrows++
+	if c.nrows == len(c.batch) {
+		c.flush()
+	}
+}
+
+// text is called before JSON text is added to c.buf: rows gathered before
+// it are written first, so the output keeps the order of the calls.
+func (c *Context) text() {
+	if c.nrows > 0 {
+		c.flush()
+	}
+}
+
 // Discard frees every flow without printing it, as joy_cleanup does.
 func (c *Context) Discard() int { return c.table.Discard() }
 
 // WriteConfig writes the configuration record as one JSON line, or as the
 // "key = value" listing when json is false, to the context's output.
 func (c *Context) WriteConfig(json bool) {
+	c.text()
 	if json {
 		c.buf = registry.AppendConfigJSON(c.buf, c.cfg)
 	} else {
@@ -314,7 +357,7 @@ func (c *Context) logOutputError(err error) {
 func (c *Context) Flush() { c.flush() }
 
 func (c *Context) maybeFlush() {
-	if len(c.buf) >= c.flushAt {
+	if len(c.buf) >= c.flushAt || c.nrows > 0 && c.flushAt == 0 {
 		c.flush()
 	}
 }
@@ -324,6 +367,14 @@ func (c *Context) maybeFlush() {
 // processing goes on (the output may come back, e.g. a disk with space
 // freed).
 func (c *Context) flush() {
+	if c.nrows > 0 {
+		err := c.rows.WriteRows(c.batch[:c.nrows])
+		if err != nil {
+			c.OutputFailed(err, uint64(c.nrows))
+		}
+		c.nrows = 0
+		c.fill.Reset()
+	}
 	if len(c.buf) == 0 {
 		return
 	}

@@ -14,8 +14,10 @@ import (
 	"time"
 
 	"github.com/gojoy/libjoy/joy"
+	"github.com/gojoy/libjoy/joy/format"
 	"github.com/gojoy/libjoy/joy/jsonw"
 	"github.com/gojoy/libjoy/joy/logx"
+	"github.com/gojoy/libjoy/joy/record"
 	"github.com/gojoy/libjoy/joy/registry"
 )
 
@@ -257,6 +259,51 @@ func (k *sink) Write(p []byte) (int, error) {
 		done = end
 	}
 	return done, nil
+}
+
+// TakesRows implements format.RowWriter: the records reach a Parquet or
+// CSV output as typed rows unless the source member is to be added to
+// their text.
+func (k *sink) TakesRows() bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	rw, ok := k.w.(format.RowWriter)
+	return ok && rw.TakesRows() && !k.s.source
+}
+
+// WriteRows implements format.RowWriter, rotating like Write.
+func (k *sink) WriteRows(rows []record.Flow) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	var line []byte
+	for len(rows) > 0 {
+		n := len(rows)
+		if k.s.count > 0 && k.path != "" {
+			if k.inFile >= uint64(k.s.count) {
+				if err := k.rotate(); err != nil {
+					return err
+				}
+			}
+			n = min(n, int(uint64(k.s.count)-k.inFile))
+		}
+		var err error
+		if rw, ok := k.w.(format.RowWriter); ok && rw.TakesRows() {
+			err = rw.WriteRows(rows[:n])
+		} else { // a failed reopen: the output's own error
+			for i := 0; i < n && err == nil; i++ {
+				line = rows[i].AppendJSON(line[:0])
+				_, err = k.w.Write(line)
+			}
+		}
+		if err != nil {
+			return err
+		}
+		if k.s.count > 0 {
+			k.inFile += uint64(n)
+		}
+		rows = rows[n:]
+	}
+	return nil
 }
 
 // write writes whole lines, adding the source member when asked.

@@ -13,7 +13,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gojoy/libjoy/joy/jsonw"
+	"github.com/gojoy/libjoy/joy/record"
 )
 
 // CompactMap maps each byte value to one of 16 compact buckets.
@@ -50,10 +50,19 @@ type Options struct {
 	Entropy bool // entropy, total_entropy
 }
 
-// AppendJSON appends the byte-statistics members of a flow whose out side
-// has counts out (nil if it saw no payload bytes) and whose in side, if
-// the flow has one, has counts in. numBytes is bytes_out (+ bytes_in).
+// AppendJSON appends the byte-statistics members (Emit) as JSON text,
+// each with its leading comma.
 func AppendJSON(b []byte, out, in *Counts, bidir bool, numBytes uint64, o Options) []byte {
+	var e record.Enc
+	e.ResetMembers(b)
+	Emit(&e, out, in, bidir, numBytes, o)
+	return e.JSON.B
+}
+
+// Emit emits the byte-statistics members of a flow whose out side has
+// counts out (nil if it saw no payload bytes) and whose in side, if the
+// flow has one, has counts in. numBytes is bytes_out (+ bytes_in).
+func Emit(e *record.Enc, out, in *Counts, bidir bool, numBytes uint64, o Options) {
 	var zero Counts
 	if out == nil {
 		out = &zero
@@ -67,20 +76,15 @@ func AppendJSON(b []byte, out, in *Counts, bidir bool, numBytes uint64, o Option
 	}
 	if o.Dist {
 		Reduce(sum[:])
-		b = append(b, `,"byte_dist":[`...)
-		for i, c := range sum {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = jsonw.Uint(b, uint64(c))
+		e.List("byte_dist")
+		for _, c := range sum {
+			e.Uint("", uint64(c))
 		}
-		b = append(b, ']')
+		e.End()
 		if numBytes != 0 {
 			mean, std := meanStd(out, in, bidir)
-			b = append(b, `,"byte_dist_mean":`...)
-			b = strconv.AppendFloat(b, mean, 'f', 6, 64)
-			b = append(b, `,"byte_dist_std":`...)
-			b = strconv.AppendFloat(b, std, 'f', 6, 64)
+			e.Float("byte_dist_mean", mean, 'f', 6)
+			e.Float("byte_dist_std", std, 'f', 6)
 		}
 	}
 	if o.Compact {
@@ -92,25 +96,19 @@ func AppendJSON(b []byte, out, in *Counts, bidir bool, numBytes uint64, o Option
 			}
 		}
 		Reduce(c[:])
-		b = append(b, `,"compact_byte_dist":[`...)
-		for i, v := range c {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = jsonw.Uint(b, uint64(v))
+		e.List("compact_byte_dist")
+		for _, v := range c {
+			e.Uint("", uint64(v))
 		}
-		b = append(b, ']')
+		e.End()
 	}
 	if o.Entropy && numBytes != 0 {
 		// With the distribution on, the original computes the entropy
 		// from the reduced counts (QUIRK-48).
-		e := Entropy(&sum, numBytes)
-		b = append(b, `,"entropy":`...)
-		b = strconv.AppendFloat(b, float64(e), 'f', 6, 64)
-		b = append(b, `,"total_entropy":`...)
-		b = strconv.AppendFloat(b, float64(e)*float64(numBytes), 'f', 6, 64)
+		x := Entropy(&sum, numBytes)
+		e.Float("entropy", float64(x), 'f', 6)
+		e.Float("total_entropy", float64(x)*float64(numBytes), 'f', 6)
 	}
-	return b
 }
 
 // Reduce scales counts down so that the largest fits in 8 bits, shifting

@@ -13,6 +13,7 @@ import (
 	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/decode"
 	"github.com/gojoy/libjoy/joy/feature"
+	"github.com/gojoy/libjoy/joy/record"
 	tu "github.com/gojoy/libjoy/tests/go/testutil"
 )
 
@@ -864,4 +865,12 @@ func TestManyModules(t *testing.T) {
 			t.Errorf("module %d missing: %s", i, out[0])
 		}
 	}
+}
+
+// appendHeaderDesc is the hd member as JSON text, leading comma included.
+func appendHeaderDesc(b []byte, h *headerDesc) []byte {
+	var e record.Enc
+	e.ResetMembers(b)
+	emitHeaderDesc(&e, h)
+	return e.JSON.B
 }

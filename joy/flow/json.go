@@ -2,13 +2,13 @@ package flow
 
 import (
 	"net/netip"
-	"strconv"
 
 	"github.com/gojoy/libjoy/joy/bytestats"
 	"github.com/gojoy/libjoy/joy/classify"
 	"github.com/gojoy/libjoy/joy/feature"
-	"github.com/gojoy/libjoy/joy/jsonw"
+	"github.com/gojoy/libjoy/joy/label"
 	"github.com/gojoy/libjoy/joy/procinfo"
+	"github.com/gojoy/libjoy/joy/record"
 	"github.com/gojoy/libjoy/joy/tcpopt"
 )
 
@@ -16,82 +16,114 @@ import (
 // is r (with its twin, if any), newline included, in the original's key
 // order and number formats, printing the features of the table's options.
 func (t *Table) AppendJSON(b []byte, r *Record) []byte {
-	return appendRecord(b, r, &t.opts)
+	t.enc.Reset(b)
+	t.walk(&t.enc, r, &t.opts)
+	return append(t.enc.JSON.B, '\n')
+}
+
+// Emit walks the record of the flow whose chronological record is r
+// through e, with the features of the table's options: the walk that
+// AppendJSON prints as JSON, and that fills typed rows.
+func (t *Table) Emit(e record.Encoder, r *Record) {
+	t.enc.Use(e)
+	t.walk(&t.enc, r, &t.opts)
+	t.enc.Use(nil)
 }
 
 // AppendJSON appends the JSON object of the flow of r with no optional
 // features.
 func AppendJSON(b []byte, r *Record) []byte {
-	return appendRecord(b, r, &Options{})
+	var t Table
+	return t.AppendJSON(b, r)
 }
 
-func appendRecord(b []byte, r *Record, o *Options) []byte {
+func (t *Table) walk(e *record.Enc, r *Record, o *Options) {
 	rec, tw := outSide(r)
 
 	src, dst := keyAddr(rec.Key.Src, rec.Key.V6), keyAddr(rec.Key.Dst, rec.Key.V6)
-	b = append(b, `{"sa":`...)
-	b = o.Anon.AppendAddr(b, src)
-	b = append(b, `,"da":`...)
-	b = o.Anon.AppendAddr(b, dst)
-	b = append(b, `,"pr":`...)
-	b = jsonw.Uint(b, uint64(rec.Key.Proto))
+	e.Object("")
+	t.scratch = o.Anon.AppendText(t.scratch[:0], src)
+	e.Text("sa", t.scratch)
+	t.scratch = o.Anon.AppendText(t.scratch[:0], dst)
+	e.Text("da", t.scratch)
+	e.Uint("pr", uint64(rec.Key.Proto))
 	if rec.Key.Proto == 6 || rec.Key.Proto == 17 {
-		b = append(b, `,"sp":`...)
-		b = jsonw.Uint(b, uint64(rec.Key.Sp))
-		b = append(b, `,"dp":`...)
-		b = jsonw.Uint(b, uint64(rec.Key.Dp))
+		e.Uint("sp", uint64(rec.Key.Sp))
+		e.Uint("dp", uint64(rec.Key.Dp))
 	} else {
-		b = append(b, `,"sp":null,"dp":null`...)
+		e.Null("sp")
+		e.Null("dp")
 	}
-	b = append(b, ',')
 	if o.Labels != nil {
 		// Labels are looked up on the real addresses, anonymized or not.
 		var scratch [2]uint64
-		b = o.Labels.AppendJSON(b, "sa_labels", o.Labels.Lookup(src, scratch[:0]))
-		b = o.Labels.AppendJSON(b, "da_labels", o.Labels.Lookup(dst, scratch[:0]))
+		t.emitLabels(e, o, "sa_labels", o.Labels.Lookup(src, scratch[:0]))
+		t.emitLabels(e, o, "da_labels", o.Labels.Lookup(dst, scratch[:0]))
 	}
-	b = append(b, `"bytes_out":`...)
-	b = jsonw.Uint(b, rec.ob)
-	b = append(b, `,"num_pkts_out":`...)
-	b = jsonw.Uint(b, uint64(rec.np))
+	e.Uint("bytes_out", rec.ob)
+	e.Uint("num_pkts_out", uint64(rec.np))
 	end := rec.end
 	if tw != nil {
-		b = append(b, `,"bytes_in":`...)
-		b = jsonw.Uint(b, tw.ob)
-		b = append(b, `,"num_pkts_in":`...)
-		b = jsonw.Uint(b, uint64(tw.np))
+		e.Uint("bytes_in", tw.ob)
+		e.Uint("num_pkts_in", uint64(tw.np))
 		end = max(end, tw.end)
 	}
-	b = append(b, `,"time_start":`...)
-	b = jsonw.Time(b, rec.start)
-	b = append(b, `,"time_end":`...)
-	b = jsonw.Time(b, end)
-	b = appendSPLT(b, rec, tw, o.SALT)
+	e.Time("time_start", rec.start)
+	e.Time("time_end", end)
+	emitSPLT(e, rec, tw, o.SALT)
 	if o.countBytes() {
-		b = appendByteStats(b, rec, tw, o)
+		emitByteStats(e, rec, tw, o)
 	}
 	if o.Classifier != nil {
-		b = appendScore(b, rec, tw, o)
+		emitScore(e, rec, tw, o)
 	}
-	b = appendIP(b, rec, tw)
-	b = appendTCP(b, rec, tw)
-	b = appendModules(b, rec, tw)
+	emitIP(e, rec, tw)
+	t.emitTCP(e, rec, tw)
+	t.emitModules(e, rec, tw)
 	if o.Processes != nil && rec.Key.Proto == 6 {
-		b = appendExe(b, o.Processes.Lookup(netip.AddrPortFrom(src, rec.Key.Sp), netip.AddrPortFrom(dst, rec.Key.Dp)))
+		emitExe(e, o.Processes.Lookup(netip.AddrPortFrom(src, rec.Key.Sp), netip.AddrPortFrom(dst, rec.Key.Dp)))
 	}
 	if rec.hd != nil && rec.hd.n >= 2 {
-		b = appendHeaderDesc(b, rec.hd)
+		emitHeaderDesc(e, rec.hd)
 	}
-	b = appendProbableOS(b, rec, tw)
+	emitProbableOS(e, rec, tw)
 	if o.IDP > 0 {
-		b = appendIDP(b, rec, tw)
+		emitIDP(e, rec, tw)
 	}
-	b = appendDebug(b, rec, tw)
-	if e := printedExpType(r, rec); e != 0 {
-		b = append(b, `,"expire_type":"`...)
-		b = append(b, e, '"')
+	emitDebug(e, rec, tw)
+	if x := printedExpType(r, rec); x != 0 {
+		e.String("expire_type", oneChar(x))
 	}
-	return append(b, '}', '\n')
+	e.End()
+}
+
+// emitLabels emits a label list in the original's spacing, `"key": [ "A" ]`
+// (the original ends each with a comma instead of putting one before it:
+// the same text).
+func (t *Table) emitLabels(e *record.Enc, o *Options, key string, s label.Set) {
+	t.scratch = append(t.scratch[:0], ',')
+	t.scratch = o.Labels.AppendJSON(t.scratch, key, s)
+	if n := len(t.scratch); n > 1 {
+		e.Members(t.scratch[:n-1])
+	}
+}
+
+// oneChar is c as a string, without allocating, for the one-letter values
+// (expire_type, packet directions).
+func oneChar(c byte) string {
+	switch c {
+	case 'a':
+		return "a"
+	case 'i':
+		return "i"
+	case 'm':
+		return "m"
+	case '<':
+		return "<"
+	case '>':
+		return ">"
+	}
+	return string(rune(c))
 }
 
 // printedExpType is the expire_type of the flow whose chronological record
@@ -151,52 +183,41 @@ func client(a, b *Record) *Record {
 	return nil
 }
 
-func appendByteStats(b []byte, rec, tw *Record, o *Options) []byte {
+func emitByteStats(e *record.Enc, rec, tw *Record, o *Options) {
 	var in *bytestats.Counts
 	numBytes := rec.ob
 	if tw != nil {
 		in = tw.bytes
 		numBytes += tw.ob
 	}
-	return bytestats.AppendJSON(b, rec.bytes, in, tw != nil, numBytes, bytestats.Options{
+	bytestats.Emit(e, rec.bytes, in, tw != nil, numBytes, bytestats.Options{
 		Dist: o.ByteDist, Compact: o.Compact != nil, Entropy: o.Entropy,
 	})
 }
 
-// appendExe prints the local process owning a TCP flow.
-func appendExe(b []byte, p *procinfo.Process) []byte {
+// emitExe emits the local process owning a TCP flow.
+func emitExe(e *record.Enc, p *procinfo.Process) {
 	if p == nil {
-		return b
+		return
 	}
-	b = append(b, `,"exe":{`...)
-	comma := false
+	e.Object("exe")
 	str := func(k, v string) {
-		if v == "" {
-			return
+		if v != "" {
+			e.String(k, v)
 		}
-		if comma {
-			b = append(b, ',')
-		}
-		comma = true
-		b = jsonw.Key(b, k)
-		b = jsonw.String(b, v)
 	}
 	str("name", p.Name)
 	str("path", p.Path)
 	str("hash", p.Hash)
 	if p.Uptime > 0 {
-		if comma {
-			b = append(b, ',')
-		}
-		b = append(b, `"uptime":`...)
-		b = jsonw.Uint(b, p.Uptime)
+		e.Uint("uptime", p.Uptime)
 	}
-	return append(b, '}')
+	e.End()
 }
 
-// appendScore prints the classifier's probability that the flow is
+// emitScore emits the classifier's probability that the flow is
 // malicious.
-func appendScore(b []byte, rec, tw *Record, o *Options) []byte {
+func emitScore(e *record.Enc, rec, tw *Record, o *Options) {
 	var lensOut, lensIn [MaxSPLT]uint16
 	side := func(r *Record, lens *[MaxSPLT]uint16) classify.Side {
 		for i := 0; i < r.op; i++ {
@@ -215,47 +236,39 @@ func appendScore(b []byte, rec, tw *Record, o *Options) []byte {
 		in = &s
 	}
 	p := o.Classifier.Score(out, in, rec.Key.Sp, rec.Key.Dp, o.ByteDist)
-	b = append(b, `,"p_malware":`...)
-	return strconv.AppendFloat(b, float64(p), 'f', 6, 64)
+	e.Float("p_malware", float64(p), 'f', 6)
 }
 
-func appendHeaderDesc(b []byte, h *headerDesc) []byte {
+func emitHeaderDesc(e *record.Enc, h *headerDesc) {
 	w := h.width
-	b = append(b, `,"hd":{"n":`...)
-	b = jsonw.Uint(b, uint64(h.n))
-	b = append(b, `,"cm":"`...)
-	b = jsonw.Hex(b, h.mask[:w])
-	b = append(b, `","cv":"`...)
-	b = jsonw.Hex(b, h.value[:w])
-	b = append(b, `","sm":"`...)
-	b = jsonw.Hex(b, h.seq[:w])
-	b = append(b, `","i":"`...)
-	b = jsonw.Hex(b, h.first[:w])
-	return append(b, `"}`...)
+	e.Object("hd")
+	e.Uint("n", uint64(h.n))
+	e.Hex("cm", h.mask[:w])
+	e.Hex("cv", h.value[:w])
+	e.Hex("sm", h.seq[:w])
+	e.Hex("i", h.first[:w])
+	e.End()
 }
 
-// appendIDP prints the initial data packets of both sides, as the later
+// emitIDP emits the initial data packets of both sides, as the later
 // original does.
-func appendIDP(b []byte, rec, tw *Record) []byte {
+func emitIDP(e *record.Enc, rec, tw *Record) {
 	if rec.idpLen > 0 {
-		b = append(b, `,"idp_out":"`...)
-		b = jsonw.Hex(b, rec.idp[:rec.idpLen])
-		b = append(b, `","idp_len_out":`...)
-		b = jsonw.Uint(b, uint64(rec.idpLen))
+		e.Hex("idp_out", rec.idp[:rec.idpLen])
+		e.Uint("idp_len_out", uint64(rec.idpLen))
 	}
 	if tw != nil && tw.idpLen > 0 {
-		b = append(b, `,"idp_in":"`...)
-		b = jsonw.Hex(b, tw.idp[:tw.idpLen])
-		b = append(b, `","idp_len_in":`...)
-		b = jsonw.Uint(b, uint64(tw.idpLen))
+		e.Hex("idp_in", tw.idp[:tw.idpLen])
+		e.Uint("idp_len_in", uint64(tw.idpLen))
 	}
-	return b
 }
 
-// appendModules prints each module whose state exists on the out side,
+// emitModules emits each module whose state exists on the out side,
 // with the other side's state of the same module (a twin's state alone is
-// never printed, as in the original).
-func appendModules(b []byte, rec, tw *Record) []byte {
+// never printed, as in the original). A module that still appends JSON
+// text (feature.JSONAppender) is passed through Encoder.Members, straight
+// into the record when the encoder is JSON's.
+func (t *Table) emitModules(e *record.Enc, rec, tw *Record) {
 	for i, m := range rec.mods {
 		if m == nil {
 			continue
@@ -264,9 +277,21 @@ func appendModules(b []byte, rec, tw *Record) []byte {
 		if tw != nil && tw.mods[i] != nil {
 			other = tw.mods[i]
 		}
-		b = m.AppendJSON(b, other)
+		switch m := m.(type) {
+		case feature.Emitter:
+			m.Emit(e, other)
+		case feature.JSONAppender:
+			if e.IsJSON() {
+				j := &e.JSON
+				n := len(j.B)
+				j.B = m.AppendJSON(j.B, other)
+				j.Appended(n)
+				continue
+			}
+			t.mscratch = m.AppendJSON(t.mscratch[:0], other)
+			e.Members(t.mscratch)
+		}
 	}
-	return b
 }
 
 func keyAddr(a [16]byte, v6 bool) netip.Addr {
@@ -287,156 +312,120 @@ func ipt(from, to int64) uint64 {
 	return uint64(uint32(ms))
 }
 
-func appendPacket(b []byte, n uint32, dir byte, gap uint64, salt bool) []byte {
+func emitPacket(e *record.Enc, n uint32, dir byte, gap uint64, salt bool) {
+	e.Object("")
 	if n >= 32768 && n < 65536 && !salt { // the original's run-length marker, see QUIRK-23
-		b = append(b, `{"rep":`...)
-		b = jsonw.Uint(b, uint64(65536-n))
+		e.Uint("rep", uint64(65536-n))
 	} else {
-		b = append(b, `{"b":`...)
-		b = jsonw.Uint(b, uint64(n))
+		e.Uint("b", uint64(n))
 	}
-	b = append(b, `,"dir":"`...)
-	b = append(b, dir)
-	b = append(b, `","ipt":`...)
-	b = jsonw.Uint(b, gap)
-	return append(b, '}')
+	e.String("dir", oneChar(dir))
+	e.Uint("ipt", gap)
+	e.End()
 }
 
-func appendSPLT(b []byte, rec, tw *Record, salt bool) []byte {
-	b = append(b, `,"packets":[`...)
+func emitSPLT(e *record.Enc, rec, tw *Record, salt bool) {
+	e.List("packets")
 	if tw == nil {
 		for i := 0; i < rec.op; i++ {
-			if i > 0 {
-				b = append(b, ',')
-			}
 			var gap uint64
 			if i > 0 {
 				gap = ipt(rec.pktTime[i-1], rec.pktTime[i])
 			}
-			b = appendPacket(b, rec.pktLen[i], '<', gap, salt)
+			emitPacket(e, rec.pktLen[i], '<', gap, salt)
 		}
-		return append(b, ']')
+		e.End()
+		return
 	}
 	prev := rec.start
-	i, j, first := 0, 0, true
+	i, j := 0, 0
 	for i < rec.op || j < tw.op {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		if j >= tw.op || (i < rec.op && rec.pktTime[i] < tw.pktTime[j]) {
-			b = appendPacket(b, rec.pktLen[i], '>', ipt(prev, rec.pktTime[i]), salt)
+			emitPacket(e, rec.pktLen[i], '>', ipt(prev, rec.pktTime[i]), salt)
 			prev = rec.pktTime[i]
 			i++
 		} else {
-			b = appendPacket(b, tw.pktLen[j], '<', ipt(prev, tw.pktTime[j]), salt)
+			emitPacket(e, tw.pktLen[j], '<', ipt(prev, tw.pktTime[j]), salt)
 			prev = tw.pktTime[j]
 			j++
 		}
 	}
-	return append(b, ']')
+	e.End()
 }
 
-func appendIPSide(b []byte, r *Record) []byte {
-	b = append(b, `{"ttl":`...)
-	b = jsonw.Uint(b, uint64(r.ttl))
+func emitIPSide(e *record.Enc, name string, r *Record) {
+	e.Object(name)
+	e.Uint("ttl", uint64(r.ttl))
 	if r.numID > 0 {
-		b = append(b, `,"id":[`...)
+		e.List("id")
 		for i := 0; i < r.numID; i++ {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = jsonw.Uint(b, uint64(r.ids[i]))
+			e.Uint("", uint64(r.ids[i]))
 		}
-		b = append(b, ']')
+		e.End()
 	}
-	return append(b, '}')
+	e.End()
 }
 
-func appendIP(b []byte, rec, tw *Record) []byte {
-	b = append(b, `,"ip":{"out":`...)
-	b = appendIPSide(b, rec)
+func emitIP(e *record.Enc, rec, tw *Record) {
+	e.Object("ip")
+	emitIPSide(e, "out", rec)
 	if tw != nil {
-		b = append(b, `,"in":`...)
-		b = appendIPSide(b, tw)
+		emitIPSide(e, "in", tw)
 	}
-	return append(b, '}')
+	e.End()
 }
 
 func hasTCPSide(r *Record) bool {
 	return r != nil && (r.flags != 0 || r.firstWindow != 0 || r.optLen != 0)
 }
 
-func appendTCP(b []byte, rec, tw *Record) []byte {
+func (t *Table) emitTCP(e *record.Enc, rec, tw *Record) {
 	if rec.Key.Proto != 6 {
-		return b
+		return
 	}
 	twSeq := tw != nil && tw.firstSeq != 0
 	if rec.firstSeq == 0 && !twSeq && !hasTCPSide(rec) && !hasTCPSide(tw) {
-		return b
+		return
 	}
-	b = append(b, `,"tcp":{`...)
-	comma := false
+	e.Object("tcp")
 	if rec.firstSeq != 0 || twSeq {
 		seq := rec.firstSeq
 		if seq == 0 {
 			seq = tw.firstSeq
 		}
-		b = append(b, `"first_seq":`...)
-		b = jsonw.Uint(b, uint64(seq))
-		comma = true
+		e.Uint("first_seq", uint64(seq))
 	}
-	for _, side := range [2]struct {
-		name string
-		r    *Record
-	}{{"out", rec}, {"in", tw}} {
-		if !hasTCPSide(side.r) {
-			continue
-		}
-		if comma {
-			b = append(b, ',')
-		}
-		comma = true
-		b = jsonw.Key(b, side.name)
-		b = appendTCPSide(b, side.r)
+	if hasTCPSide(rec) {
+		t.emitTCPSide(e, "out", rec)
 	}
-	return append(b, '}')
+	if hasTCPSide(tw) {
+		t.emitTCPSide(e, "in", tw)
+	}
+	e.End()
 }
 
 const flagLetters = "FSRPAUEC"
 
-func appendTCPSide(b []byte, r *Record) []byte {
-	b = append(b, '{')
-	comma := false
-	sep := func() {
-		if comma {
-			b = append(b, ',')
-		}
-		comma = true
-	}
+func (t *Table) emitTCPSide(e *record.Enc, name string, r *Record) {
+	e.Object(name)
 	if r.flags != 0 {
-		sep()
-		b = append(b, `"flags":"`...)
+		t.scratch = t.scratch[:0]
 		for i := 0; i < 8; i++ {
 			if r.flags&(1<<i) != 0 {
-				b = append(b, flagLetters[i])
+				t.scratch = append(t.scratch, flagLetters[i])
 			}
 		}
-		b = append(b, '"')
+		e.Text("flags", t.scratch)
 	}
 	if r.firstWindow != 0 {
-		sep()
-		b = append(b, `"first_window_size":`...)
-		b = jsonw.Uint(b, uint64(r.firstWindow))
+		e.Uint("first_window_size", uint64(r.firstWindow))
 	}
 	if r.optLen != 0 {
-		sep()
-		b = append(b, `"opt_len":`...)
-		b = jsonw.Uint(b, uint64(r.optLen))
-		b = append(b, `,"opts":`...)
-		b = tcpopt.AppendJSON(b, r.opts[:r.optLen])
+		e.Uint("opt_len", uint64(r.optLen))
+		t.scratch = tcpopt.AppendJSON(t.scratch[:0], r.opts[:r.optLen])
+		e.Raw("opts", t.scratch)
 	}
-	return append(b, '}')
+	e.End()
 }
 
 // probableOS guesses the sender's OS from its TTL and first window size.
@@ -476,50 +465,40 @@ func probableOS(r *Record) string {
 	return ""
 }
 
-func appendProbableOS(b []byte, rec, tw *Record) []byte {
+func emitProbableOS(e *record.Enc, rec, tw *Record) {
 	out := probableOS(rec)
 	in := ""
 	if tw != nil {
 		in = probableOS(tw)
 	}
 	if out == "" && in == "" {
-		return b
+		return
 	}
-	b = append(b, `,"probable_os":{`...)
+	e.Object("probable_os")
 	if out != "" {
-		b = append(b, `"out":`...)
-		b = jsonw.String(b, out)
+		e.String("out", out)
 	}
 	if in != "" {
-		if out != "" {
-			b = append(b, ',')
-		}
-		b = append(b, `"in":`...)
-		b = jsonw.String(b, in)
+		e.String("in", in)
 	}
-	return append(b, '}')
+	e.End()
 }
 
-func appendDebug(b []byte, rec, tw *Record) []byte {
+func emitDebug(e *record.Enc, rec, tw *Record) {
 	retrans, invalid := uint64(rec.retrans), uint64(rec.invalid)
 	if tw != nil {
 		retrans += uint64(tw.retrans)
 		invalid += uint64(tw.invalid)
 	}
 	if retrans == 0 && invalid == 0 {
-		return b
+		return
 	}
-	b = append(b, `,"debug":{`...)
+	e.Object("debug")
 	if retrans != 0 {
-		b = append(b, `"tcp_retrans":`...)
-		b = jsonw.Uint(b, retrans)
+		e.Uint("tcp_retrans", retrans)
 	}
 	if invalid != 0 {
-		if retrans != 0 {
-			b = append(b, ',')
-		}
-		b = append(b, `"invalid":`...)
-		b = jsonw.Uint(b, invalid)
+		e.Uint("invalid", invalid)
 	}
-	return append(b, '}')
+	e.End()
 }

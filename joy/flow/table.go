@@ -8,6 +8,7 @@ import (
 	"github.com/gojoy/libjoy/joy/feature"
 	"github.com/gojoy/libjoy/joy/label"
 	"github.com/gojoy/libjoy/joy/procinfo"
+	"github.com/gojoy/libjoy/joy/record"
 )
 
 // Timeouts of the original: a flow is inactive when its last packet is
@@ -107,6 +108,11 @@ type Table struct {
 	// drainEvery: expired flows are drained wherever they are in the
 	// chronological list (Joy 4.5), not only from its head (SetDrain45)
 	drainEvery bool
+
+	// the record printer's state (json.go)
+	enc      record.Enc
+	scratch  []byte // addresses, labels, TCP flags and options
+	mscratch []byte // a module's members, for encoders other than JSON
 }
 
 // NewTable returns an empty table. Every module in opts.Modules is used,

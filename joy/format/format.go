@@ -21,6 +21,19 @@ type Writer interface {
 	Close() error
 }
 
+// RowWriter is a Writer that also takes flows as typed rows: a context
+// whose output is one fills the rows from the walk of each record
+// (record.Filler) instead of printing JSON text for the Writer to parse.
+type RowWriter interface {
+	io.Writer
+	// TakesRows reports whether WriteRows may be used (a wrapper that
+	// must see the JSON text says no).
+	TakesRows() bool
+	// WriteRows writes rows (in order after what was written before).
+	// The rows and what they refer to are valid only during the call.
+	WriteRows(rows []record.Flow) error
+}
+
 // Driver describes a format.
 type Driver struct {
 	// Name is the format's name for format=NAME.

@@ -14,7 +14,7 @@ package payload
 import (
 	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/feature"
-	"github.com/gojoy/libjoy/joy/jsonw"
+	"github.com/gojoy/libjoy/joy/record"
 )
 
 // Len is how many bytes of the first payload are kept (PAYLOAD_LEN).
@@ -40,29 +40,28 @@ func (s *State) Observe(payload []byte, ts int64) {
 	}
 }
 
-// AppendJSON implements feature.Module.
-func (s *State) AppendJSON(b []byte, twin feature.Module) []byte {
+// Emit implements feature.Emitter.
+func (s *State) Emit(e *record.Enc, twin feature.Module) {
 	var in []byte
 	if t, ok := twin.(*State); ok && t != nil {
 		in = t.data[:t.n]
 	}
 	out := s.data[:s.n]
 	if len(out) == 0 && len(in) == 0 {
-		return b
+		return
 	}
-	b = append(b, `,"payload":{`...)
+	e.Object("payload")
 	if len(out) > 0 {
-		b = append(b, `"out":"`...)
-		b = jsonw.Hex(b, out)
-		b = append(b, '"')
+		e.Hex("out", out)
 	}
 	if len(in) > 0 {
-		if len(out) > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, `"in":"`...)
-		b = jsonw.Hex(b, in)
-		b = append(b, '"')
+		e.Hex("in", in)
 	}
-	return append(b, '}')
+	e.End()
+}
+
+// AppendJSON appends what Emit emits as JSON text, leading comma included
+// (for tests and tools).
+func (s *State) AppendJSON(b []byte, twin feature.Module) []byte {
+	return feature.AppendJSON(b, s, twin)
 }

@@ -36,7 +36,7 @@ import (
 
 	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/feature"
-	"github.com/gojoy/libjoy/joy/jsonw"
+	"github.com/gojoy/libjoy/joy/record"
 )
 
 // MaxPrinted is how many segments of each direction are printed (ppi.c's
@@ -69,6 +69,9 @@ type segment struct {
 type State struct {
 	np  int // segments kept, at most MaxPrinted
 	seg [MaxPrinted]segment
+	// text holds a segment's flags or options text while it is emitted
+	// (a segment's options print in far less).
+	text [512]byte
 }
 
 // Observe implements feature.Module. PPI reads TCP headers only (see
@@ -107,47 +110,48 @@ type side struct {
 	role role
 }
 
-// AppendJSON implements feature.Module.
-func (s *State) AppendJSON(b []byte, twin feature.Module) []byte {
+// Emit implements feature.Emitter.
+func (s *State) Emit(e *record.Enc, twin feature.Module) {
 	t, ok := twin.(*State)
 	if !ok || t == nil {
 		if s.np == 0 {
-			return b
+			return
 		}
 		var st, rev side
-		b = append(b, `,"ppi":[`...)
+		e.List("ppi")
 		start := s.seg[0].ts
 		for i := range s.seg[:s.np] {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendSegment(b, &s.seg[i], &st, &rev, start)
+			s.emitSegment(e, &s.seg[i], &st, &rev, start)
 		}
-		return append(b, ']')
+		e.End()
+		return
 	}
 	if s.np == 0 || t.np == 0 {
-		return b
+		return
 	}
 	start := t.seg[0].ts
 	if s.seg[0].ts < start {
 		start = s.seg[0].ts
 	}
 	var st, rev side
-	b = append(b, `,"ppi":[`...)
+	e.List("ppi")
 	i, j := 0, 0
 	for i < s.np || j < t.np {
-		if i > 0 || j > 0 {
-			b = append(b, ',')
-		}
 		if j >= t.np || (i < s.np && s.seg[i].ts < t.seg[j].ts) {
-			b = appendSegment(b, &s.seg[i], &st, &rev, start)
+			s.emitSegment(e, &s.seg[i], &st, &rev, start)
 			i++
 		} else {
-			b = appendSegment(b, &t.seg[j], &rev, &st, start)
+			s.emitSegment(e, &t.seg[j], &rev, &st, start)
 			j++
 		}
 	}
-	return append(b, ']')
+	e.End()
+}
+
+// AppendJSON appends what Emit emits as JSON text, leading comma included
+// (for tests and tools).
+func (s *State) AppendJSON(b []byte, twin feature.Module) []byte {
+	return feature.AppendJSON(b, s, twin)
 }
 
 const (
@@ -155,9 +159,9 @@ const (
 	flagACK = 0x10
 )
 
-// appendSegment prints one segment of the side st (the other side is rev),
+// emitSegment emits one segment of the side st (the other side is rev),
 // updating st as the original's pkt_info_process does.
-func appendSegment(b []byte, p *segment, st, rev *side, start int64) []byte {
+func (s *State) emitSegment(e *record.Enc, p *segment, st, rev *side, start int64) {
 	var rseq, rack int64
 	if p.flags&flagSYN != 0 {
 		st.seq = p.seq
@@ -184,31 +188,22 @@ func appendSegment(b []byte, p *segment, st, rev *side, start int64) []byte {
 			st.role = roleClient
 		}
 	}
-	dir := byte('>')
+	dir := ">"
 	if st.role == roleServer {
-		dir = '<'
+		dir = "<"
 	}
-	b = append(b, `{"seq":`...)
-	b = jsonw.Uint(b, uint64(p.seq))
-	b = append(b, `,"ack":`...)
-	b = jsonw.Uint(b, uint64(p.ack))
-	b = append(b, `,"rseq":`...)
-	b = jsonw.Int(b, rseq)
-	b = append(b, `,"rack":`...)
-	b = jsonw.Int(b, rack)
-	b = append(b, `,"b":`...)
-	b = jsonw.Uint(b, uint64(p.len))
-	b = append(b, `,"olen":`...)
-	b = jsonw.Uint(b, uint64(p.olen))
-	b = append(b, `,"dir":"`...)
-	b = append(b, dir)
-	b = append(b, `","t":`...)
-	b = jsonw.Uint(b, millis(start, p.ts))
-	b = append(b, `,"flags":"`...)
-	b = appendFlags(b, p.flags)
-	b = append(b, `","opts":`...)
-	b = appendOptions(b, p.opts[:min(int(p.olen), MaxOptions)])
-	return append(b, '}')
+	e.Object("")
+	e.Uint("seq", uint64(p.seq))
+	e.Uint("ack", uint64(p.ack))
+	e.Int("rseq", rseq)
+	e.Int("rack", rack)
+	e.Uint("b", uint64(p.len))
+	e.Uint("olen", uint64(p.olen))
+	e.String("dir", dir)
+	e.Uint("t", millis(start, p.ts))
+	e.Text("flags", appendFlags(s.text[:0], p.flags))
+	e.Raw("opts", appendOptions(s.text[:0], p.opts[:min(int(p.olen), MaxOptions)]))
+	e.End()
 }
 
 // millis is the time from start to ts in whole milliseconds, floored and

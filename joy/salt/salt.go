@@ -19,7 +19,7 @@ import (
 
 	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/feature"
-	"github.com/gojoy/libjoy/joy/jsonw"
+	"github.com/gojoy/libjoy/joy/record"
 )
 
 // MaxSegments is how many segments a direction keeps (MAX_NUM_PKT).
@@ -97,32 +97,34 @@ func (s *State) Messages() int { return min(s.op, MaxSegments) }
 // Message returns the length and time (µs) of message i.
 func (s *State) Message(i int) (length uint16, ts int64) { return s.lens[i], s.times[i] }
 
-// AppendJSON implements feature.Module.
-func (s *State) AppendJSON(b []byte, twin feature.Module) []byte {
+// Emit implements feature.Emitter.
+func (s *State) Emit(e *record.Enc, twin feature.Module) {
 	if s.np > 0 {
-		b = appendList(b, `,"oseq":[`, s.seq[:s.np])
-		b = appendList(b, `],"oack":[`, s.ack[:s.np])
-		b = append(b, ']')
+		emitList(e, "oseq", s.seq[:s.np])
+		emitList(e, "oack", s.ack[:s.np])
 	}
 	if t, ok := twin.(*State); ok && t != nil && t.np > 0 {
-		b = appendList(b, `,"iseq":[`, t.seq[:t.np])
-		b = appendList(b, `],"iack":[`, t.ack[:t.np])
-		b = append(b, ']')
+		emitList(e, "iseq", t.seq[:t.np])
+		emitList(e, "iack", t.ack[:t.np])
 	}
-	return b
 }
 
-// appendList appends prefix, then v[0] and the unsigned 32-bit differences
+// AppendJSON appends what Emit emits as JSON text, leading comma included
+// (for tests and tools).
+func (s *State) AppendJSON(b []byte, twin feature.Module) []byte {
+	return feature.AppendJSON(b, s, twin)
+}
+
+// emitList emits the list name: v[0] and the unsigned 32-bit differences
 // between consecutive values.
-func appendList(b []byte, prefix string, v []uint32) []byte {
-	b = append(b, prefix...)
+func emitList(e *record.Enc, name string, v []uint32) {
+	e.List(name)
 	for i, x := range v {
 		if i == 0 {
-			b = jsonw.Uint(b, uint64(x))
+			e.Uint("", uint64(x))
 			continue
 		}
-		b = append(b, ',')
-		b = jsonw.Uint(b, uint64(x-v[i-1]))
+		e.Uint("", uint64(x-v[i-1]))
 	}
-	return b
+	e.End()
 }

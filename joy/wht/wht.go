@@ -14,10 +14,9 @@
 package wht
 
 import (
-	"strconv"
-
 	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/feature"
+	"github.com/gojoy/libjoy/joy/record"
 )
 
 // Kind registers the module with the flow table.
@@ -63,8 +62,8 @@ func (s *State) block(d0, d1, d2, d3 int32) {
 	s.spectrum[3] += x2 - x3
 }
 
-// AppendJSON implements feature.Module.
-func (s *State) AppendJSON(b []byte, twin feature.Module) []byte {
+// Emit implements feature.Emitter.
+func (s *State) Emit(e *record.Enc, twin feature.Module) {
 	n, sp := s.b, s.spectrum
 	if t, ok := twin.(*State); ok && t != nil {
 		// wht_print_json adds the two uint32_t counts and the two int32_t
@@ -75,22 +74,21 @@ func (s *State) AppendJSON(b []byte, twin feature.Module) []byte {
 		}
 	}
 	if n == 0 {
-		return b
+		return
 	}
-	b = append(b, `,"wht":[`...)
-	for i, v := range sp {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendG5(b, float32(v)/float32(n))
+	e.List("wht")
+	for _, v := range sp {
+		// C's printf("%.5g", (double)x): strconv's 'g' with an explicit
+		// precision picks the exponent form by the same rule, strips
+		// trailing zeros as C does without '#', and writes at least two
+		// exponent digits with a sign.
+		e.Float("", float64(float32(v)/float32(n)), 'g', 5)
 	}
-	return append(b, ']')
+	e.End()
 }
 
-// appendG5 appends x as C's printf("%.5g", (double)x): strconv's 'g' with
-// an explicit precision picks the exponent form by the same rule, strips
-// trailing zeros as C does without '#', and writes at least two exponent
-// digits with a sign.
-func appendG5(b []byte, x float32) []byte {
-	return strconv.AppendFloat(b, float64(x), 'g', 5, 64)
+// AppendJSON appends what Emit emits as JSON text, leading comma included
+// (for tests and tools).
+func (s *State) AppendJSON(b []byte, twin feature.Module) []byte {
+	return feature.AppendJSON(b, s, twin)
 }

@@ -69,6 +69,24 @@ func (c *Writer) Write(b []byte) (int, error) {
 	return n, nil
 }
 
+// TakesRows implements format.RowWriter.
+func (c *Writer) TakesRows() bool { return true }
+
+// WriteRows implements format.RowWriter.
+func (c *Writer) WriteRows(rows []record.Flow) error {
+	if err := c.writeHeader(); err != nil {
+		return err
+	}
+	for i := range rows {
+		c.fields = rows[i].AppendText(c.fields[:0])
+		if err := c.cw.Write(c.fields); err != nil {
+			return err
+		}
+	}
+	c.cw.Flush()
+	return c.cw.Error()
+}
+
 // Close writes the header if no record came, and flushes.
 func (c *Writer) Close() error {
 	if err := c.writeHeader(); err != nil {

@@ -114,6 +114,36 @@ func (p *Writer) writeRows() error {
 	return nil
 }
 
+// TakesRows implements format.RowWriter.
+func (p *Writer) TakesRows() bool { return !p.closed }
+
+// WriteRows implements format.RowWriter: the rows go to parquet-go, which
+// copies them, before it returns.
+func (p *Writer) WriteRows(rows []record.Flow) error {
+	if p.closed {
+		return os.ErrClosed
+	}
+	if err := p.writeRows(); err != nil {
+		return err
+	}
+	w := p.writer()
+	for len(rows) > 0 {
+		n := min(len(rows), RowGroup-p.group)
+		if _, err := w.Write(rows[:n]); err != nil {
+			return err
+		}
+		rows = rows[n:]
+		p.group += n
+		if p.group >= RowGroup {
+			p.group = 0
+			if err := w.Flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // Close writes the pending rows, the last row group and the footer.
 func (p *Writer) Close() error {
 	if p.closed {

@@ -1,0 +1,173 @@
+package record
+
+import (
+	"strconv"
+
+	"github.com/gojoy/libjoy/joy/jsonw"
+)
+
+// Enc is the encoder a walk is written against: Joy's JSON, written
+// directly (one static call per value, nothing escapes), or any other
+// Encoder it is pointed at (Use). Printing JSON is the common case of
+// every record; an interface call per member and value cost a tenth of the
+// default JSON path.
+type Enc struct {
+	JSON  JSON
+	other Encoder
+}
+
+// Reset makes e print JSON to b, outside any object.
+func (e *Enc) Reset(b []byte) {
+	e.other = nil
+	e.JSON.Reset(b)
+}
+
+// ResetMembers makes e print JSON to b inside an object that has members
+// already (the first member gets a leading comma).
+func (e *Enc) ResetMembers(b []byte) {
+	e.other = nil
+	e.JSON.ResetMembers(b)
+}
+
+// Use makes e pass the walk to other (nil: back to JSON).
+func (e *Enc) Use(other Encoder) { e.other = other }
+
+// IsJSON reports whether e prints JSON into e.JSON.
+func (e *Enc) IsJSON() bool { return e.other == nil }
+
+// Object implements Encoder.
+func (e *Enc) Object(name string) {
+	if e.other != nil {
+		e.other.Object(name)
+		return
+	}
+	j := &e.JSON
+	j.key(name)
+	j.B = append(j.B, '{')
+	j.push(false)
+}
+
+// List implements Encoder.
+func (e *Enc) List(name string) {
+	if e.other != nil {
+		e.other.List(name)
+		return
+	}
+	j := &e.JSON
+	j.key(name)
+	j.B = append(j.B, '[')
+	j.push(true)
+}
+
+// End implements Encoder.
+func (e *Enc) End() {
+	if e.other != nil {
+		e.other.End()
+		return
+	}
+	e.JSON.End()
+}
+
+// Null implements Encoder.
+func (e *Enc) Null(name string) {
+	if e.other != nil {
+		e.other.Null(name)
+		return
+	}
+	e.JSON.Null(name)
+}
+
+// Uint implements Encoder.
+func (e *Enc) Uint(name string, v uint64) {
+	if e.other != nil {
+		e.other.Uint(name, v)
+		return
+	}
+	j := &e.JSON
+	j.key(name)
+	j.B = strconv.AppendUint(j.B, v, 10)
+}
+
+// Int implements Encoder.
+func (e *Enc) Int(name string, v int64) {
+	if e.other != nil {
+		e.other.Int(name, v)
+		return
+	}
+	j := &e.JSON
+	j.key(name)
+	j.B = strconv.AppendInt(j.B, v, 10)
+}
+
+// Float implements Encoder.
+func (e *Enc) Float(name string, v float64, format byte, prec int) {
+	if e.other != nil {
+		e.other.Float(name, v, format, prec)
+		return
+	}
+	j := &e.JSON
+	j.key(name)
+	j.B = strconv.AppendFloat(j.B, v, format, prec, 64)
+}
+
+// Time implements Encoder.
+func (e *Enc) Time(name string, us int64) {
+	if e.other != nil {
+		e.other.Time(name, us)
+		return
+	}
+	j := &e.JSON
+	j.key(name)
+	j.B = jsonw.Time(j.B, us)
+}
+
+// String implements Encoder.
+func (e *Enc) String(name string, s string) {
+	if e.other != nil {
+		e.other.String(name, s)
+		return
+	}
+	j := &e.JSON
+	j.key(name)
+	j.B = jsonw.String(j.B, s)
+}
+
+// Text implements Encoder.
+func (e *Enc) Text(name string, p []byte) {
+	if e.other != nil {
+		e.other.Text(name, p)
+		return
+	}
+	e.JSON.Text(name, p)
+}
+
+// Hex implements Encoder.
+func (e *Enc) Hex(name string, p []byte) {
+	if e.other != nil {
+		e.other.Hex(name, p)
+		return
+	}
+	j := &e.JSON
+	j.key(name)
+	j.B = append(j.B, '"')
+	j.B = jsonw.Hex(j.B, p)
+	j.B = append(j.B, '"')
+}
+
+// Raw implements Encoder.
+func (e *Enc) Raw(name string, value []byte) {
+	if e.other != nil {
+		e.other.Raw(name, value)
+		return
+	}
+	e.JSON.Raw(name, value)
+}
+
+// Members implements Encoder.
+func (e *Enc) Members(text []byte) {
+	if e.other != nil {
+		e.other.Members(text)
+		return
+	}
+	e.JSON.Members(text)
+}
