@@ -120,16 +120,28 @@ func TestGoflow2(t *testing.T) {
 		name := filepath.Base(pcap)
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			port := freeUDPPort(t)
-			p := start(t, 5*time.Minute, bin, "-addr", "", "-loglevel", "warn", "-mapping", mapping, "-format", "json",
-				"-listen", fmt.Sprintf("netflow://127.0.0.1:%d?count=1&workers=1", port))
-			waitUDPBound(t, port, 10*time.Second, p.exited)
-			run := runExport(t, port, pcap, opts...)
-			deadline := time.Now().Add(15 * time.Second)
-			for time.Now().Before(deadline) && bytes.Count(p.stdout.Bytes(), []byte("\n")) < run.records {
-				time.Sleep(20 * time.Millisecond)
+			collect := func() (*process, exportRun) {
+				port := freeUDPPort(t)
+				p := start(t, 5*time.Minute, bin, "-addr", "", "-loglevel", "warn", "-mapping", mapping, "-format", "json",
+					"-listen", fmt.Sprintf("netflow://127.0.0.1:%d?count=1&workers=1", port))
+				waitUDPBound(t, port, 10*time.Second, p.exited)
+				run := runExport(t, port, pcap, opts...)
+				deadline := time.Now().Add(15 * time.Second)
+				for time.Now().Before(deadline) && bytes.Count(p.stdout.Bytes(), []byte("\n")) < run.records {
+					time.Sleep(20 * time.Millisecond)
+				}
+				p.stop(t, syscall.SIGINT, 10*time.Second)
+				return p, run
 			}
-			p.stop(t, syscall.SIGINT, 10*time.Second)
+			p, run := collect()
+			if len(p.stdout.Bytes()) == 0 && run.records > 0 && run.messages <= 2 {
+				// Once in CI (one run of many), goflow2 printed nothing for
+				// the one message of joy-dhcp.pcap, with nothing logged: a
+				// datagram sent just as it started. One more try with a
+				// fresh collector; an export that is wrong fails both.
+				t.Logf("goflow2 printed nothing for %d records in %d messages; trying once more", run.records, run.messages)
+				p, run = collect()
+			}
 			if s := strings.TrimSpace(p.stderr.String()); s != "" {
 				t.Errorf("goflow2 logged:\n%s", s)
 			}
