@@ -55,14 +55,23 @@ func tlsSupported(t testing.TB, pcap string) bool {
 // bytes). Once fn returned
 // and the collector has read everything queued for its socket, SIGTERM
 // stops it (a long ipfix_collect_idle is only a safety net).
-func collect(t testing.TB, fn func(port int)) ([]map[string]any, [5]int) {
+//
+// fn returns the records it expects to be collected (0: do not wait for
+// them): the collector may have read a datagram off its socket and not yet
+// printed its records, and SIGTERM stops its printing at once, so collect
+// waits (at most 15 s) until that many lines are out.
+func collect(t testing.TB, fn func(port int) (want int)) ([]map[string]any, [5]int) {
 	t.Helper()
 	bin := needJoy(t)
 	port := freeUDPPort(t)
 	p := start(t, 10*time.Minute, bin, "ipfix_collect_port="+strconv.Itoa(port), "ipfix_collect_idle=120")
 	waitUDPBound(t, port, 10*time.Second, p.exited)
-	fn(port)
+	want := fn(port)
 	waitDrained(port, 30*time.Second)
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) && bytes.Count(p.stdout.Bytes(), []byte("\n")) < want {
+		time.Sleep(20 * time.Millisecond)
+	}
 	time.Sleep(50 * time.Millisecond)
 	p.stop(t, syscall.SIGTERM, 30*time.Second)
 	var st [5]int
@@ -111,7 +120,10 @@ func TestRoundTripOwnCollector(t *testing.T) {
 		t.Run(filepath.Base(pcap), func(t *testing.T) {
 			t.Parallel()
 			var run exportRun
-			got, st := collect(t, func(port int) { run = runExport(t, port, pcap, opts...) })
+			got, st := collect(t, func(port int) int {
+				run = runExport(t, port, pcap, opts...)
+				return run.records
+			})
 			name := filepath.Base(pcap)
 			if st[0] != run.messages || st[1] != run.records || st[2] != 0 || st[3] != 0 {
 				t.Errorf("%s: collector saw %d messages, %d records, %d undecodable, %d missing; exporter sent %d messages, %d records",
@@ -361,9 +373,10 @@ func TestCollectorTwoExporters(t *testing.T) {
 	files := captures(t, false)
 	a, b := files[0], files[len(files)-1]
 	var ra, rb exportRun
-	got, st := collect(t, func(port int) {
+	got, st := collect(t, func(port int) int {
 		ra = runExport(t, port, a)
 		rb = runExport(t, port, b)
+		return ra.records + rb.records
 	})
 	if st[1] != ra.records+rb.records || st[3] != 0 || st[2] != 0 {
 		t.Errorf("collector: %d messages, %d records, %d undecodable, %d missing; exporters sent %d+%d records",
