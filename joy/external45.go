@@ -173,51 +173,45 @@ func msSince(from, to int64) uint16 {
 	return uint16(q)
 }
 
-// spltData writes the SPLT lengths then times (ms since the previous
-// packet, the first since the flow's start) and returns their byte count:
-// always 40 for NetFlow v9 (lengths padded with 0x8000, times with 0), 4
-// per packet for IPFIX.
+// spltData writes the SPLT lengths then times and returns their byte
+// count (seqData); NetFlow v9 pads the lengths with 0x8000.
 func spltData(r *flow.Record, nfv9 bool, b []byte) int {
-	n := min(r.SPLT(), nfv9Packets)
 	start, _ := r.Times()
-	slots := n
-	if nfv9 {
-		slots = nfv9Packets
-	}
-	prev := start
-	for i := 0; i < n; i++ {
+	return seqData(r.SPLT(), start, func(i int) (uint16, int64) {
 		l, ts := r.SPLTAt(i)
-		putU16(b, i, uint16(l))
-		putU16(b, slots+i, msSince(prev, ts))
-		prev = ts
-	}
-	if nfv9 {
-		for i := n; i < nfv9Packets; i++ {
-			putU16(b, i, 0x8000)
-			putU16(b, slots+i, 0)
-		}
-		return 4 * nfv9Packets
-	}
-	return 4 * n
+		return uint16(l), ts
+	}, 0x8000, nfv9, b)
 }
 
 // saltData is spltData over the SALT lengths and times (NetFlow v9 pads
 // the lengths with 0).
 func saltData(r *flow.Record, s *salt.State, nfv9 bool, b []byte) int {
-	n := min(s.Messages(), nfv9Packets)
 	start, _ := r.Times()
+	return seqData(s.Messages(), start, s.Message, 0, nfv9, b)
+}
+
+// seqData writes the lengths of the first n (at most nfv9Packets)
+// packets, at(i), then their times (ms since the previous packet, the
+// first since start) and returns their byte count: always 40 for NetFlow
+// v9 (lengths padded with pad, times with 0), 4 per packet for IPFIX.
+func seqData(n int, start int64, at func(i int) (length uint16, ts int64), pad uint16, nfv9 bool, b []byte) int {
+	n = min(n, nfv9Packets)
 	slots := n
 	if nfv9 {
 		slots = nfv9Packets
 	}
 	prev := start
 	for i := 0; i < n; i++ {
-		l, ts := s.Message(i)
+		l, ts := at(i)
 		putU16(b, i, l)
 		putU16(b, slots+i, msSince(prev, ts))
 		prev = ts
 	}
 	if nfv9 {
+		for i := n; i < nfv9Packets; i++ {
+			putU16(b, i, pad)
+			putU16(b, slots+i, 0)
+		}
 		return 4 * nfv9Packets
 	}
 	return 4 * n
