@@ -1,6 +1,9 @@
 package joy
 
-import "github.com/gojoy/libjoy/joy/config"
+import (
+	"github.com/gojoy/libjoy/joy/config"
+	"github.com/gojoy/libjoy/joy/registry"
+)
 
 // Joy 4.5's joy_init_t as Go values, and how it configures the library
 // (joy_initialize). capi/v45 converts the C struct into Init45.
@@ -30,9 +33,23 @@ const (
 	RetainLocal45
 )
 
+// bits45 are the bits of the 4.5 bitmask that turn on a registry entry,
+// with its name; Configure sets them as registry.ApplyBitmask sets the
+// guide's. Retain, IDP and IPFIX export have more to them.
+var bits45 = [...]struct {
+	bit  uint32
+	name string
+}{
+	{Bidir45, "bidir"}, {DNS45, "dns"}, {SSH45, "ssh"}, {TLSOn45, "tls"}, {DHCP45, "dhcp"},
+	{HTTP45, "http"}, {IKE45, "ike"}, {Payload45, "payload"}, {Exe45, "exe"}, {Zero45, "zeros"},
+	{Retrans45, "retrans"}, {ByteDist45, "dist"}, {Entropy45, "entropy"}, {Classify45, "classify"},
+	{Header45, "hd"}, {PreemptiveTimeout45, "preemptive_timeout"}, {PPI45, "ppi"}, {SALTOn45, "salt"},
+	{IPFIXExport45, "ipfix_export"},
+}
+
 // The defaults of joy_api.h.
 const (
-	DefaultIPFIXExportPort45 = 4739
+	DefaultIPFIXExportPort45 = DefaultIPFIXPort
 	DefaultIDPSize45         = 1300
 )
 
@@ -61,28 +78,13 @@ func (in *Init45) Configure(cfg *config.Config) {
 		cfg.NumPkts = in.NumPkts
 	}
 	cfg.Count = in.MaxRecords
-	cfg.Bidir = on(Bidir45)
-	cfg.DNS = on(DNS45)
-	cfg.SSH = on(SSH45)
-	cfg.TLS = on(TLSOn45)
-	cfg.DHCP = on(DHCP45)
-	cfg.HTTP = on(HTTP45)
-	cfg.IKE = on(IKE45)
-	if on(Payload45) {
-		cfg.Payload = 1
+	for _, b := range bits45 {
+		var v uint
+		if on(b.bit) {
+			v = 1
+		}
+		registry.Lookup(b.name).Set(cfg, v)
 	}
-	cfg.Exe = on(Exe45)
-	cfg.Zeros = on(Zero45)
-	cfg.Retrans = on(Retrans45)
-	cfg.Dist = on(ByteDist45)
-	cfg.Entropy = on(Entropy45)
-	cfg.Classify = on(Classify45)
-	if on(Header45) {
-		cfg.HD = 1
-	}
-	cfg.PreemptiveTimeout = on(PreemptiveTimeout45)
-	cfg.PPI = on(PPI45)
-	cfg.Salt = on(SALTOn45)
 	if on(RetainLocal45) {
 		cfg.Retain = 1
 	}
@@ -93,9 +95,8 @@ func (in *Init45) Configure(cfg *config.Config) {
 			cfg.IDP = in.IDP
 		}
 	}
-	if on(IPFIXExport45) {
-		cfg.IPFIXExport = true
-		cfg.IPFIXHost = "127.0.0.1"
+	if cfg.IPFIXExport {
+		cfg.IPFIXHost = DefaultIPFIXHost
 		if in.IPFIXHost != "" {
 			cfg.IPFIXHost = in.IPFIXHost
 		}

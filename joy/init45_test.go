@@ -50,3 +50,27 @@ func TestInit45Configure(t *testing.T) {
 		t.Errorf("configured %+v", cfg)
 	}
 }
+
+// Every bit of the 4.5 bitmask turns its feature on, and with no bit set
+// every one is off.
+func TestInit45EveryBit(t *testing.T) {
+	var cfg joy.Config
+	in := joy.Init45{Bitmask: joy.RetainLocal45<<1 - 1}
+	in.Configure(&cfg)
+	on := []bool{cfg.Bidir, cfg.DNS, cfg.SSH, cfg.TLS, cfg.DHCP, cfg.HTTP, cfg.IKE, cfg.Payload == 1, cfg.Exe,
+		cfg.Zeros, cfg.Retrans, cfg.Dist, cfg.Entropy, cfg.Classify, cfg.HD == 1, cfg.PreemptiveTimeout,
+		cfg.ReportIDP, cfg.IPFIXExport, cfg.PPI, cfg.Salt, cfg.Retain == 1}
+	for i, v := range on {
+		if !v {
+			t.Errorf("bit %d (1 << %d) did not turn its feature on: %+v", uint32(1)<<i, i, cfg)
+		}
+	}
+	cfg = joy.Config{}
+	in = joy.Init45{}
+	in.Configure(&cfg)
+	if cfg.Bidir || cfg.DNS || cfg.SSH || cfg.TLS || cfg.DHCP || cfg.HTTP || cfg.IKE || cfg.Payload != 0 || cfg.Exe ||
+		cfg.Zeros || cfg.Retrans || cfg.Dist || cfg.Entropy || cfg.Classify || cfg.HD != 0 || cfg.PreemptiveTimeout ||
+		cfg.ReportIDP || cfg.IPFIXExport || cfg.PPI || cfg.Salt || cfg.Retain != 0 {
+		t.Errorf("no bit set, yet %+v", cfg)
+	}
+}
