@@ -173,47 +173,32 @@ type Setting struct {
 // with the original's keys in the original's order; modules is its module
 // section (registry.AppendConfigJSON passes the registry's).
 func (c *Config) AppendJSON(b []byte, modules []Setting) []byte {
-	str := func(b []byte, k, v string) []byte {
-		b = jsonw.Key(b, k)
-		return append(jsonw.String(b, val(v)), ',')
-	}
-	num := func(b []byte, k string, v uint) []byte {
-		b = jsonw.Key(b, k)
-		return append(jsonw.Uint(b, uint64(v)), ',')
-	}
+	return c.appendJSON(b, Version, true, modules)
+}
+
+// appendJSON appends the JSON configuration record of the given version:
+// the original's keys (with "type" when withType), then tail after
+// "verbosity".
+func (c *Config) appendJSON(b []byte, version string, withType bool, tail []Setting) []byte {
+	var w jsonKeys
 	b = append(b, '{')
-	b = str(b, "version", Version)
-	b = str(b, "interface", c.Interface)
-	b = num(b, "promisc", c.Promisc)
-	b = str(b, "output", c.Output)
-	b = str(b, "outputdir", c.OutputDir)
-	b = str(b, "username", c.Username)
-	b = str(b, "info", c.Info)
-	b = num(b, "count", c.Count)
-	b = str(b, "upload", c.Upload)
-	b = str(b, "keyfile", c.Keyfile)
+	b = w.str(b, "version", version)
+	b = w.str(b, "interface", c.Interface)
+	b = w.num(b, "promisc", c.Promisc)
+	b = w.str(b, "output", c.Output)
+	b = w.str(b, "outputdir", c.OutputDir)
+	b = w.str(b, "username", c.Username)
+	b = w.str(b, "info", c.Info)
+	b = w.num(b, "count", c.Count)
+	b = w.str(b, "upload", c.Upload)
+	b = w.str(b, "keyfile", c.Keyfile)
 	for _, l := range c.Labels {
-		b = str(b, "label", l)
+		b = w.str(b, "label", l)
 	}
-	b = num(b, "retain", c.Retain)
-	b = num(b, "bidir", b2u(c.Bidir))
-	b = num(b, "num_pkts", c.NumPkts)
-	b = num(b, "type", c.Type)
-	b = num(b, "zeros", b2u(c.Zeros))
-	b = num(b, "retrans", b2u(c.Retrans))
-	b = num(b, "dist", b2u(c.Dist))
-	b = str(b, "cdist", c.CDist)
-	b = num(b, "entropy", b2u(c.Entropy))
-	b = num(b, "hd", c.HD)
-	b = num(b, "classify", b2u(c.Classify))
-	b = num(b, "idp", c.IDP)
-	b = num(b, "exe", b2u(c.Exe))
-	b = str(b, "anon", c.Anon)
-	b = str(b, "useranon", c.UserAnon)
-	b = str(b, "bpf", c.BPF)
-	b = num(b, "verbosity", c.Verbosity)
-	for _, m := range modules {
-		b = num(b, m.Name, m.Value)
+	b = c.appendEngine(b, w, withType)
+	b = w.num(b, "verbosity", c.Verbosity)
+	for _, m := range tail {
+		b = w.num(b, m.Name, m.Value)
 	}
 	return append(b, `"end-config":1}`+"\n"...)
 }
@@ -222,52 +207,26 @@ func (c *Config) AppendJSON(b []byte, modules []Setting) []byte {
 // configured anonymization subnets in "a.b.c.d/bits" form; modules is the
 // module section, as for AppendJSON.
 func (c *Config) AppendTerminal(b []byte, modules []Setting, anonSubnets []string) []byte {
-	str := func(b []byte, k, v string) []byte {
-		b = append(b, k...)
-		b = append(b, " = "...)
-		b = append(b, val(v)...)
-		return append(b, '\n')
-	}
-	num := func(b []byte, k string, v uint) []byte {
-		b = append(b, k...)
-		b = append(b, " = "...)
-		b = strconv.AppendUint(b, uint64(v), 10)
-		return append(b, '\n')
-	}
-	b = str(b, "joy version", Version)
-	b = str(b, "interface", c.Interface)
-	b = num(b, "promisc", c.Promisc)
-	b = str(b, "output", c.Output)
-	b = str(b, "outputdir", c.OutputDir)
-	b = str(b, "username", c.Username)
-	b = num(b, "count", c.Count)
-	b = str(b, "upload", c.Upload)
-	b = str(b, "keyfile", c.Keyfile)
+	var w terminalKeys
+	b = w.str(b, "joy version", Version)
+	b = w.str(b, "interface", c.Interface)
+	b = w.num(b, "promisc", c.Promisc)
+	b = w.str(b, "output", c.Output)
+	b = w.str(b, "outputdir", c.OutputDir)
+	b = w.str(b, "username", c.Username)
+	b = w.num(b, "count", c.Count)
+	b = w.str(b, "upload", c.Upload)
+	b = w.str(b, "keyfile", c.Keyfile)
 	for _, l := range c.Labels {
 		b = append(b, "label="...)
 		b = append(b, l...)
 		b = append(b, '\n')
 	}
-	b = num(b, "retain", c.Retain)
-	b = num(b, "bidir", b2u(c.Bidir))
-	b = num(b, "num_pkts", c.NumPkts)
-	b = num(b, "type", c.Type)
-	b = num(b, "zeros", b2u(c.Zeros))
-	b = num(b, "retrans", b2u(c.Retrans))
-	b = num(b, "dist", b2u(c.Dist))
-	b = str(b, "cdist", c.CDist)
-	b = num(b, "entropy", b2u(c.Entropy))
-	b = num(b, "hd", c.HD)
-	b = num(b, "classify", b2u(c.Classify))
-	b = num(b, "idp", c.IDP)
-	b = num(b, "exe", b2u(c.Exe))
-	b = str(b, "anon", c.Anon)
-	b = str(b, "useranon", c.UserAnon)
-	b = str(b, "bpf", c.BPF)
+	b = c.appendEngine(b, w, true)
 	for _, m := range modules {
-		b = num(b, m.Name, m.Value)
+		b = w.num(b, m.Name, m.Value)
 	}
-	b = num(b, "verbosity", c.Verbosity)
+	b = w.num(b, "verbosity", c.Verbosity)
 	for i, s := range anonSubnets {
 		b = append(b, "anon subnet "...)
 		b = strconv.AppendInt(b, int64(i), 10)
@@ -276,6 +235,67 @@ func (c *Config) AppendTerminal(b []byte, modules []Setting, anonSubnets []strin
 		b = append(b, '\n')
 	}
 	return b
+}
+
+// appendEngine appends the keys from "retain" to "bpf" in the original's
+// order, both listings' (with "type" when withType; 4.5's record has
+// none).
+func (c *Config) appendEngine(b []byte, w keyWriter, withType bool) []byte {
+	b = w.num(b, "retain", c.Retain)
+	b = w.num(b, "bidir", b2u(c.Bidir))
+	b = w.num(b, "num_pkts", c.NumPkts)
+	if withType {
+		b = w.num(b, "type", c.Type)
+	}
+	b = w.num(b, "zeros", b2u(c.Zeros))
+	b = w.num(b, "retrans", b2u(c.Retrans))
+	b = w.num(b, "dist", b2u(c.Dist))
+	b = w.str(b, "cdist", c.CDist)
+	b = w.num(b, "entropy", b2u(c.Entropy))
+	b = w.num(b, "hd", c.HD)
+	b = w.num(b, "classify", b2u(c.Classify))
+	b = w.num(b, "idp", c.IDP)
+	b = w.num(b, "exe", b2u(c.Exe))
+	b = w.str(b, "anon", c.Anon)
+	b = w.str(b, "useranon", c.UserAnon)
+	return w.str(b, "bpf", c.BPF)
+}
+
+// keyWriter appends one key and its value (a string: "none" when empty)
+// in the form of a listing.
+type keyWriter interface {
+	str(b []byte, k, v string) []byte
+	num(b []byte, k string, v uint) []byte
+}
+
+// jsonKeys writes `"key":value,`.
+type jsonKeys struct{}
+
+func (jsonKeys) str(b []byte, k, v string) []byte {
+	b = jsonw.Key(b, k)
+	return append(jsonw.String(b, val(v)), ',')
+}
+
+func (jsonKeys) num(b []byte, k string, v uint) []byte {
+	b = jsonw.Key(b, k)
+	return append(jsonw.Uint(b, uint64(v)), ',')
+}
+
+// terminalKeys writes "key = value" lines.
+type terminalKeys struct{}
+
+func (terminalKeys) str(b []byte, k, v string) []byte {
+	b = append(b, k...)
+	b = append(b, " = "...)
+	b = append(b, val(v)...)
+	return append(b, '\n')
+}
+
+func (terminalKeys) num(b []byte, k string, v uint) []byte {
+	b = append(b, k...)
+	b = append(b, " = "...)
+	b = strconv.AppendUint(b, uint64(v), 10)
+	return append(b, '\n')
 }
 
 // Clone returns a copy of c that shares nothing changeable with it: the
