@@ -37,22 +37,8 @@ func AppendJSON(b []byte, r *Record) []byte {
 	b = jsonw.Time(b, r.Start)
 	b = append(b, `,"time_end":`...)
 	b = jsonw.Time(b, r.End)
-	b = append(b, `,"packets":[`...)
-	for i, n := range r.SPLTLengths {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, `{"b":`...)
-		b = jsonw.Uint(b, uint64(n))
-		b = append(b, `,"dir":"<","ipt":`...)
-		var t uint16
-		if i < len(r.SPLTTimes) {
-			t = r.SPLTTimes[i]
-		}
-		b = jsonw.Uint(b, uint64(t))
-		b = append(b, '}')
-	}
-	b = append(b, ']')
+	b = append(b, `,"packets":`...)
+	b = appendPackets(b, r.SPLTLengths, r.SPLTTimes)
 	if len(r.ByteDist) > 0 {
 		b = append(b, `,"byte_dist":[`...)
 		for i, c := range r.ByteDist {
@@ -105,22 +91,29 @@ func appendTLS(b []byte, r *Record) []byte {
 		b = append(b, '"')
 	}
 	if len(r.TLSRecordLengths) > 0 {
-		b = append(b, `,"srlt":[`...)
-		for i, n := range r.TLSRecordLengths {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, `{"b":`...)
-			b = jsonw.Uint(b, uint64(n))
-			b = append(b, `,"dir":"<","ipt":`...)
-			var t uint16
-			if i < len(r.TLSRecordTimes) {
-				t = r.TLSRecordTimes[i]
-			}
-			b = jsonw.Uint(b, uint64(t))
-			b = append(b, '}')
-		}
-		b = append(b, ']')
+		b = append(b, `,"srlt":`...)
+		b = appendPackets(b, r.TLSRecordLengths, r.TLSRecordTimes)
 	}
 	return append(b, '}')
+}
+
+// appendPackets appends a list of one-sided packets ("packets", "srlt"):
+// each length with its time (0 when times is shorter).
+func appendPackets(b []byte, lengths, times []uint16) []byte {
+	b = append(b, '[')
+	for i, n := range lengths {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"b":`...)
+		b = jsonw.Uint(b, uint64(n))
+		b = append(b, `,"dir":"<","ipt":`...)
+		var t uint16
+		if i < len(times) {
+			t = times[i]
+		}
+		b = jsonw.Uint(b, uint64(t))
+		b = append(b, '}')
+	}
+	return append(b, ']')
 }
