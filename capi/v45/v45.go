@@ -38,19 +38,13 @@ import "C"
 import (
 	"fmt"
 	"io"
-	"net/netip"
-	"os"
 	"strings"
 	"sync/atomic"
 	"unsafe"
 
 	"github.com/gojoy/libjoy/joy"
-	"github.com/gojoy/libjoy/joy/anon"
-	"github.com/gojoy/libjoy/joy/bytestats"
-	"github.com/gojoy/libjoy/joy/classify"
 	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/flow"
-	"github.com/gojoy/libjoy/joy/label"
 	"github.com/gojoy/libjoy/joy/logx"
 	"github.com/gojoy/libjoy/joy/registry"
 	"github.com/gojoy/libjoy/joy/tls"
@@ -369,76 +363,45 @@ func go45PrintStats(index C.int) {
 	}
 }
 
-//export go45AnonSubnets
-func go45AnonSubnets(file *C.char) C.int {
-	defer recoverPanic("joy_anon_subnets")
-	l := lib()
-	if l == nil {
-		return 1
-	}
-	if file == nil {
-		l.log.Logf(logx.Err, "could not initialize anonymization subnets - no file specified")
-		return 1
-	}
-	path := C.GoString(file)
-	f, err := os.Open(path)
+// change applies a configuration call of package joy (joy.With*) to the
+// library's configuration and its contexts, or logs why it could not.
+func (l *library) change(with func(*config.Config) (*config.Config, error)) C.int {
+	next, err := with(&l.cfg)
 	if err != nil {
-		l.log.Logf(logx.Err, "could not initialize anonymization subnets from file %s: %v", path, err)
+		l.log.Logf(logx.Err, "%v", err)
 		return 1
 	}
-	subnets, err := anon.ParseSubnets(f, true)
-	f.Close()
-	if err != nil {
-		l.log.Logf(logx.Err, "could not initialize anonymization subnets from file %s: %v", path, err)
-		return 1
-	}
-	key, _, err := anon.LoadOrCreateKey(anon.DefaultKeyFile)
-	if err != nil {
-		l.log.Logf(logx.Err, "could not initialize anonymization subnets: %v", err)
-		return 1
-	}
-	var all []netip.Prefix
-	if l.cfg.AnonAddrs != nil {
-		all = append(all, l.cfg.AnonAddrs.Subnets()...)
-	}
-	a := anon.NewAddresses(key, append(all, subnets...))
-	l.cfg.Anon, l.cfg.AnonAddrs = path, a
+	l.cfg = *next
 	for _, x := range l.ctx {
-		x.c.SetAnonymizer(a)
+		x.c.UpdateFrom(&l.cfg)
 	}
 	return 0
 }
 
-//export go45AnonUsernames
-func go45AnonUsernames(file *C.char) C.int {
-	defer recoverPanic("joy_anon_http_usernames")
+// fileCall converts the file name argument of a configuration call: NULL
+// is refused with missing in the log.
+func fileCall(what string, file *C.char, missing string, with func(cfg *config.Config, path string, log *logx.Logger) (*config.Config, error)) C.int {
+	defer recoverPanic(what)
 	l := lib()
 	if l == nil {
 		return 1
 	}
 	if file == nil {
-		l.log.Logf(logx.Err, "could not initialize HTTP username anonymization - no file specified")
+		l.log.Logf(logx.Err, "%s", missing)
 		return 1
 	}
 	path := C.GoString(file)
-	key, _, err := anon.LoadOrCreateKey(anon.DefaultKeyFile)
-	if err != nil {
-		l.log.Logf(logx.Err, "could not initialize HTTP username anonymization: %v", err)
-		return 1
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		l.log.Logf(logx.Err, "could not initialize HTTP username anonymization from file %s: %v", path, err)
-		return 1
-	}
-	defer f.Close()
-	u, err := anon.LoadUsernames(f, key)
-	if err != nil {
-		l.log.Logf(logx.Err, "could not initialize HTTP username anonymization from file %s: %v", path, err)
-		return 1
-	}
-	l.cfg.UserAnon, l.cfg.UserNames = path, u
-	return 0
+	return l.change(func(cfg *config.Config) (*config.Config, error) { return with(cfg, path, l.log) })
+}
+
+//export go45AnonSubnets
+func go45AnonSubnets(file *C.char) C.int {
+	return fileCall("joy_anon_subnets", file, "could not initialize anonymization subnets - no file specified", joy.WithAnonSubnets)
+}
+
+//export go45AnonUsernames
+func go45AnonUsernames(file *C.char) C.int {
+	return fileCall("joy_anon_http_usernames", file, "could not initialize HTTP username anonymization - no file specified", joy.WithAnonUsernames)
 }
 
 //export go45UpdateParams
@@ -452,51 +415,16 @@ func go45UpdateParams(splt, bd *C.char) C.int {
 		l.log.Logf(logx.Err, "could not update SPLT/BD parameters - missing update file(s)")
 		return 1
 	}
-	m := classify.Default()
-	if l.cfg.Model != nil {
-		*m = *l.cfg.Model
-	}
-	if err := m.LoadFiles(C.GoString(splt), C.GoString(bd)); err != nil {
-		l.log.Logf(logx.Err, "could not update SPLT/BD parameters: %v", err)
-		return 1
-	}
-	l.cfg.Model = m
-	if l.cfg.Classify {
-		for _, x := range l.ctx {
-			x.c.SetClassifier(m)
-		}
-	}
-	return 0
+	spltFile, bdFile := C.GoString(splt), C.GoString(bd)
+	return l.change(func(cfg *config.Config) (*config.Config, error) { return joy.WithModelFiles(cfg, spltFile, bdFile) })
 }
 
 //export go45UpdateCompactBD
 func go45UpdateCompactBD(filename *C.char) C.int {
-	defer recoverPanic("joy_update_compact_bd")
-	l := lib()
-	if l == nil {
-		return 1
-	}
-	if filename == nil {
-		l.log.Logf(logx.Err, "couldn't update compact BD values - no file specified")
-		return 1
-	}
-	path := C.GoString(filename)
-	f, err := os.Open(path)
-	if err != nil {
-		l.log.Logf(logx.Err, "could not open compact BD file %s: %v", path, err)
-		return 1
-	}
-	defer f.Close()
-	m, err := bytestats.LoadCompactMap(f)
-	if err != nil {
-		l.log.Logf(logx.Err, "could not read compact BD file %s: %v", path, err)
-		return 1
-	}
-	l.cfg.CDist, l.cfg.CompactMap = path, m
-	for _, x := range l.ctx {
-		x.c.SetCompactMap(m)
-	}
-	return 0
+	return fileCall("joy_update_compact_bd", filename, "couldn't update compact BD values - no file specified",
+		func(cfg *config.Config, path string, _ *logx.Logger) (*config.Config, error) {
+			return joy.WithCompactMap(cfg, path)
+		})
 }
 
 //export go45LabelSubnets
@@ -511,43 +439,14 @@ func go45LabelSubnets(name *C.char, typ C.int, subnet *C.char) C.int {
 		return 1
 	}
 	labelName, arg := C.GoString(name), C.GoString(subnet)
-	var subnets []netip.Prefix
-	switch typ {
-	case C.JOY_SINGLE_SUBNET:
-		p, err := anon.ParseSubnet(arg, false)
-		if err != nil {
-			l.log.Logf(logx.Err, "could not add labeled subnet for %s: %v", labelName, err)
-			return 1
-		}
-		subnets = []netip.Prefix{p}
-	case C.JOY_FILE_SUBNET:
-		f, err := os.Open(arg)
-		if err == nil {
-			subnets, err = anon.ParseSubnets(f, false)
-			f.Close()
-		}
-		if err != nil {
-			l.log.Logf(logx.Err, "could not add labeled subnets from file %s: %v", arg, err)
-			return 1
-		}
-	default:
+	if typ != C.JOY_SINGLE_SUBNET && typ != C.JOY_FILE_SUBNET {
 		l.log.Logf(logx.Err, "could not add subnet label %s: type %d is neither JOY_SINGLE_SUBNET nor JOY_FILE_SUBNET", labelName, int(typ))
 		return 1
 	}
-	labels := label.New()
-	if old := l.cfg.SubnetLabels; old != nil {
-		labels = old.Clone()
-	}
-	if err := labels.Add(labelName, subnets); err != nil {
-		l.log.Logf(logx.Err, "could not add subnet label %s: %v", labelName, err)
-		return 1
-	}
-	l.cfg.Labels = append(l.cfg.Labels, labelName)
-	l.cfg.SubnetLabels = labels
-	for _, x := range l.ctx {
-		x.c.SetLabels(labels)
-	}
-	return 0
+	fromFile := typ == C.JOY_FILE_SUBNET
+	return l.change(func(cfg *config.Config) (*config.Config, error) {
+		return joy.WithSubnetLabel(cfg, labelName, fromFile, arg)
+	})
 }
 
 //export go45UpdateTime
