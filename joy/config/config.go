@@ -183,15 +183,7 @@ func (c *Config) appendJSON(b []byte, version string, withType bool, tail []Sett
 	var w jsonKeys
 	b = append(b, '{')
 	b = w.str(b, "version", version)
-	b = w.str(b, "interface", c.Interface)
-	b = w.num(b, "promisc", c.Promisc)
-	b = w.str(b, "output", c.Output)
-	b = w.str(b, "outputdir", c.OutputDir)
-	b = w.str(b, "username", c.Username)
-	b = w.str(b, "info", c.Info)
-	b = w.num(b, "count", c.Count)
-	b = w.str(b, "upload", c.Upload)
-	b = w.str(b, "keyfile", c.Keyfile)
+	b = c.appendNames(b, w, true)
 	for _, l := range c.Labels {
 		b = w.str(b, "label", l)
 	}
@@ -209,14 +201,7 @@ func (c *Config) appendJSON(b []byte, version string, withType bool, tail []Sett
 func (c *Config) AppendTerminal(b []byte, modules []Setting, anonSubnets []string) []byte {
 	var w terminalKeys
 	b = w.str(b, "joy version", Version)
-	b = w.str(b, "interface", c.Interface)
-	b = w.num(b, "promisc", c.Promisc)
-	b = w.str(b, "output", c.Output)
-	b = w.str(b, "outputdir", c.OutputDir)
-	b = w.str(b, "username", c.Username)
-	b = w.num(b, "count", c.Count)
-	b = w.str(b, "upload", c.Upload)
-	b = w.str(b, "keyfile", c.Keyfile)
+	b = c.appendNames(b, w, false)
 	for _, l := range c.Labels {
 		b = append(b, "label="...)
 		b = append(b, l...)
@@ -235,6 +220,23 @@ func (c *Config) AppendTerminal(b []byte, modules []Setting, anonSubnets []strin
 		b = append(b, '\n')
 	}
 	return b
+}
+
+// appendNames appends the keys from "interface" to "keyfile" in the
+// original's order, both listings' (with "info" when withInfo; the
+// terminal listing has none).
+func (c *Config) appendNames(b []byte, w keyWriter, withInfo bool) []byte {
+	b = w.str(b, "interface", c.Interface)
+	b = w.num(b, "promisc", c.Promisc)
+	b = w.str(b, "output", c.Output)
+	b = w.str(b, "outputdir", c.OutputDir)
+	b = w.str(b, "username", c.Username)
+	if withInfo {
+		b = w.str(b, "info", c.Info)
+	}
+	b = w.num(b, "count", c.Count)
+	b = w.str(b, "upload", c.Upload)
+	return w.str(b, "keyfile", c.Keyfile)
 }
 
 // appendEngine appends the keys from "retain" to "bpf" in the original's
