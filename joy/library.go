@@ -48,16 +48,21 @@ type LibraryInit struct {
 func (in *LibraryInit) OutputPath() (string, error) {
 	dir := "./"
 	if in.OutputDir != "" {
-		dir = in.OutputDir
-		if !strings.HasSuffix(dir, "/") {
-			dir += "/"
-		}
+		dir = withSlash(in.OutputDir)
 	}
 	path := dir + in.Output
 	if len(path) >= MaxFilenameLen {
 		return "", fmt.Errorf("output path is longer than %d bytes", MaxFilenameLen-1)
 	}
 	return path, nil
+}
+
+// withSlash is dir ending in '/'.
+func withSlash(dir string) string {
+	if !strings.HasSuffix(dir, "/") {
+		dir += "/"
+	}
+	return dir
 }
 
 // Config makes the configuration joy_initialize sets up: the type,

@@ -123,6 +123,26 @@ func closeGzip(z *gzip.Writer, f *os.File) error {
 	return err
 }
 
+// MaxDirnameLen45 bounds Joy 4.5's output_dir (MAX_DIRNAME_LEN).
+const MaxDirnameLen45 = 256
+
+// OutputNames45 are the directory and name of Joy 4.5's output
+// (joy_initialize's output_dir and output_file, NULL as ""): dir with a
+// trailing '/' when given and shorter than MaxDirnameLen45, else "./";
+// file when given and leaving room for the context's and rotation's
+// suffixes within MaxFilenameLen, else "joy-output".
+func OutputNames45(dir, file string) (string, string) {
+	d := "./"
+	if dir != "" && len(dir) < MaxDirnameLen45 {
+		d = withSlash(dir)
+	}
+	name := "joy-output"
+	if file != "" && len(file) <= MaxFilenameLen-len(d)-16 {
+		name = file
+	}
+	return d, name
+}
+
 // ContextBase45 is the base name of context i's output under Joy 4.5's
 // rules: DIR/NAME for one context, DIR/NAME.ctxN for several. dir ends in
 // '/'. Without max_records a context of several writes BASE.gz.

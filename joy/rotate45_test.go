@@ -112,3 +112,29 @@ func TestFiles45Rotation(t *testing.T) {
 		t.Error("second Close failed")
 	}
 }
+
+// joy_initialize's output_dir and output_file under 4.5's rules.
+func TestOutputNames45(t *testing.T) {
+	long := strings.Repeat("d", MaxDirnameLen45)
+	for _, tc := range []struct{ dir, file, wantDir, wantName string }{
+		{"", "", "./", "joy-output"},
+		{"/tmp", "out", "/tmp/", "out"},
+		{"/tmp/", "out", "/tmp/", "out"},
+		{long, "out", "./", "out"},
+		{long[1:], "out", long[1:] + "/", "out"},
+		{"/tmp", strings.Repeat("f", MaxFilenameLen-5-16), "/tmp/", strings.Repeat("f", MaxFilenameLen-5-16)},
+		{"/tmp", strings.Repeat("f", MaxFilenameLen-5-15), "/tmp/", "joy-output"},
+	} {
+		dir, name := OutputNames45(tc.dir, tc.file)
+		if dir != tc.wantDir || name != tc.wantName {
+			t.Errorf("OutputNames45(%.20q, %.20q) = %.20q, %.20q; want %.20q, %.20q", tc.dir, tc.file, dir, name, tc.wantDir, tc.wantName)
+		}
+	}
+	h, err := os.ReadFile("../include/joy4/joy_api.h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(h), "#define MAX_DIRNAME_LEN 256\n") || !strings.Contains(string(h), "#define MAX_FILENAME_LEN 1024\n") || MaxDirnameLen45 != 256 || MaxFilenameLen != 1024 {
+		t.Errorf("MAX_DIRNAME_LEN/MAX_FILENAME_LEN of include/joy4/joy_api.h differ from MaxDirnameLen45 %d, MaxFilenameLen %d", MaxDirnameLen45, MaxFilenameLen)
+	}
+}

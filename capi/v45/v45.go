@@ -38,7 +38,6 @@ import "C"
 import (
 	"fmt"
 	"io"
-	"strings"
 	"sync/atomic"
 	"unsafe"
 
@@ -147,17 +146,19 @@ func configure(cfg *config.Config, d *C.joy_init_t) {
 		IDP:        uint(d.idp),
 		Bitmask:    uint32(d.bitmask),
 		IPFIXPort:  uint(d.ipfix_port),
-	}
-	if d.ipfix_host != nil {
-		in.IPFIXHost = C.GoString(d.ipfix_host)
-	}
-	if d.upload_srvname != nil {
-		in.Upload = C.GoString(d.upload_srvname)
-	}
-	if d.upload_keyfile != nil {
-		in.Keyfile = C.GoString(d.upload_keyfile)
+		IPFIXHost:  goString(d.ipfix_host),
+		Upload:     goString(d.upload_srvname),
+		Keyfile:    goString(d.upload_keyfile),
 	}
 	in.Configure(cfg)
+}
+
+// goString is s, NULL as "".
+func goString(s *C.char) string {
+	if s == nil {
+		return ""
+	}
+	return C.GoString(s)
 }
 
 func contextCount(d *C.joy_init_t, log *logx.Logger) (int, bool) {
@@ -200,22 +201,7 @@ func go45Initialize(d *C.joy_init_t, outputDir, outputFile, logfile *C.char) (rc
 		l.closeLog()
 		return
 	}
-	dir := "./"
-	if outputDir != nil {
-		if s := C.GoString(outputDir); s != "" && len(s) < C.MAX_DIRNAME_LEN {
-			dir = s
-			if !strings.HasSuffix(dir, "/") {
-				dir += "/"
-			}
-		}
-	}
-	name := "joy-output"
-	if outputFile != nil && C.GoString(outputFile) != "" {
-		name = C.GoString(outputFile)
-		if len(name) > C.MAX_FILENAME_LEN-len(dir)-16 {
-			name = "joy-output"
-		}
-	}
+	dir, name := joy.OutputNames45(goString(outputDir), goString(outputFile))
 	configure(&l.cfg, d)
 	l.inact, l.act = uint(d.inact_timeout), uint(d.act_timeout)
 	l.cfg.OutputDir = dir
