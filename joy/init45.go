@@ -96,14 +96,7 @@ func (in *Init45) Configure(cfg *config.Config) {
 		}
 	}
 	if cfg.IPFIXExport {
-		cfg.IPFIXHost = DefaultIPFIXHost
-		if in.IPFIXHost != "" {
-			cfg.IPFIXHost = in.IPFIXHost
-		}
-		cfg.IPFIXPort = DefaultIPFIXExportPort45
-		if in.IPFIXPort > 0 {
-			cfg.IPFIXPort = in.IPFIXPort
-		}
+		cfg.IPFIXHost, cfg.IPFIXPort = ipfixCollector(in.IPFIXHost, in.IPFIXPort)
 		if !cfg.ReportIDP {
 			cfg.IDP = DefaultIDPSize45
 		}

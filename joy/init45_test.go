@@ -49,6 +49,13 @@ func TestInit45Configure(t *testing.T) {
 	if cfg.NumPkts != 20 || !cfg.ReportIDP || cfg.IDP != 400 || cfg.Bidir {
 		t.Errorf("configured %+v", cfg)
 	}
+	// The collector as given; the IDP reported keeps its size.
+	cfg = joy.Config{}
+	in = joy.Init45{IDP: 200, IPFIXHost: "127.0.0.9", IPFIXPort: 9995, Bitmask: joy.IPFIXExport45 | joy.IDPOn45}
+	in.Configure(&cfg)
+	if !cfg.IPFIXExport || cfg.IPFIXHost != "127.0.0.9" || cfg.IPFIXPort != 9995 || !cfg.ReportIDP || cfg.IDP != 200 {
+		t.Errorf("configured %+v", cfg)
+	}
 }
 
 // Every bit of the 4.5 bitmask turns its feature on, and with no bit set

@@ -98,16 +98,21 @@ func (in *LibraryInit) Config(opts *Options, log *logx.Logger) *Config {
 		if cfg.IDP == 0 {
 			cfg.IDP = config.DefaultIDP
 		}
-		cfg.IPFIXHost = in.IPFIXHost
-		if cfg.IPFIXHost == "" {
-			cfg.IPFIXHost = DefaultIPFIXHost
-		}
-		cfg.IPFIXPort = in.IPFIXPort
-		if cfg.IPFIXPort == 0 {
-			cfg.IPFIXPort = DefaultIPFIXPort
-		}
+		cfg.IPFIXHost, cfg.IPFIXPort = ipfixCollector(in.IPFIXHost, in.IPFIXPort)
 	}
 	return cfg
+}
+
+// ipfixCollector is where joy_initialize's IPFIX export goes: host and
+// port as given, DefaultIPFIXHost and DefaultIPFIXPort when not.
+func ipfixCollector(host string, port uint) (string, uint) {
+	if host == "" {
+		host = DefaultIPFIXHost
+	}
+	if port == 0 {
+		port = DefaultIPFIXPort
+	}
+	return host, port
 }
 
 // orBitmask turns on every registry entry whose bit is set in mask and
