@@ -20,7 +20,10 @@ import (
 // grow; the memory is reserved, not touched, until rows use it (peak RSS
 // went down: no old and new slice at once). Pages end where they did
 // (parquet.PageBufferSize), so the file is the same, byte for byte
-// (TestSameFileAsFlowWriter).
+// (TestSameFileAsFlowWriter). The price: a writer reserves about 60 MB
+// instead of 21 MB; fresh from the system that costs nothing until used,
+// but a process that makes writer after writer from reused heap has the
+// Go runtime clear it, about 10 ms more per writer.
 var flowSchema = pq.NewSchema("Flow", sizedNode{pq.SchemaOf(record.Flow{})})
 
 // nullRowSize is the bytes parquet-go counts for a null row of an
