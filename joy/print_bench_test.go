@@ -1,11 +1,15 @@
 package joy
 
 import (
+	"io"
 	"path/filepath"
+	"syscall"
 	"testing"
 
 	"github.com/gojoy/libjoy/joy/flow"
+	"github.com/gojoy/libjoy/joy/format"
 	"github.com/gojoy/libjoy/joy/pcapfile"
+	"github.com/gojoy/libjoy/joy/record"
 	tu "github.com/gojoy/libjoy/tests/go/testutil"
 )
 
@@ -13,6 +17,26 @@ import (
 // captures, held in one context, again and again: the cost of the record
 // printer alone.
 func benchPrint(b *testing.B, cfg *Config) {
+	ctxs := benchContexts(b, cfg)
+	var buf []byte
+	n := 0
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, ctx := range ctxs {
+			t := ctx.Table()
+			t.Walk(func(r *flow.Record) {
+				buf = t.AppendJSON(buf[:0], r)
+				n++
+			})
+		}
+	}
+	b.ReportMetric(float64(n)/float64(b.N), "records/op")
+}
+
+// benchContexts returns one context per test capture of the original,
+// holding that capture's flows.
+func benchContexts(b *testing.B, cfg *Config) []*Context {
 	dir, ok := tu.SharedDir()
 	if !ok {
 		b.Skip("shared captures not found (JOY_SHARED)")
@@ -35,20 +59,7 @@ func benchPrint(b *testing.B, cfg *Config) {
 		r.Close()
 		ctxs = append(ctxs, ctx)
 	}
-	var buf []byte
-	n := 0
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		for _, ctx := range ctxs {
-			t := ctx.Table()
-			t.Walk(func(r *flow.Record) {
-				buf = t.AppendJSON(buf[:0], r)
-				n++
-			})
-		}
-	}
-	b.ReportMetric(float64(n)/float64(b.N), "records/op")
+	return ctxs
 }
 
 func BenchmarkPrintJSON(b *testing.B) { benchPrint(b, &Config{Bidir: true, Type: 1}) }
@@ -56,3 +67,76 @@ func BenchmarkPrintJSON(b *testing.B) { benchPrint(b, &Config{Bidir: true, Type:
 func BenchmarkPrintJSONAllFeatures(b *testing.B) {
 	benchPrint(b, &Config{Bidir: true, Type: 1, Dist: true, Entropy: true, IDP: 1300, HD: 1})
 }
+
+// benchOutput prints the records of the same flows as benchPrint through
+// the output of format name, as a context does (typed rows for Parquet
+// and CSV, JSON text otherwise), into a writer that drops the bytes: the
+// cost of the record printer plus the format driver, per record. One
+// output is written for the whole benchmark, so row groups fill as in a
+// long capture. name "" is an output that takes the rows and drops them:
+// the cost of the walk that fills them alone.
+func benchOutput(b *testing.B, cfg *Config, name string) {
+	ctxs := benchContexts(b, cfg)
+	var sink countWriter
+	var out io.Writer = nopRows{}
+	finish := func() error { return nil }
+	if name != "" {
+		var err error
+		if out, finish, err = NewOutput(&sink, name, ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, ctx := range ctxs {
+		ctx.out = out
+		if rw, ok := out.(format.RowWriter); ok && rw.TakesRows() {
+			ctx.rows, ctx.fill, ctx.batch = rw, record.NewFiller(), make([]record.Flow, rowBatch)
+		}
+	}
+	n := 0
+	b.ReportAllocs()
+	cpu := cpuTime()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, ctx := range ctxs {
+			ctx.table.Walk(func(r *flow.Record) {
+				ctx.print(r)
+				n++
+			})
+			ctx.flush()
+		}
+	}
+	if err := finish(); err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(n), "cpu-ns/record")
+	b.ReportMetric(float64(sink.n)/float64(n), "B/record")
+}
+
+// countWriter counts the bytes written to it and drops them.
+type countWriter struct{ n int64 }
+
+func (w *countWriter) Write(p []byte) (int, error) { w.n += int64(len(p)); return len(p), nil }
+
+func BenchmarkOutputJSON(b *testing.B)    { benchOutput(b, &Config{Bidir: true, Type: 1}, "json") }
+func BenchmarkOutputCSV(b *testing.B)     { benchOutput(b, &Config{Bidir: true, Type: 1}, "csv") }
+func BenchmarkOutputParquet(b *testing.B) { benchOutput(b, &Config{Bidir: true, Type: 1}, "parquet") }
+
+// cpuTime is the process's CPU time (user + system) in ns: on a shared
+// machine it moves less than the wall clock.
+func cpuTime() int64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
+// nopRows takes rows and drops them.
+type nopRows struct{}
+
+func (nopRows) Write(p []byte) (int, error)        { return len(p), nil }
+func (nopRows) TakesRows() bool                    { return true }
+func (nopRows) WriteRows(rows []record.Flow) error { return nil }
+
+func BenchmarkOutputRowsOnly(b *testing.B) { benchOutput(b, &Config{Bidir: true, Type: 1}, "") }

@@ -22,6 +22,9 @@ joy|joy bidir=1|build/joy bidir=1 {pcap}
 joy|joy bidir=1 dns=1 ssh=1 tls=1 dhcp=1 http=1 ike=1|build/joy bidir=1 dns=1 ssh=1 tls=1 dhcp=1 http=1 ike=1 {pcap}
 joy|joy bidir=1 dist=1 entropy=1 classify=1|build/joy bidir=1 dist=1 entropy=1 classify=1 {pcap}
 joy|joy bidir=1 + six protocols + quic=1 fingerprint=1|build/joy bidir=1 dns=1 ssh=1 tls=1 dhcp=1 http=1 ike=1 quic=1 fingerprint=1 {pcap}
+# The same records as Parquet and CSV files (compare with "joy bidir=1", JSON on stdout; issue #13).
+peer|joy bidir=1 output=FILE.parquet|build/joy bidir=1 output={out}/flows.parquet {pcap}
+peer|joy bidir=1 output=FILE.csv|build/joy bidir=1 output={out}/flows.csv {pcap}
 # One capture over two contexts (threads=2: a reader and two workers).
 joy|joy bidir=1 threads=2|build/joy bidir=1 threads=2 {pcap}
 joy|joy bidir=1 + six protocols, threads=2|build/joy bidir=1 dns=1 ssh=1 tls=1 dhcp=1 http=1 ike=1 threads=2 {pcap}

@@ -59,7 +59,7 @@ func NewWriter(w io.Writer) *Writer {
 
 func (p *Writer) writer() *pq.GenericWriter[record.Flow] {
 	if p.pw == nil {
-		opts := []pq.WriterOption{pq.Compression(&pq.Snappy), pq.CreatedBy("libjoy", "", "")}
+		opts := []pq.WriterOption{flowSchema, pq.Compression(&pq.Snappy), pq.CreatedBy("libjoy", "", "")}
 		if p.config != "" {
 			opts = append(opts, pq.KeyValueMetadata(ConfigKey, p.config))
 		}
