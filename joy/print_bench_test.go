@@ -56,3 +56,7 @@ func BenchmarkPrintJSON(b *testing.B) { benchPrint(b, &Config{Bidir: true, Type:
 func BenchmarkPrintJSONAllFeatures(b *testing.B) {
 	benchPrint(b, &Config{Bidir: true, Type: 1, Dist: true, Entropy: true, IDP: 1300, HD: 1})
 }
+
+// BenchmarkPrintJSONTLS is the printer with tls=1: the tls member, its
+// certificates from the table's cache of rendered ones.
+func BenchmarkPrintJSONTLS(b *testing.B) { benchPrint(b, &Config{Bidir: true, Type: 1, TLS: true}) }
