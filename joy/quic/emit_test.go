@@ -52,6 +52,17 @@ func TestEmitFillsParsedRow(t *testing.T) {
 				t.Fatalf("%s %s: no quic member in the row: %s", file, k, text)
 			}
 			compared++
+
+			// Emitting again, as JSON into a buffer of the right size,
+			// allocates nothing.
+			var j record.Enc
+			buf := make([]byte, 0, 2*len(text))
+			if n := testing.AllocsPerRun(5, func() {
+				j.ResetMembers(buf)
+				f.conn.Emit(&j)
+			}); n != 0 {
+				t.Errorf("%s %s: %.1f allocations per Emit", file, k, n)
+			}
 		}
 	}
 	if compared == 0 {
