@@ -140,3 +140,30 @@ func (nopRows) TakesRows() bool                    { return true }
 func (nopRows) WriteRows(rows []record.Flow) error { return nil }
 
 func BenchmarkOutputRowsOnly(b *testing.B) { benchOutput(b, &Config{Bidir: true, Type: 1}, "") }
+
+// BenchmarkPrintJSONTLS is the printer with tls=1: the tls member, its
+// certificates from the table's cache of rendered ones.
+func BenchmarkPrintJSONTLS(b *testing.B) { benchPrint(b, &Config{Bidir: true, Type: 1, TLS: true}) }
+
+// BenchmarkCaptureJSONTLS reads the original's test captures and prints
+// their records with bidir=1 tls=1, whole (reading, TLS parsing, printing):
+// the throughput the printer's share of is measured above.
+func BenchmarkCaptureJSONTLS(b *testing.B) {
+	dir, ok := tu.SharedDir()
+	if !ok {
+		b.Skip("shared captures not found (JOY_SHARED)")
+	}
+	pcaps, _ := filepath.Glob(filepath.Join(dir, "pcaps", "joy-*.pcap"))
+	cfg := &Config{Bidir: true, Type: 1, TLS: true}
+	var out countWriter
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, p := range pcaps {
+			if err := NewContext(cfg, &out, nil).ProcessCapture(p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.SetBytes(out.n / int64(b.N))
+}

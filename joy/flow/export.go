@@ -2,13 +2,16 @@ package flow
 
 import (
 	"github.com/gojoy/libjoy/joy/bytestats"
+	"github.com/gojoy/libjoy/joy/feature"
 	"github.com/gojoy/libjoy/joy/ipfix"
+	"github.com/gojoy/libjoy/joy/record"
 )
 
-// IPFIXer is implemented by module state that contributes fields to an
-// exported record (the TLS module).
-type IPFIXer interface {
-	FillIPFIX(r *ipfix.Record)
+// exportWalk is the walk of one direction's modules through the IPFIX
+// record's encoder, reused from record to record.
+type exportWalk struct {
+	enc  record.Enc
+	fill ipfix.Filler
 }
 
 // ExportRecords converts the flow of chronological record r into one
@@ -27,11 +30,9 @@ func (t *Table) fillIPFIX(r *Record, x *ipfix.Record) {
 	// The slices' arrays are kept from record to record: no allocation
 	// once they have grown.
 	lens, times, dist := x.SPLTLengths[:0], x.SPLTTimes[:0], x.ByteDist[:0]
-	tlsTimes := x.TLSRecordTimes[:0]
 	*x = ipfix.Record{
 		V6: r.Key.V6, Src: r.Key.Src, Dst: r.Key.Dst, Sp: r.Key.Sp, Dp: r.Key.Dp, Proto: r.Key.Proto,
 		Octets: r.ob, Packets: uint64(r.np), Start: r.start, End: r.end,
-		TLSRecordTimes: tlsTimes,
 	}
 	if r.idpLen > 0 {
 		x.IDP = r.idp[:r.idpLen]
@@ -49,9 +50,27 @@ func (t *Table) fillIPFIX(r *Record, x *ipfix.Record) {
 		// The same reduced counts the JSON record prints for this side.
 		x.ByteDist = bytestats.AppendReduced(dist, r.bytes.Count[:])
 	}
-	for _, m := range r.mods {
-		if f, ok := m.(IPFIXer); ok {
-			f.FillIPFIX(x)
+	t.exportModules(r, x)
+}
+
+// exportModules fills x's module fields (TLS) from the walk of this
+// direction's modules, each emitting its member alone (no twin), as the
+// record's printer walks them: the exported fields are read from the same
+// facts as the JSON member, not from a door of their own. Only the modules
+// whose member the IPFIX record takes are walked.
+func (t *Table) exportModules(r *Record, x *ipfix.Record) {
+	w := t.export
+	if w == nil {
+		w = new(exportWalk)
+		w.enc.Use(&w.fill)
+		t.export = w
+	}
+	w.fill.Start(x)
+	for i, m := range r.mods {
+		em, ok := m.(feature.Emitter)
+		if !ok || !w.fill.Takes(t.opts.Modules[i].Name) {
+			continue
 		}
+		em.Emit(&w.enc, nil)
 	}
 }

@@ -113,6 +113,8 @@ type Table struct {
 	enc      record.Enc
 	scratch  []byte // addresses, labels, TCP flags and options
 	mscratch []byte // a module's members, for encoders other than JSON
+
+	export *exportWalk // IPFIX export's walk of the modules (export.go)
 }
 
 // NewTable returns an empty table. Every module in opts.Modules is used,

@@ -1,7 +1,10 @@
 package quic
 
 import (
+	"unsafe"
+
 	"github.com/gojoy/libjoy/joy/jsonw"
+	"github.com/gojoy/libjoy/joy/record"
 	"github.com/gojoy/libjoy/joy/tls"
 )
 
@@ -50,196 +53,182 @@ func integerParam(id uint64) bool {
 	return id >= 0x01 && id <= 0x0b && id != 0x02 || id == 0x0e || id == 0x20
 }
 
-func appendHex32(b []byte, v uint32) []byte {
-	const d = "0123456789abcdef"
-	b = append(b, '"')
-	for s := 28; s >= 0; s -= 4 {
-		b = append(b, d[v>>uint(s)&0xf])
+// appendVersionName appends VersionName(v) without making a string.
+func appendVersionName(b []byte, v uint32) []byte {
+	switch {
+	case v == 0 || v == Version1 || v == Version2:
+	case v>>8 == 0xff0000:
+		return jsonw.Uint(append(b, "draft-"...), uint64(v&0xff))
+	case isGoogle(v):
+		return append(b, byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
+	case v&0x0f0f0f0f == 0x0a0a0a0a:
+	case v&0xffffff00 == 0xfaceb000:
+		return jsonw.Uint(append(b, "mvfst-"...), uint64(v&0xff))
 	}
-	return append(b, '"')
+	return append(b, VersionName(v)...)
 }
 
-func appendHex16(b []byte, v uint16) []byte {
-	const d = "0123456789abcdef"
-	return append(b, '"', d[v>>12], d[v>>8&0xf], d[v>>4&0xf], d[v&0xf], '"')
-}
-
-func appendHexList(b []byte, key string, v []uint16) []byte {
+func emitHexList(e *record.Enc, key string, v []uint16) {
 	if len(v) == 0 {
-		return b
+		return
 	}
-	b = append(b, ',')
-	b = jsonw.Key(b, key)
-	b = append(b, '[')
-	for i, x := range v {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendHex16(b, x)
+	e.List(key)
+	for _, x := range v {
+		e.HexUint("", uint64(x), 2)
 	}
-	return append(b, ']')
+	e.End()
 }
 
-func appendHexBytesKey(b []byte, key string, p []byte) []byte {
-	b = append(b, ',')
-	b = jsonw.Key(b, key)
-	b = append(b, '"')
-	b = jsonw.Hex(b, p)
-	return append(b, '"')
+func emitVersions(e *record.Enc, key string, v []uint32) {
+	e.List(key)
+	for _, x := range v {
+		e.HexUint("", uint64(x), 4)
+	}
+	e.End()
 }
 
-// AppendJSON appends the connection's "quic" member, leading comma
-// included, or nothing when no QUIC packet was seen. docs/quic.md
-// describes its keys.
-func (c *Conn) AppendJSON(b []byte) []byte {
+// Emit emits the connection's "quic" member, or nothing when no QUIC
+// packet was seen. docs/quic.md describes its keys. The names of
+// transport parameters without one ("0x..." of their id) are made in c's
+// scratch: valid during their call only.
+func (c *Conn) Emit(e *record.Enc) {
 	if c.LongHeaders == 0 && !c.VNSeen {
-		return b
+		return
 	}
-	b = append(b, `,"quic":{"version":`...)
-	b = appendHex32(b, c.Version)
-	if n := VersionName(c.Version); n != "" {
-		b = append(b, `,"version_name":`...)
-		b = jsonw.String(b, n)
+	e.Object("quic")
+	e.HexUint("version", uint64(c.Version), 4)
+	c.scratch = appendVersionName(c.scratch[:0], c.Version)
+	if len(c.scratch) != 0 {
+		e.Text("version_name", c.scratch)
 	}
 	if len(c.Versions) > 1 {
-		b = append(b, `,"versions":[`...)
-		for i, v := range c.Versions {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendHex32(b, v)
-		}
-		b = append(b, ']')
+		emitVersions(e, "versions", c.Versions)
 	}
 	if c.Client.DCID != nil || c.Client.SCID != nil {
-		b = appendHexBytesKey(b, "dcid", c.Client.DCID)
-		b = appendHexBytesKey(b, "scid", c.Client.SCID)
+		e.Hex("dcid", c.Client.DCID)
+		e.Hex("scid", c.Client.SCID)
 	}
 	if c.Server.SCID != nil {
-		b = appendHexBytesKey(b, "s_scid", c.Server.SCID)
+		e.Hex("s_scid", c.Server.SCID)
 	}
-	b = append(b, `,"c_initials":`...)
-	b = jsonw.Uint(b, uint64(c.Client.Decrypted))
-	b = append(b, `,"s_initials":`...)
-	b = jsonw.Uint(b, uint64(c.Server.Decrypted))
+	e.Uint("c_initials", uint64(c.Client.Decrypted))
+	e.Uint("s_initials", uint64(c.Server.Decrypted))
 	if c.Undecryptable != 0 {
-		b = append(b, `,"undecryptable":`...)
-		b = jsonw.Uint(b, uint64(c.Undecryptable))
+		e.Uint("undecryptable", uint64(c.Undecryptable))
 	}
 	if c.RetrySeen {
-		b = append(b, `,"retry":{"token_length":`...)
-		b = jsonw.Uint(b, uint64(c.RetryTokenLen))
-		b = appendHexBytesKey(b, "scid", c.RetrySCID)
-		b = append(b, '}')
+		e.Object("retry")
+		e.Uint("token_length", uint64(c.RetryTokenLen))
+		e.Hex("scid", c.RetrySCID)
+		e.End()
 	}
 	if c.VNSeen {
-		b = append(b, `,"vn":[`...)
-		for i, v := range c.VersionNegotiation {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendHex32(b, v)
-		}
-		b = append(b, ']')
+		emitVersions(e, "vn", c.VersionNegotiation)
 	}
 	if h := c.Client.Hello; h != nil {
 		if h.ServerName != "" {
-			b = append(b, `,"sni":`...)
-			b = jsonw.String(b, h.ServerName)
+			e.String("sni", h.ServerName)
 		}
 		if len(h.ALPN) != 0 {
-			b = append(b, `,"alpn":[`...)
-			for i, a := range h.ALPN {
-				if i > 0 {
-					b = append(b, ',')
-				}
-				b = jsonw.String(b, a)
+			e.List("alpn")
+			for _, a := range h.ALPN {
+				e.String("", a)
 			}
-			b = append(b, ']')
+			e.End()
 		}
-		b = appendHello(b, `,"c_tls":{`, h)
+		EmitHello(e, "c_tls", h)
 		if len(c.Client.TransportParameters) != 0 {
-			b = appendTransportParameters(b, c.Client.TransportParameters)
+			c.emitTransportParameters(e, c.Client.TransportParameters)
 		}
 	}
 	if h := c.Server.Hello; h != nil {
-		b = appendHello(b, `,"s_tls":{`, h)
+		EmitHello(e, "s_tls", h)
 	}
 	if c.Client.Truncated {
-		b = append(b, `,"c_crypto_incomplete":true`...)
+		e.Raw("c_crypto_incomplete", jsonTrue)
 	}
 	if g := c.GoogleCHLO; g != nil {
-		b = append(b, `,"gquic":{"tags":[`...)
-		for i, t := range g.Tags {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = jsonw.String(b, t)
+		e.Object("gquic")
+		e.List("tags")
+		for _, t := range g.Tags {
+			e.String("", t)
 		}
-		b = append(b, ']')
-		for _, kv := range [...]struct{ k, v string }{{"sni", g.SNI}, {"uaid", g.UAID}, {"ver", g.VER}} {
-			if kv.v != "" {
-				b = append(b, ',')
-				b = jsonw.Key(b, kv.k)
-				b = jsonw.String(b, kv.v)
-			}
+		e.End()
+		if g.SNI != "" {
+			e.String("sni", g.SNI)
 		}
-		b = append(b, '}')
+		if g.UAID != "" {
+			e.String("uaid", g.UAID)
+		}
+		if g.VER != "" {
+			e.String("ver", g.VER)
+		}
+		e.End()
 	}
-	return append(b, '}')
+	e.End()
 }
 
-// appendHello appends a hello's typed fields as an object (open is its
-// key and brace).
-func appendHello(b []byte, open string, h *tls.Hello) []byte {
-	b = append(b, open...)
-	b = append(b, `"version":`...)
-	b = appendHex16(b, h.Version)
+// AppendJSON appends the connection's "quic" member as JSON text, leading
+// comma included, or nothing (what Emit emits, for tests and tools).
+func (c *Conn) AppendJSON(b []byte) []byte {
+	var e record.Enc
+	e.ResetMembers(b)
+	c.Emit(&e)
+	return e.JSON.B
+}
+
+var jsonTrue = []byte("true")
+
+// EmitHello emits a hello's typed fields as the object key (the quic
+// member's c_tls and s_tls; docs/quic.md), for this module and others
+// that print the same fields.
+func EmitHello(e *record.Enc, key string, h *tls.Hello) {
+	e.Object(key)
+	e.HexUint("version", uint64(h.Version), 2)
 	if h.Type == tls.HelloClient {
-		b = appendHexList(b, "cs", h.CipherSuites)
+		emitHexList(e, "cs", h.CipherSuites)
 	} else if len(h.CipherSuites) != 0 {
-		b = append(b, `,"scs":`...)
-		b = appendHex16(b, h.CipherSuites[0])
+		e.HexUint("scs", uint64(h.CipherSuites[0]), 2)
 	}
 	if len(h.Extensions) != 0 {
-		var tmp [64]uint16
-		types := tmp[:0]
-		for _, e := range h.Extensions {
-			types = append(types, e.Type)
+		e.List("extensions")
+		for _, x := range h.Extensions {
+			e.HexUint("", uint64(x.Type), 2)
 		}
-		b = appendHexList(b, "extensions", types)
+		e.End()
 	}
-	b = appendHexList(b, "supported_versions", h.SupportedVersions)
-	b = appendHexList(b, "supported_groups", h.SupportedGroups)
-	b = appendHexList(b, "key_share_groups", h.KeyShareGroups)
-	b = appendHexList(b, "signature_algorithms", h.SignatureAlgorithms)
+	emitHexList(e, "supported_versions", h.SupportedVersions)
+	emitHexList(e, "supported_groups", h.SupportedGroups)
+	emitHexList(e, "key_share_groups", h.KeyShareGroups)
+	emitHexList(e, "signature_algorithms", h.SignatureAlgorithms)
 	if len(h.PSKModes) != 0 {
-		b = append(b, `,"psk_modes":[`...)
-		for i, m := range h.PSKModes {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = jsonw.Uint(b, uint64(m))
+		e.List("psk_modes")
+		for _, m := range h.PSKModes {
+			e.Uint("", uint64(m))
 		}
-		b = append(b, ']')
+		e.End()
 	}
-	for _, f := range [...]struct {
-		on  bool
-		key string
-	}{{h.PreSharedKey, `,"pre_shared_key":true`}, {h.EarlyData, `,"early_data":true`}, {h.ECH, `,"ech":true`}, {h.HelloRetryRequest, `,"hrr":true`}} {
-		if f.on {
-			b = append(b, f.key...)
-		}
+	if h.PreSharedKey {
+		e.Raw("pre_shared_key", jsonTrue)
 	}
-	return append(b, '}')
+	if h.EarlyData {
+		e.Raw("early_data", jsonTrue)
+	}
+	if h.ECH {
+		e.Raw("ech", jsonTrue)
+	}
+	if h.HelloRetryRequest {
+		e.Raw("hrr", jsonTrue)
+	}
+	e.End()
 }
 
-// appendTransportParameters appends the client's transport parameters as
-// an object: RFC 9000's names (or the id as "0x..." for others), integer
+// emitTransportParameters emits the client's transport parameters as an
+// object: RFC 9000's names (or the id as "0x..." for others), integer
 // parameters as numbers, the rest as hex strings. A repeated id is
-// printed once (its first value).
-func appendTransportParameters(b []byte, tps []TransportParameter) []byte {
-	b = append(b, `,"transport_parameters":{`...)
+// emitted once (its first value).
+func (c *Conn) emitTransportParameters(e *record.Enc, tps []TransportParameter) {
+	e.Object("transport_parameters")
 	for i, tp := range tps {
 		dup := false
 		for _, x := range tps[:i] {
@@ -251,27 +240,20 @@ func appendTransportParameters(b []byte, tps []TransportParameter) []byte {
 		if dup {
 			continue
 		}
-		if b[len(b)-1] != '{' {
-			b = append(b, ',')
-		}
-		if name, ok := transportParamNames[tp.ID]; ok {
-			b = jsonw.Key(b, name)
-		} else {
-			b = append(b, `"0x`...)
-			b = appendHexID(b, tp.ID)
-			b = append(b, `":`...)
+		name, ok := transportParamNames[tp.ID]
+		if !ok {
+			c.scratch = appendHexID(append(c.scratch[:0], "0x"...), tp.ID)
+			name = unsafe.String(&c.scratch[0], len(c.scratch))
 		}
 		if v, n := varint(tp.Value); integerParam(tp.ID) && n != 0 && n == len(tp.Value) {
-			b = jsonw.Uint(b, v)
+			e.Uint(name, v)
 		} else if tp.ID == 0x0c || (tp.ID == 0x2ab2 && len(tp.Value) == 0) {
-			b = append(b, "true"...)
+			e.Raw(name, jsonTrue)
 		} else {
-			b = append(b, '"')
-			b = jsonw.Hex(b, tp.Value)
-			b = append(b, '"')
+			e.Hex(name, tp.Value)
 		}
 	}
-	return append(b, '}')
+	e.End()
 }
 
 func appendHexID(b []byte, v uint64) []byte {
@@ -289,9 +271,10 @@ func appendHexID(b []byte, v uint64) []byte {
 
 // AppendHelloJSON appends `,"<key>":{...}`: a hello's typed fields as the
 // quic member's c_tls and s_tls print them (docs/quic.md), for other
-// modules that print the same fields.
+// modules that print the same fields (what EmitHello emits, as text).
 func AppendHelloJSON(b []byte, key string, h *tls.Hello) []byte {
-	b = append(b, ',')
-	b = jsonw.Key(b, key)
-	return appendHello(b, "{", h)
+	var e record.Enc
+	e.ResetMembers(b)
+	EmitHello(&e, key, h)
+	return e.JSON.B
 }

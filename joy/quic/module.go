@@ -3,6 +3,7 @@ package quic
 import (
 	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/feature"
+	"github.com/gojoy/libjoy/joy/record"
 )
 
 // The flow table's quic module (quic=1). A module sees one direction of a
@@ -97,7 +98,7 @@ func (c *Conn) Replay(a, b *Datagrams) bool {
 // direction is one direction's datagrams, up to the bounds.
 type direction struct {
 	Datagrams
-	conn *Conn // reused by AppendJSON
+	conn *Conn // reused by Emit
 	// bidir: a direction printed without its twin is a flow that went
 	// one way only, the client's.
 	bidir bool
@@ -105,12 +106,13 @@ type direction struct {
 
 func newDirection(cfg *config.Config) *direction { return &direction{bidir: cfg != nil && cfg.Bidir} }
 
-// AppendJSON replays both directions, the one whose first datagram came
-// first as the client, and appends the quic member. Without bidir=1 each
-// direction is printed alone and read as the client's: the member is
-// printed only when its Initials opened (a server's cannot without the
-// client's Destination Connection ID) or it carried gQUIC's CHLO.
-func (d *direction) AppendJSON(b []byte, twin feature.Module) []byte {
+// Emit implements feature.Emitter: it replays both directions, the one
+// whose first datagram came first as the client, and emits the quic
+// member. Without bidir=1 each direction is printed alone and read as the
+// client's: the member is printed only when its Initials opened (a
+// server's cannot without the client's Destination Connection ID) or it
+// carried gQUIC's CHLO.
+func (d *direction) Emit(e *record.Enc, twin feature.Module) {
 	var other *Datagrams
 	if tw, ok := twin.(*direction); ok && tw != nil {
 		other = &tw.Datagrams
@@ -120,13 +122,19 @@ func (d *direction) AppendJSON(b []byte, twin feature.Module) []byte {
 	}
 	c := d.conn
 	if !c.Replay(&d.Datagrams, other) {
-		return b
+		return
 	}
 	if c.LongHeaders == 0 && c.GoogleCHLO == nil {
-		return b // not QUIC
+		return // not QUIC
 	}
 	if !d.bidir && c.Client.Decrypted == 0 && c.GoogleCHLO == nil {
-		return b // perhaps a server's direction, which cannot be read alone
+		return // perhaps a server's direction, which cannot be read alone
 	}
-	return c.AppendJSON(b)
+	c.Emit(e)
+}
+
+// AppendJSON appends what Emit emits as JSON text, leading comma included
+// (for tests and tools).
+func (d *direction) AppendJSON(b []byte, twin feature.Module) []byte {
+	return feature.AppendJSON(b, d, twin)
 }

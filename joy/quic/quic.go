@@ -101,6 +101,7 @@ type Conn struct {
 	verBuf        [4]uint32
 	retryCIDs     [4]string // SCIDs of the first Retry packets
 	retries       int
+	scratch       []byte // a name or text being emitted
 }
 
 // retryCID reports whether a Retry gave cid.
@@ -123,7 +124,7 @@ func NewConn() *Conn {
 // Reset makes c fresh for a new connection, keeping its buffers.
 func (c *Conn) Reset() {
 	cb, sb, plain := c.Client.crypto.buf[:0], c.Server.crypto.buf[:0], c.plain[:0]
-	*c = Conn{plain: plain}
+	*c = Conn{plain: plain, scratch: c.scratch[:0]}
 	c.Client.crypto.buf, c.Server.crypto.buf = cb, sb
 	c.Client.largest, c.Server.largest = -1, -1
 	c.Versions = c.verBuf[:0]

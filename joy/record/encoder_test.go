@@ -74,3 +74,29 @@ func TestJSONEncoderDeep(t *testing.T) {
 		t.Errorf("lists closed wrongly: %s", e.B)
 	}
 }
+
+// HexUint prints the same digits straight as JSON and as Hex of its bytes
+// through another encoder.
+func TestEncHexUint(t *testing.T) {
+	var direct, through Enc
+	var other JSON
+	direct.Reset(nil)
+	through.Reset(nil)
+	other.Reset(nil)
+	through.Use(&other)
+	for _, e := range []*Enc{&direct, &through} {
+		e.Object("")
+		e.HexUint("scs", 0x1301, 2)
+		e.HexUint("version", 0xff00001d, 4)
+		e.HexUint("wide", 0x0102030405060708, 8)
+		e.HexUint("none", 7, 0)
+		e.End()
+	}
+	want := `{"scs":"1301","version":"ff00001d","wide":"0102030405060708","none":""}`
+	if got := string(direct.JSON.B); got != want {
+		t.Errorf("JSON: got %s, want %s", got, want)
+	}
+	if got := string(other.B); got != want {
+		t.Errorf("through another encoder: got %s, want %s", got, want)
+	}
+}

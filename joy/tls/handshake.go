@@ -339,9 +339,6 @@ func (s *State) certificates(off, bl int) {
 		s.numCerts++
 		d += 3
 		rem -= 3
-		if len(s.certs) != 0 {
-			s.certs = append(s.certs, ',')
-		}
 		if s.cache != nil {
 			s.certs = s.cache.appendCertificate(s.certs, s, d, cl)
 		} else {
@@ -349,6 +346,7 @@ func (s *State) certificates(off, bl int) {
 			s.copyOut(der, d)
 			s.certs = appendCertificate(s.certs, cl, der)
 		}
+		s.certEnds[s.numCerts-1] = int32(len(s.certs))
 		d += int(cl)
 		rem -= cl
 	}

@@ -28,15 +28,16 @@ func newPool(*config.Config) feature.Pool {
 // buffers' capacity and its cache.
 func (s *State) Reset() {
 	*s = State{
-		hs:    feature.Reuse(s.hs),
-		recs:  s.recs[:0],
-		stats: s.stats[:0],
-		sid:   s.sid[:0],
-		cs:    s.cs[:0],
-		cExt:  s.cExt[:0],
-		sExt:  s.sExt[:0],
-		certs: feature.Reuse(s.certs),
-		cache: s.cache,
+		hs:      feature.Reuse(s.hs),
+		recs:    s.recs[:0],
+		stats:   s.stats[:0],
+		sid:     s.sid[:0],
+		cs:      s.cs[:0],
+		cExt:    s.cExt[:0],
+		sExt:    s.sExt[:0],
+		certs:   feature.Reuse(s.certs),
+		scratch: feature.Reuse(s.scratch),
+		cache:   s.cache,
 	}
 }
 

@@ -1,8 +1,10 @@
 package tls
 
 import (
+	"bytes"
+
 	"github.com/gojoy/libjoy/joy/feature"
-	"github.com/gojoy/libjoy/joy/jsonw"
+	joyrecord "github.com/gojoy/libjoy/joy/record"
 )
 
 // extensionNames are the names printed for hello extension types 0-25;
@@ -29,73 +31,92 @@ func extensionName(t uint16) string {
 	return ""
 }
 
-// AppendJSON implements feature.Module. twin is the other direction's
-// state, or nil.
-func (s *State) AppendJSON(b []byte, twin feature.Module) []byte {
+// sideNames are the member names of one side, client's or server's.
+type sideNames struct{ random, sid, cert string }
+
+var (
+	clientNames = sideNames{"c_random", "c_sid", "c_cert"}
+	serverNames = sideNames{"s_random", "s_sid", "s_cert"}
+)
+
+// Emit implements feature.Emitter: the tls member, from the facts the
+// parse kept (versions, hellos, key exchange, extensions as spans of the
+// handshake buffer, the record entries). twin is the other direction's
+// state, or nil. Each certificate is a value of pre-rendered JSON text
+// (Encoder.Raw): the table's certificate cache keeps a certificate's
+// rendering, since parsing and rendering one is most of TLS's cost, and
+// every encoder of the tls member (Joy's JSON, the Filler's tls text
+// column) takes that text as it is.
+func (s *State) Emit(e *joyrecord.Enc, twin feature.Module) {
 	t, _ := twin.(*State)
 	if s.version == 0 || (t != nil && t.version == 0) {
-		return b
+		return
 	}
-	b = append(b, `,"tls":{`...)
+	e.Object("tls")
 
 	// Versions: both keys carry this side's version (QUIRK-30), except
 	// that a ServerHello selecting TLS 1.3 in supported_versions reports 6
 	// as the server's version (documented difference).
 	switch s.role {
 	case roleClient:
-		b = appendUintKey(b, `"c_version":`, uint64(s.version))
+		e.Uint("c_version", uint64(s.version))
 		if t != nil {
 			if t.role == roleClient {
-				return append(b, `,"error":"twin clients"}`...)
+				e.String("error", "twin clients")
+				e.End()
+				return
 			}
 			v := s.version
 			if t.tls13 {
 				v = 6
 			}
-			b = appendUintKey(b, `,"s_version":`, uint64(v))
+			e.Uint("s_version", uint64(v))
 		}
 	case roleServer:
 		v := s.version
 		if s.tls13 {
 			v = 6
 		}
-		b = appendUintKey(b, `"s_version":`, uint64(v))
+		e.Uint("s_version", uint64(v))
 		if t != nil {
 			if t.role == roleServer {
-				return append(b, `,"error":"twin servers"}`...)
+				e.String("error", "twin servers")
+				e.End()
+				return
 			}
-			b = appendUintKey(b, `,"c_version":`, uint64(s.version))
+			e.Uint("c_version", uint64(s.version))
 		}
 	default:
-		return append(b, `"error":"no role"}`...)
+		e.String("error", "no role")
+		e.End()
+		return
 	}
 
 	if k := s.keyExchange(t); k != nil {
-		b = appendUintKey(b, `,"c_key_length":`, uint64(k.ckeBits))
-		b = append(b, `,"c_key_exchange":"`...)
-		b = k.appendHexSpan(b, span{k.cke.off, int32(k.ckeBits / 8)})
-		b = append(b, '"')
+		e.Uint("c_key_length", uint64(k.ckeBits))
+		e.Hex("c_key_exchange", k.hexSpan(span{k.cke.off, int32(k.ckeBits / 8)}))
 	}
 
-	mine, other := `,"c_`, `,"s_`
+	// This side's members first, then the twin's.
+	mine, other := &clientNames, &serverNames
 	if s.role == roleServer {
 		mine, other = other, mine
 	}
-	b = appendHexKey(b, mine, "random", s.random[:])
+	e.Hex(mine.random, s.random[:])
 	if t != nil {
-		b = appendHexKey(b, other, "random", t.random[:])
+		e.Hex(other.random, t.random[:])
 	}
 	if s.sidLen != 0 {
-		b = appendHexKey(b, mine, "sid", s.sid[:s.sidLen])
+		e.Hex(mine.sid, s.sid[:s.sidLen])
 		if t != nil && t.sidLen != 0 {
-			b = appendHexKey(b, other, "sid", t.sid[:t.sidLen])
+			e.Hex(other.sid, t.sid[:t.sidLen])
 		}
 	}
 
 	if s.sniLen != 0 {
-		b = s.appendSNI(b)
+		s.emitSNI(e)
 	} else if t != nil && t.sniLen != 0 {
-		b = t.appendSNI(b)
+		t.emitSNI(e)
 	}
 
 	client, server := s, t
@@ -103,51 +124,42 @@ func (s *State) AppendJSON(b []byte, twin feature.Module) []byte {
 		client, server = t, s
 	}
 	if server != nil && server.numCS == 1 {
-		b = append(b, `,"scs":"`...)
-		b = appendHex16(b, server.cs[0])
-		b = append(b, '"')
+		e.HexUint("scs", uint64(server.cs[0]), 2)
 	}
 	if client != nil && client.numCS != 0 {
-		b = append(b, `,"cs":[`...)
+		e.List("cs")
 		for i := 0; i < int(client.numCS); i++ {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, '"')
-			b = appendHex16(b, client.cs[i])
-			b = append(b, '"')
+			e.HexUint("", uint64(client.cs[i]), 2)
 		}
-		b = append(b, ']')
+		e.End()
 	}
 
 	if len(s.cExt) != 0 && s.role == roleClient {
-		b = s.appendExtensions(b, `,"c_extensions":[`, s.cExt)
+		s.emitExtensions(e, "c_extensions", s.cExt)
 	} else if t != nil && len(t.cExt) != 0 && t.role == roleClient {
-		b = t.appendExtensions(b, `,"c_extensions":[`, t.cExt)
+		t.emitExtensions(e, "c_extensions", t.cExt)
 	}
 	if len(s.sExt) != 0 && s.role == roleServer {
-		b = s.appendExtensions(b, `,"s_extensions":[`, s.sExt)
+		s.emitExtensions(e, "s_extensions", s.sExt)
 	} else if t != nil && len(t.sExt) != 0 && t.role == roleServer {
-		b = t.appendExtensions(b, `,"s_extensions":[`, t.sExt)
+		t.emitExtensions(e, "s_extensions", t.sExt)
 	}
 
-	if s.numCerts != 0 {
-		b = append(b, mine...)
-		b = append(b, `cert":[`...)
-		b = append(b, s.certs...)
-		b = append(b, ']')
-	}
-	if t != nil && t.numCerts != 0 {
-		b = append(b, other...)
-		b = append(b, `cert":[`...)
-		b = append(b, t.certs...)
-		b = append(b, ']')
+	s.emitCerts(e, mine.cert)
+	if t != nil {
+		t.emitCerts(e, other.cert)
 	}
 
 	if s.op != 0 {
-		b = s.appendSRLT(b, t)
+		s.emitSRLT(e, t)
 	}
-	return append(b, '}')
+	e.End()
+}
+
+// AppendJSON appends what Emit emits as JSON text, leading comma included
+// (for tests and tools).
+func (s *State) AppendJSON(b []byte, twin feature.Module) []byte {
+	return feature.AppendJSON(b, s, twin)
 }
 
 // keyExchange returns the side whose client key exchange is printed.
@@ -161,73 +173,87 @@ func (s *State) keyExchange(t *State) *State {
 	return nil
 }
 
-func (s *State) appendSNI(b []byte) []byte {
-	// The original prints the name as a C string: up to the first NUL.
-	var buf [256]byte
-	name := buf[:0]
-	for i := 0; i < int(s.sni.n); i++ {
-		c := s.at(int(s.sni.off) + i)
-		if c == 0 {
-			break
-		}
-		name = append(name, c)
+// spanBytes returns the bytes of a buffer span, those past the buffer's
+// end read as zeros (copied into s's scratch then).
+func (s *State) spanBytes(sp span) []byte {
+	if sp.n <= 0 {
+		return nil
 	}
-	b = append(b, `,"sni":[`...)
-	// QUIRK-31 (fixed): escaped, so the line stays valid JSON.
-	b = jsonw.String(b, string(name))
-	return append(b, ']')
+	off, n := int(sp.off), int(sp.n)
+	if off >= 0 && off+n <= len(s.hs) {
+		return s.hs[off : off+n]
+	}
+	s.scratch = resize(s.scratch, n)
+	s.copyOut(s.scratch, off)
+	return s.scratch
 }
 
-func (s *State) appendExtensions(b []byte, key string, exts []extension) []byte {
-	b = append(b, key...)
-	for i, e := range exts {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		if name := extensionName(e.typ); name != "" {
-			b = append(b, `{"`...)
-			b = append(b, name...)
-			b = append(b, `":"`...)
-		} else {
-			b = append(b, `{"kind":`...)
-			b = jsonw.Uint(b, uint64(e.typ))
-			b = append(b, `,"data":"`...)
-		}
-		b = s.appendHexSpan(b, e.data)
-		b = append(b, `"}`...)
-	}
-	return append(b, ']')
-}
-
-// appendHexSpan appends the hex of a buffer span (no quotes), or nothing
-// when it is longer than the original's 1024-byte limit.
-func (s *State) appendHexSpan(b []byte, sp span) []byte {
+// hexSpan returns the bytes of a span printed as hex: none when it is
+// longer than the original's 1024-byte limit.
+func (s *State) hexSpan(sp span) []byte {
 	if sp.n > maxHexBytes {
-		return b
+		return nil
 	}
-	const digits = "0123456789abcdef"
-	for i := 0; i < int(sp.n); i++ {
-		c := s.at(int(sp.off) + i)
-		b = append(b, digits[c>>4], digits[c&15])
-	}
-	return b
+	return s.spanBytes(sp)
 }
 
-// appendSRLT prints the record lengths and times, merged with the twin's
-// by time in a bidirectional flow.
-func (s *State) appendSRLT(b []byte, t *State) []byte {
-	b = append(b, `,"srlt":[`...)
+func (s *State) emitSNI(e *joyrecord.Enc) {
+	// The original prints the name as a C string: up to the first NUL.
+	name := s.spanBytes(s.sni)
+	if i := bytes.IndexByte(name, 0); i >= 0 {
+		name = name[:i]
+	}
+	e.List("sni")
+	// QUIRK-31 (fixed): escaped, so the line stays valid JSON.
+	e.Text("", name)
+	e.End()
+}
+
+func (s *State) emitExtensions(e *joyrecord.Enc, name string, exts []extension) {
+	e.List(name)
+	for _, x := range exts {
+		e.Object("")
+		if n := extensionName(x.typ); n != "" {
+			e.Hex(n, s.hexSpan(x.data))
+		} else {
+			e.Uint("kind", uint64(x.typ))
+			e.Hex("data", s.hexSpan(x.data))
+		}
+		e.End()
+	}
+	e.End()
+}
+
+// emitCerts emits the certificates of s as the list name, each the JSON
+// object rendered when it was parsed (or found in the cache).
+func (s *State) emitCerts(e *joyrecord.Enc, name string) {
+	if s.numCerts == 0 {
+		return
+	}
+	e.List(name)
+	start := int32(0)
+	for _, end := range s.certEnds[:s.numCerts] {
+		e.Raw("", s.certs[start:end])
+		start = end
+	}
+	e.End()
+}
+
+// emitSRLT emits the record lengths and times, merged with the twin's by
+// time in a bidirectional flow.
+func (s *State) emitSRLT(e *joyrecord.Enc, t *State) {
+	e.List("srlt")
 	imax := min(int(s.op), maxPrinted)
 	if t == nil {
 		for i := 0; i < imax; i++ {
 			var d int64
 			if i > 0 {
 				d = s.recs[i].time - s.recs[i-1].time
-				b = append(b, ',')
 			}
-			b = s.appendRecord(b, i, "<", d)
+			s.emitRecord(e, i, "<", d)
 		}
-		return append(b, ']')
+		e.End()
+		return
 	}
 	jmax := min(int(t.op), maxPrinted)
 	last := t.recTime(0)
@@ -236,47 +262,39 @@ func (s *State) appendSRLT(b []byte, t *State) []byte {
 	}
 	i, j := 0, 0
 	for i < imax || j < jmax {
-		if i+j > 0 {
-			b = append(b, ',')
-		}
 		if j >= jmax || (i < imax && s.recs[i].time < t.recs[j].time) {
-			b = s.appendRecord(b, i, ">", s.recs[i].time-last)
+			s.emitRecord(e, i, ">", s.recs[i].time-last)
 			last = s.recs[i].time
 			i++
 		} else {
-			b = t.appendRecord(b, j, "<", t.recs[j].time-last)
+			t.emitRecord(e, j, "<", t.recs[j].time-last)
 			last = t.recs[j].time
 			j++
 		}
 	}
-	return append(b, ']')
+	e.End()
 }
 
-func (s *State) appendRecord(b []byte, i int, dir string, d int64) []byte {
-	b = appendUintKey(b, `{"b":`, uint64(s.recs[i].len))
-	b = append(b, `,"dir":"`...)
-	b = append(b, dir...)
-	b = appendUintKey(b, `","ipt":`, uint64(millis(d)))
-	b = appendUintKey(b, `,"tp":`, uint64(s.recs[i].typ))
+func (s *State) emitRecord(e *joyrecord.Enc, i int, dir string, d int64) {
+	e.Object("")
+	e.Uint("b", uint64(s.recs[i].len))
+	e.String("dir", dir)
+	e.Uint("ipt", uint64(millis(d)))
+	e.Uint("tp", uint64(s.recs[i].typ))
 	if i < len(s.stats) && s.stats[i].n != 0 {
 		st := &s.stats[i]
-		b = append(b, `,"hs_types":[`...)
+		e.List("hs_types")
 		for k := 0; k < int(st.n); k++ {
-			if k > 0 {
-				b = append(b, ',')
-			}
-			b = jsonw.Uint(b, uint64(st.types[k]))
+			e.Uint("", uint64(st.types[k]))
 		}
-		b = append(b, `],"hs_lens":[`...)
+		e.End()
+		e.List("hs_lens")
 		for k := 0; k < int(st.n); k++ {
-			if k > 0 {
-				b = append(b, ',')
-			}
-			b = jsonw.Uint(b, uint64(st.lens[k]))
+			e.Uint("", uint64(st.lens[k]))
 		}
-		b = append(b, ']')
+		e.End()
 	}
-	return append(b, '}')
+	e.End()
 }
 
 // millis converts a time difference in microseconds the way the original
@@ -290,24 +308,4 @@ func millis(d int64) uint32 {
 		usec += 1e6
 	}
 	return uint32(usec/1000 + sec*1000)
-}
-
-func appendUintKey(b []byte, key string, v uint64) []byte {
-	b = append(b, key...)
-	return jsonw.Uint(b, v)
-}
-
-func appendHexKey(b []byte, prefix, name string, p []byte) []byte {
-	b = append(b, prefix...)
-	b = append(b, name...)
-	b = append(b, `":"`...)
-	if len(p) <= maxHexBytes {
-		b = jsonw.Hex(b, p)
-	}
-	return append(b, '"')
-}
-
-func appendHex16(b []byte, v uint16) []byte {
-	const digits = "0123456789abcdef"
-	return append(b, digits[v>>12], digits[v>>8&15], digits[v>>4&15], digits[v&15])
 }

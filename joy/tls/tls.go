@@ -132,7 +132,10 @@ type State struct {
 	ckeBits  uint32
 	cke      span
 	numCerts uint8
-	certs    []byte // the rendered JSON objects, comma separated
+	certs    []byte          // the rendered JSON objects, one after another
+	certEnds [maxCerts]int32 // where each ends in certs
+
+	scratch []byte // a span read past the buffer's end, zero-filled
 
 	cache *certCache // the table's certificate cache, or nil
 }
