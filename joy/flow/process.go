@@ -158,21 +158,30 @@ func (t *Table) tcp(k *Key, seg []byte, ts int64) *Record {
 // segment the table counts as a retransmission (retrans) only to those
 // whose Kind asks for them.
 func (t *Table) observeTCPModules(r *Record, seg []byte, ts int64, retrans bool) {
+	if r.tcpDone == t.tcpAll {
+		return // every TCP module has what it wanted of this direction
+	}
 	hl := int(seg[12]>>4) * 4
 	t.seg = feature.TCPSegment{Header: seg[:hl], Payload: seg[hl:], PayloadLen: len(seg) - hl, TS: ts}
 	f := feature.Flow{Proto: r.Key.Proto, Sp: r.Key.Sp, Dp: r.Key.Dp, App: r.app}
-	for i := range t.opts.Modules {
+	for _, i := range t.tcpMods {
 		k := &t.opts.Modules[i]
-		if !k.TCP || (retrans && !k.Retransmissions) || !k.Accepts(f) {
+		if r.tcpDone&tcpBit(i) != 0 || (retrans && !k.Retransmissions) || !k.Accepts(f) {
 			continue
 		}
 		if r.mods[i] == nil {
 			r.mods[i] = t.pools[i].Get()
 		}
-		if o, ok := r.mods[i].(feature.TCPObserver); ok {
-			o.ObserveTCP(&t.seg)
+		if o, ok := r.mods[i].(feature.TCPObserver); ok && !o.ObserveTCP(&t.seg) && i < 63 {
+			r.tcpDone |= tcpBit(i)
 		}
 	}
+}
+
+// tcpBit is module i's bit in a record's tcpDone; modules from the 64th on
+// share the last bit, which is never set (they are always called).
+func tcpBit(i int) uint64 {
+	return 1 << min(i, 63)
 }
 
 // observeModules feeds a payload to every enabled module whose filter
