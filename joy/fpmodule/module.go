@@ -14,7 +14,9 @@
 // a QUIC connection replayed through quic.Conn when the record is printed.
 // A direction keeps a copy of its first hello (a server the one after its
 // HelloRetryRequest too) and stops reading; hellos are parsed and
-// fingerprinted at printing.
+// fingerprinted at printing, and what a hello prints is cached per flow
+// table by its shape (fingerprint.AppendShape), since real traffic repeats
+// a few client and server hello shapes.
 package fpmodule
 
 import (
