@@ -24,7 +24,7 @@ func (t *Table) Observe(p *decode.Packet, ts int64) *Record {
 	switch p.Proto {
 	case 6:
 		r = t.tcp(&k, p.Transport, ts)
-		if r != nil && t.hasTCPModules {
+		if r != nil && t.hasTCPModules && r.tcpDone != t.tcpAll {
 			t.observeTCPModules(r, p.Transport, ts, false)
 		}
 	case 17:
@@ -108,7 +108,7 @@ func (t *Table) tcp(k *Key, seg []byte, ts int64) *Record {
 	if n > 0 && seq < r.seq {
 		r.retrans++
 		if !t.opts.Retrans {
-			if t.hasRetransModules {
+			if t.hasRetransModules && r.tcpDone != t.tcpAll {
 				t.observeTCPModules(r, seg, ts, true)
 			}
 			return nil
@@ -156,11 +156,9 @@ func (t *Table) tcp(k *Key, seg []byte, ts int64) *Record {
 
 // observeTCPModules feeds a valid TCP segment to the TCP modules; a
 // segment the table counts as a retransmission (retrans) only to those
-// whose Kind asks for them.
+// whose Kind asks for them. The callers skip it once every TCP module has
+// what it wanted of the record's direction (r.tcpDone == t.tcpAll).
 func (t *Table) observeTCPModules(r *Record, seg []byte, ts int64, retrans bool) {
-	if r.tcpDone == t.tcpAll {
-		return // every TCP module has what it wanted of this direction
-	}
 	hl := int(seg[12]>>4) * 4
 	t.seg = feature.TCPSegment{Header: seg[:hl], Payload: seg[hl:], PayloadLen: len(seg) - hl, TS: ts}
 	f := feature.Flow{Proto: r.Key.Proto, Sp: r.Key.Sp, Dp: r.Key.Dp, App: r.app}
