@@ -80,9 +80,12 @@ type TCPSegment struct {
 // set: they see every valid TCP segment of their direction instead of
 // payloads (retransmissions and malformed segments excluded, as in the
 // original). Such a module still sees the payloads of the non-TCP flows
-// its filter accepts through Observe.
+// its filter accepts through Observe. ObserveTCP returns false when the
+// state wants no more segments of its direction: the flow table then stops
+// calling it for that record (a module that reads only a connection's
+// first bytes costs nothing on the rest of the flow).
 type TCPObserver interface {
-	ObserveTCP(seg *TCPSegment)
+	ObserveTCP(seg *TCPSegment) (more bool)
 }
 
 // Kind describes one module.

@@ -28,5 +28,6 @@ func FuzzFingerprints(f *testing.F) {
 		}
 		AppendMercuryTLS(nil, h)
 		AppendMercuryQUIC(nil, 1, h)
+		AppendShape(nil, h)
 	})
 }

@@ -69,10 +69,13 @@ func encodeExt(t uint16) (uint16, bool) {
 	return 0, false
 }
 
-// element is one entry of a sorted list: its sort key is its bytes.
+// element is one entry of a sorted list: its sort key is its bytes,
+// store[start:end] of the list's store. A transport-parameters element
+// (qtp >= 0, the extension's index) prints its key, then the sorted ids
+// of that extension's data.
 type element struct {
-	key []byte // bytes that sort the element (and, unless tree, its text)
-	qtp []byte // for a transport-parameters element, its sorted list text
+	start, end int32
+	qtp        int32
 }
 
 // appendFixed appends the bytes of a fixed extension with GREASE values
@@ -118,22 +121,22 @@ func AppendMercuryTLS(b []byte, h *tls.Hello) []byte {
 	var elsBuf [32]element
 	var storeBuf [1024]byte
 	els, store := elsBuf[:0], storeBuf[:0]
-	for _, e := range h.Extensions {
+	for i, e := range h.Extensions {
 		start := len(store)
 		t := degrease(e.Type)
+		qtp := -1
 		switch {
 		case e.Type == tls.ExtQUICTransportParams || e.Type == tls.ExtQUICTransportDraft:
 			store = append(store, byte(e.Type>>8), byte(e.Type))
-			els = append(els, element{key: store[start:len(store):len(store)], qtp: appendQTP(nil, e.Data)})
-			continue
+			qtp = i
 		case tlsExtFixed(t):
 			store = appendFixed(store, e, true)
 		default:
 			store = append(store, byte(t>>8), byte(t))
 		}
-		els = append(els, element{key: store[start:len(store):len(store)]})
+		els = append(els, element{start: int32(start), end: int32(len(store)), qtp: int32(qtp)})
 	}
-	return appendSorted(b, els)
+	return appendSorted(b, els, store, h.Extensions)
 }
 
 // AppendMercuryQUIC appends mercury's "quic/1/" fingerprint of the
@@ -142,7 +145,8 @@ func AppendMercuryTLS(b []byte, h *tls.Hello) []byte {
 // ((type)[(parameter id)...])].
 func AppendMercuryQUIC(b []byte, quicVersion uint32, h *tls.Hello) []byte {
 	b = append(b, "quic/1/("...)
-	b = appendHexBytes(b, []byte{byte(quicVersion >> 24), byte(quicVersion >> 16), byte(quicVersion >> 8), byte(quicVersion)})
+	v := [4]byte{byte(quicVersion >> 24), byte(quicVersion >> 16), byte(quicVersion >> 8), byte(quicVersion)}
+	b = appendHexBytes(b, v[:])
 	b = append(b, ')')
 	b = appendMercuryHead(b, h)
 	// Scratch on the stack for the usual hello (about 20 extensions,
@@ -150,16 +154,16 @@ func AppendMercuryQUIC(b []byte, quicVersion uint32, h *tls.Hello) []byte {
 	var elsBuf [32]element
 	var storeBuf [1024]byte
 	els, store := elsBuf[:0], storeBuf[:0]
-	for _, e := range h.Extensions {
+	for i, e := range h.Extensions {
 		start := len(store)
 		t := degrease(e.Type)
+		qtp := -1
 		switch {
 		case tlsExtFixed(t):
 			store = appendFixed(store, e, true)
 		case e.Type == tls.ExtQUICTransportParams || e.Type == tls.ExtQUICTransportDraft:
 			store = append(store, byte(e.Type>>8), byte(e.Type))
-			els = append(els, element{key: store[start:len(store):len(store)], qtp: appendQTP(nil, e.Data)})
-			continue
+			qtp = i
 		default:
 			et, ok := encodeExt(e.Type)
 			if !ok {
@@ -167,9 +171,9 @@ func AppendMercuryQUIC(b []byte, quicVersion uint32, h *tls.Hello) []byte {
 			}
 			store = append(store, byte(et>>8), byte(et))
 		}
-		els = append(els, element{key: store[start:len(store):len(store)]})
+		els = append(els, element{start: int32(start), end: int32(len(store)), qtp: int32(qtp)})
 	}
-	return appendSorted(b, els)
+	return appendSorted(b, els, store, h.Extensions)
 }
 
 func appendMercuryHead(b []byte, h *tls.Hello) []byte {
@@ -182,37 +186,50 @@ func appendMercuryHead(b []byte, h *tls.Hello) []byte {
 	return append(b, ')')
 }
 
-func appendSorted(b []byte, els []element) []byte {
-	slices.SortStableFunc(els, func(x, y element) int { return bytes.Compare(x.key, y.key) })
+func appendSorted(b []byte, els []element, store []byte, exts []tls.Extension) []byte {
+	slices.SortStableFunc(els, func(x, y element) int {
+		return bytes.Compare(store[x.start:x.end], store[y.start:y.end])
+	})
 	b = append(b, '[')
 	for _, e := range els {
 		b = append(b, '(')
-		if e.qtp != nil {
+		key := store[e.start:e.end]
+		if e.qtp >= 0 {
 			b = append(b, '(')
-			b = appendHexBytes(b, e.key)
+			b = appendHexBytes(b, key)
 			b = append(b, ')')
-			b = append(b, e.qtp...)
+			b = appendQTP(b, exts[e.qtp].Data)
 		} else {
-			b = appendHexBytes(b, e.key)
+			b = appendHexBytes(b, key)
 		}
 		b = append(b, ')')
 	}
 	return append(b, ']')
 }
 
+// qtpID is a transport parameter's id as its variable-length integer
+// bytes.
+type qtpID struct {
+	b [8]byte
+	n uint8
+}
+
 // appendQTP appends the sorted list of the transport parameters' ids,
 // each as its variable-length integer bytes, ids with id%31 == 27
 // (reserved, RFC 9000 §18.1) as 1b.
 func appendQTP(b, p []byte) []byte {
-	var ids [][]byte
+	var idsBuf [48]qtpID // on the stack for the usual list; more grows onto the heap
+	ids := idsBuf[:0]
 	for len(p) > 0 {
 		id, n := varint(p)
 		if n == 0 {
 			break
 		}
-		idBytes := p[:n]
+		var q qtpID
 		if id%31 == 27 {
-			idBytes = []byte{0x1b}
+			q.b[0], q.n = 0x1b, 1
+		} else {
+			q.n = uint8(copy(q.b[:], p[:n]))
 		}
 		p = p[n:]
 		l, m := varint(p)
@@ -220,13 +237,13 @@ func appendQTP(b, p []byte) []byte {
 			break
 		}
 		p = p[m+int(l):]
-		ids = append(ids, idBytes)
+		ids = append(ids, q)
 	}
-	slices.SortStableFunc(ids, bytes.Compare)
+	slices.SortStableFunc(ids, func(x, y qtpID) int { return bytes.Compare(x.b[:x.n], y.b[:y.n]) })
 	b = append(b, '[')
-	for _, id := range ids {
+	for i := range ids {
 		b = append(b, '(')
-		b = appendHexBytes(b, id)
+		b = appendHexBytes(b, ids[i].b[:ids[i].n])
 		b = append(b, ')')
 	}
 	return append(b, ']')

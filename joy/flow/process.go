@@ -24,7 +24,7 @@ func (t *Table) Observe(p *decode.Packet, ts int64) *Record {
 	switch p.Proto {
 	case 6:
 		r = t.tcp(&k, p.Transport, ts)
-		if r != nil && t.hasTCPModules {
+		if r != nil && t.hasTCPModules && r.tcpDone != t.tcpAll {
 			t.observeTCPModules(r, p.Transport, ts, false)
 		}
 	case 17:
@@ -108,7 +108,7 @@ func (t *Table) tcp(k *Key, seg []byte, ts int64) *Record {
 	if n > 0 && seq < r.seq {
 		r.retrans++
 		if !t.opts.Retrans {
-			if t.hasRetransModules {
+			if t.hasRetransModules && r.tcpDone != t.tcpAll {
 				t.observeTCPModules(r, seg, ts, true)
 			}
 			return nil
@@ -156,23 +156,30 @@ func (t *Table) tcp(k *Key, seg []byte, ts int64) *Record {
 
 // observeTCPModules feeds a valid TCP segment to the TCP modules; a
 // segment the table counts as a retransmission (retrans) only to those
-// whose Kind asks for them.
+// whose Kind asks for them. The callers skip it once every TCP module has
+// what it wanted of the record's direction (r.tcpDone == t.tcpAll).
 func (t *Table) observeTCPModules(r *Record, seg []byte, ts int64, retrans bool) {
 	hl := int(seg[12]>>4) * 4
 	t.seg = feature.TCPSegment{Header: seg[:hl], Payload: seg[hl:], PayloadLen: len(seg) - hl, TS: ts}
 	f := feature.Flow{Proto: r.Key.Proto, Sp: r.Key.Sp, Dp: r.Key.Dp, App: r.app}
-	for i := range t.opts.Modules {
+	for _, i := range t.tcpMods {
 		k := &t.opts.Modules[i]
-		if !k.TCP || (retrans && !k.Retransmissions) || !k.Accepts(f) {
+		if r.tcpDone&tcpBit(i) != 0 || (retrans && !k.Retransmissions) || !k.Accepts(f) {
 			continue
 		}
 		if r.mods[i] == nil {
 			r.mods[i] = t.pools[i].Get()
 		}
-		if o, ok := r.mods[i].(feature.TCPObserver); ok {
-			o.ObserveTCP(&t.seg)
+		if o, ok := r.mods[i].(feature.TCPObserver); ok && !o.ObserveTCP(&t.seg) && i < 63 {
+			r.tcpDone |= tcpBit(i)
 		}
 	}
+}
+
+// tcpBit is module i's bit in a record's tcpDone; modules from the 64th on
+// share the last bit, which is never set (they are always called).
+func tcpBit(i int) uint64 {
+	return 1 << min(i, 63)
 }
 
 // observeModules feeds a payload to every enabled module whose filter

@@ -75,6 +75,9 @@ type Record struct {
 	// per-flow module state, indexed like Options.Modules (made once per
 	// record with one slot per enabled module, kept across reuse)
 	mods []feature.Module
+	// tcpDone: the bits (Table.tcpMods) of the TCP modules that want no
+	// more segments of this direction
+	tcpDone uint64
 
 	bytes  *bytestats.Counts // byte statistics, when any is on
 	idp    []byte            // initial data packet, from its IP header

@@ -99,6 +99,10 @@ type Table struct {
 	hasRetransModules bool
 	pools             []feature.Pool     // one per module, indexed like Options.Modules
 	seg               feature.TCPSegment // reused for TCP modules
+	// tcpMods: the indices of the TCP modules; tcpAll has their bits, the
+	// bits a record's tcpDone has when none of them wants more segments.
+	tcpMods []int
+	tcpAll  uint64
 
 	maxRecords int
 	evicted    uint64 // flows printed early because the table was full
@@ -127,6 +131,10 @@ func NewTable(opts Options, log Logger, emit func(*Record)) *Table {
 	for i := range opts.Modules {
 		k := &opts.Modules[i]
 		t.hasTCPModules = t.hasTCPModules || k.TCP
+		if k.TCP {
+			t.tcpMods = append(t.tcpMods, i)
+			t.tcpAll |= tcpBit(i)
+		}
 		t.hasRetransModules = t.hasRetransModules || (k.TCP && k.Retransmissions)
 		t.pools = append(t.pools, k.Pool(opts.Config))
 	}

@@ -56,8 +56,9 @@ func seedChunks(path string, proto uint8) []byte {
 
 // FuzzModule feeds both directions of a TCP or UDP flow to the module with
 // tls=1 and quic=1 (segments reordered, repeated, overlapping; any
-// datagrams), then prints it: the member must be valid JSON, and a state
-// reset and fed again must print the same.
+// datagrams), then prints it: the member must be valid JSON, a state
+// reset and fed again must print the same, and so must states whose texts
+// are never cached.
 func FuzzModule(f *testing.F) {
 	if dir, ok := testutil.SharedDir(); ok {
 		for _, s := range []struct {
@@ -76,6 +77,8 @@ func FuzzModule(f *testing.F) {
 	cfg := &config.Config{Bidir: true, TLS: true, Settings: map[string]uint{"quic": 1, "fingerprint": 1}}
 	sc := new(scratch)
 	dirs := [2]*direction{newDirection(cfg, sc), newDirection(cfg, sc)}
+	nc := &scratch{noCache: true}
+	fresh := [2]*direction{newDirection(cfg, nc), newDirection(cfg, nc)}
 	f.Fuzz(func(t *testing.T, data []byte, udp bool) {
 		chunks := testutil.FuzzChunks(data)
 		var outs [2][]byte
@@ -90,6 +93,14 @@ func FuzzModule(f *testing.F) {
 		}
 		if !bytes.Equal(outs[0], outs[1]) {
 			t.Fatalf("a reset state prints otherwise:\n%s\n%s", outs[0], outs[1])
+		}
+		// The table's cache of hello texts prints what is computed afresh.
+		for _, d := range fresh {
+			d.Reset()
+		}
+		replay(fresh, chunks, udp)
+		if want := fresh[0].AppendJSON(nil, fresh[1]); !bytes.Equal(outs[1], want) {
+			t.Fatalf("cached:\n%s\nuncached:\n%s", outs[1], want)
 		}
 	})
 }

@@ -14,11 +14,15 @@
 // a QUIC connection replayed through quic.Conn when the record is printed.
 // A direction keeps a copy of its first hello (a server the one after its
 // HelloRetryRequest too) and stops reading; hellos are parsed and
-// fingerprinted at printing.
+// fingerprinted at printing, and what a hello prints is cached per flow
+// table by its shape (fingerprint.AppendShape), since real traffic repeats
+// a few client and server hello shapes.
 package fpmodule
 
 import (
+	"bytes"
 	"encoding/binary"
+	"hash/maphash"
 
 	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/feature"
@@ -92,6 +96,13 @@ type scratch struct {
 	h, h2, h3 tls.Hello
 	fp        []byte
 	conn      *quic.Conn
+
+	cache   *memberCache // made on the first hello printed
+	key     []byte       // the shape being looked up
+	text    []byte       // a hello's text not cached
+	split   int          // where text's second part starts
+	held    []byte       // the client's second part, printed after the server's first
+	noCache bool         // tests: every text computed
 }
 
 func newDirection(cfg *config.Config, sc *scratch) *direction {
@@ -137,22 +148,22 @@ func (d *direction) keep(msg []byte, dtls bool) bool {
 }
 
 // ObserveTCP reorders the direction's stream and feeds the hello
-// assembler until it has two hellos or stops.
-func (d *direction) ObserveTCP(seg *feature.TCPSegment) {
+// assembler until it has two hellos or stops, then asks for no more.
+func (d *direction) ObserveTCP(seg *feature.TCPSegment) bool {
 	if d.done || !d.tlsOn {
-		return
+		return false
 	}
 	seq := binary.BigEndian.Uint32(seg.Header[4:])
 	if seg.Header[13]&0x02 != 0 { // SYN
 		d.started, d.next = true, seq+1
 		if len(seg.Payload) == 0 {
-			return
+			return true
 		}
 		seq++
 	}
 	p := seg.Payload
 	if len(p) == 0 {
-		return
+		return true
 	}
 	if !d.started {
 		d.started, d.next = true, seq
@@ -163,10 +174,10 @@ func (d *direction) ObserveTCP(seg *feature.TCPSegment) {
 			d.pendBuf = append(d.pendBuf, p...)
 			d.pend = append(d.pend, pending{seq: seq, start: start, end: len(d.pendBuf)})
 		}
-		return
+		return true
 	} else if diff < 0 {
 		if int(-diff) >= len(p) {
-			return // all seen already
+			return true // all seen already
 		}
 		p = p[-diff:]
 	}
@@ -194,6 +205,7 @@ func (d *direction) ObserveTCP(seg *feature.TCPSegment) {
 	if len(d.pend) == 0 {
 		d.pendBuf = d.pendBuf[:0]
 	}
+	return !d.done
 }
 
 // feed gives the next in-order bytes to the assembler. A stream that
@@ -339,54 +351,155 @@ func (d *direction) AppendJSON(b []byte, twin feature.Module) []byte {
 	default:
 		b = append(b, `"quic"`...)
 	}
+	// The members of each hello, in the member's order: the client's
+	// fingerprints, the server's, then the TLS 1.3 fields of the client's
+	// and of the final ServerHello.
+	d.held = d.held[:0]
 	if c != nil {
-		d.fp = fingerprint.AppendJA3(d.fp[:0], c)
-		b = append(b, `,"ja3":"`...)
-		b = fingerprint.AppendMD5(b, d.fp)
-		b = append(b, `","ja3_full":`...)
-		b = appendString(b, d.fp)
-		d.fp = fingerprint.AppendJA4(d.fp[:0], c, proto)
-		b = append(b, `,"ja4":`...)
-		b = appendString(b, d.fp)
-		d.fp = fingerprint.AppendJA4R(d.fp[:0], c, proto, false)
-		b = append(b, `,"ja4_r":`...)
-		b = appendString(b, d.fp)
-		if proto == 'q' {
-			d.fp = fingerprint.AppendMercuryQUIC(d.fp[:0], ver, c)
-		} else {
-			d.fp = fingerprint.AppendMercuryTLS(d.fp[:0], c)
-		}
-		b = append(b, `,"npf":`...)
-		b = appendString(b, d.fp)
+		first, second := d.helloText(c, 'c', proto, ver)
+		b = append(b, first...)
+		d.held = append(d.held, second...)
 	}
 	if s != nil {
-		d.fp = fingerprint.AppendJA3S(d.fp[:0], s)
-		b = append(b, `,"ja3s":"`...)
-		b = fingerprint.AppendMD5(b, d.fp)
-		b = append(b, `","ja3s_full":`...)
-		b = appendString(b, d.fp)
+		first, second := d.helloText(s, 's', 0, 0)
+		b = append(b, first...)
+		if proto != 'q' {
+			b = append(b, d.held...)
+			if final == s {
+				b = append(b, second...)
+			}
+		}
+	} else if proto != 'q' {
+		b = append(b, d.held...)
 	}
-	if proto != 'q' {
-		// The TLS 1.3 view of the hellos (for QUIC the quic member has it).
-		if c != nil {
-			b = quic.AppendHelloJSON(b, "c_tls", c)
-			if c.ECH && c.ServerName != "" {
-				b = append(b, `,"ech_outer_sni":`...)
-				b = jsonw.String(b, c.ServerName)
-			}
-		}
-		if final != nil {
-			b = quic.AppendHelloJSON(b, "s_tls", final)
-			if len(final.ALPN) != 0 {
-				b = append(b, `,"s_alpn":`...)
-				b = jsonw.String(b, final.ALPN[0])
-			}
-		}
+	if proto != 'q' && final != nil && final != s {
+		_, second := d.helloText(final, 's', 0, 0)
+		b = append(b, second...)
 	}
 	if s != nil && s.HelloRetryRequest {
 		b = append(b, `,"hrr":true`...)
 	}
 	return append(b, '}')
+}
+
+// helloText returns the two parts of the member a hello gives in its
+// role (c or s, whatever its type says): for the ClientHello its fingerprints (JA3, JA4, JA4_r, mercury's, which depend
+// on proto, and for QUIC on the version) and its TLS 1.3 fields
+// ("c_tls", the outer SNI of ECH); for a ServerHello its JA3S and its
+// fields as the final ServerHello ("s_tls", "s_alpn"). They come from the
+// table's cache when a hello of the same shape (fingerprint.AppendShape)
+// was printed before. The slices are valid until the next call.
+func (d *direction) helloText(h *tls.Hello, role, proto byte, ver uint32) (first, second []byte) {
+	k := appendKey(d.key[:0], h, role, proto, ver)
+	d.key = k
+	if d.cache == nil {
+		d.cache = &memberCache{seed: maphash.MakeSeed()}
+	}
+	c := d.cache
+	if len(k) > maxCachedKey || d.noCache {
+		d.text = d.appendHelloText(d.text[:0], h, role, proto, ver)
+		return d.text[:d.split], d.text[d.split:]
+	}
+	hash := maphash.Bytes(c.seed, k)
+	c.tick++
+	a, z := &c.slots[hash%memberCacheSlots], &c.slots[(hash>>32)%memberCacheSlots]
+	for _, slot := range [2]*memberSlot{a, z} {
+		if slot.text != nil && bytes.Equal(slot.key, k) {
+			slot.used = c.tick
+			c.hits++
+			return slot.text[:slot.split], slot.text[slot.split:]
+		}
+	}
+	slot := a
+	if z.used < a.used {
+		slot = z
+	}
+	d.text = d.appendHelloText(d.text[:0], h, role, proto, ver)
+	if len(d.text) > maxCachedText {
+		return d.text[:d.split], d.text[d.split:]
+	}
+	slot.key = append(slot.key[:0], k...)
+	slot.text = append(slot.text[:0], d.text...)
+	slot.split = d.split
+	slot.used = c.tick
+	return slot.text[:slot.split], slot.text[slot.split:]
+}
+
+// appendKey appends the cache key of a hello in a role: the role, proto,
+// the QUIC version and the hello's shape.
+func appendKey(k []byte, h *tls.Hello, role, proto byte, ver uint32) []byte {
+	k = append(k, role, proto, byte(ver>>24), byte(ver>>16), byte(ver>>8), byte(ver))
+	return fingerprint.AppendShape(k, h)
+}
+
+// appendHelloText appends the two parts of helloText and sets d.split to
+// where the second starts.
+func (d *direction) appendHelloText(b []byte, h *tls.Hello, role, proto byte, ver uint32) []byte {
+	if role == 'c' {
+		d.fp = fingerprint.AppendJA3(d.fp[:0], h)
+		b = append(b, `,"ja3":"`...)
+		b = fingerprint.AppendMD5(b, d.fp)
+		b = append(b, `","ja3_full":`...)
+		b = appendString(b, d.fp)
+		d.fp = fingerprint.AppendJA4(d.fp[:0], h, proto)
+		b = append(b, `,"ja4":`...)
+		b = appendString(b, d.fp)
+		d.fp = fingerprint.AppendJA4R(d.fp[:0], h, proto, false)
+		b = append(b, `,"ja4_r":`...)
+		b = appendString(b, d.fp)
+		if proto == 'q' {
+			d.fp = fingerprint.AppendMercuryQUIC(d.fp[:0], ver, h)
+		} else {
+			d.fp = fingerprint.AppendMercuryTLS(d.fp[:0], h)
+		}
+		b = append(b, `,"npf":`...)
+		b = appendString(b, d.fp)
+		d.split = len(b)
+		b = quic.AppendHelloJSON(b, "c_tls", h)
+		if h.ECH && h.ServerName != "" {
+			b = append(b, `,"ech_outer_sni":`...)
+			b = jsonw.String(b, h.ServerName)
+		}
+		return b
+	}
+	d.fp = fingerprint.AppendJA3S(d.fp[:0], h)
+	b = append(b, `,"ja3s":"`...)
+	b = fingerprint.AppendMD5(b, d.fp)
+	b = append(b, `","ja3s_full":`...)
+	b = appendString(b, d.fp)
+	d.split = len(b)
+	b = quic.AppendHelloJSON(b, "s_tls", h)
+	if len(h.ALPN) != 0 {
+		b = append(b, `,"s_alpn":`...)
+		b = jsonw.String(b, h.ALPN[0])
+	}
+	return b
+}
+
+// Bounds of a table's cache of hello texts: slots, and the largest shape
+// and text kept (a hello's shape is a few hundred bytes, its text under
+// 2 KiB).
+const (
+	memberCacheSlots = 256
+	maxCachedKey     = 4 << 10
+	maxCachedText    = 8 << 10
+)
+
+// memberCache is a two-way cache of the member texts of hellos by their
+// shape, for one flow table (as joy/tls's certificate cache): each shape
+// may sit in either of two slots picked by its hash, the one used least
+// recently being replaced, and a hit compares the whole shape.
+type memberCache struct {
+	seed  maphash.Seed
+	slots [memberCacheSlots]memberSlot
+	tick  uint64
+	hits  uint64 // for tests
+}
+
+type memberSlot struct {
+	key, text []byte
+	split     int
+	used      uint64
 }
 
 // appendString appends p as a JSON string. Fingerprints are printable

@@ -79,10 +79,13 @@ type State struct {
 func (s *State) Observe(payload []byte, ts int64) {}
 
 // ObserveTCP implements feature.TCPObserver.
-func (s *State) ObserveTCP(seg *feature.TCPSegment) {
+func (s *State) ObserveTCP(seg *feature.TCPSegment) bool {
 	h := seg.Header
-	if s.np >= MaxPrinted || len(h) < 20 {
-		return
+	if s.np >= MaxPrinted {
+		return false
+	}
+	if len(h) < 20 {
+		return true
 	}
 	p := &s.seg[s.np]
 	s.np++
@@ -93,6 +96,7 @@ func (s *State) ObserveTCP(seg *feature.TCPSegment) {
 	p.len = uint16(seg.PayloadLen)
 	p.olen = uint16(len(h) - 20)
 	copy(p.opts[:], h[20:])
+	return s.np < MaxPrinted
 }
 
 // role of a side while printing.

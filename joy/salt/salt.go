@@ -55,9 +55,9 @@ type State struct {
 func (s *State) Observe(payload []byte, ts int64) {}
 
 // ObserveTCP implements feature.TCPObserver.
-func (s *State) ObserveTCP(seg *feature.TCPSegment) {
+func (s *State) ObserveTCP(seg *feature.TCPSegment) bool {
 	if len(seg.Header) < 20 {
-		return
+		return true
 	}
 	if s.np < MaxSegments {
 		s.seq[s.np] = binary.BigEndian.Uint32(seg.Header[4:])
@@ -65,6 +65,7 @@ func (s *State) ObserveTCP(seg *feature.TCPSegment) {
 		s.np++
 	}
 	s.observeMessage(seg)
+	return true
 }
 
 // observeMessage sums the payloads of one acknowledgement number into a
