@@ -127,3 +127,24 @@ func TestModuleMatchesConn(t *testing.T) {
 		t.Error("nothing compared")
 	}
 }
+
+// TestNotQUIC: UDP flows that are not QUIC get no quic member, though many
+// of their datagrams start with the long-header bit (a DNS message id of
+// 0x80 or more, LLMNR, NTP, a NAS's broadcast): before the version and the
+// fixed bit were checked, these captures printed 81 of them in all.
+func TestNotQUIC(t *testing.T) {
+	shared := testutil.NeedShared(t)
+	for _, name := range []string{"gopacket-test_dns.pcap", "zeek-dns-edns-ecs.pcap", "ndpi-1kxun.pcap", "zeek-ntp.pcap"} {
+		got, _ := tableMembers(t, filepath.Join(shared, "pcaps", name))
+		for k, m := range got {
+			t.Errorf("%s: flow %s is not QUIC but has a quic member %+v", name, k, m)
+		}
+	}
+	// A DNS response whose id is 0x81c3: flags 0x8180, one question.
+	dns := unhex("81c3818000010001000000000377777706676f6f676c6503636f6d0000010001c00c000100010000012c00048efab54e")
+	c := NewConn()
+	c.Observe(dns, true)
+	if c.LongHeaders != 0 || c.Version != 0 {
+		t.Errorf("a DNS response read as QUIC: %d long headers, version %08x", c.LongHeaders, c.Version)
+	}
+}

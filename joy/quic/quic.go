@@ -159,7 +159,15 @@ func (c *Conn) packet(p []byte, fromClient bool) int {
 	}
 	version := uint32(p[1])<<24 | uint32(p[2])<<16 | uint32(p[3])<<8 | uint32(p[4])
 	if version == 0 {
-		c.versionNegotiation(p, fromClient)
+		if c.LongHeaders > 0 { // answers a long header: not a DNS reply that starts so
+			c.versionNegotiation(p, fromClient)
+		}
+		return 0
+	}
+	// Not every datagram whose first byte has its high bit set is QUIC.
+	// The first long header must have the fixed bit too; later ones may
+	// clear it once the peer offered grease_quic_bit (RFC 9287).
+	if !plausibleVersion(version) || p[0]&0x40 == 0 && c.LongHeaders == 0 && !isGoogle(version) {
 		return 0
 	}
 	if isGoogle(version) && version < 0x51303530 { // Q046's header, then the gQUIC message
@@ -179,7 +187,7 @@ func (c *Conn) packet(p []byte, fromClient bool) int {
 	off += dl
 	sl := int(p[off])
 	off++
-	if off+sl > len(p) {
+	if sl > 20 && !isGoogle(version) || off+sl > len(p) {
 		return 0
 	}
 	scid := p[off : off+sl]
@@ -246,7 +254,25 @@ func (c *Conn) packet(p []byte, fromClient bool) int {
 	return end
 }
 
-func isGoogle(v uint32) bool { return v>>24 == 'Q' || v>>24 == 'T' }
+// isGoogle reports a Google QUIC version: Q or T and three digits (Q046,
+// T051).
+func isGoogle(v uint32) bool {
+	digit := func(b uint32) bool { return b >= '0' && b <= '9' }
+	return (v>>24 == 'Q' || v>>24 == 'T') && digit(v>>16&0xff) && digit(v>>8&0xff) && digit(v&0xff)
+}
+
+// plausibleVersion reports a version a QUIC endpoint sends: one whose
+// Initials open here, an IETF draft (0xff000001 to 0xff000022), one kept for IETF
+// documents (0x0000xxxx, RFC 9000 §15: mercury-quic_v2.pcap's client
+// tries 0x00000002), Google's, or a reserved greasing version
+// (0x?a?a?a?a). A UDP flow whose
+// first byte merely has the long-header bit set (every other DNS
+// message) carries some other four bytes there and is not read as QUIC,
+// as Wireshark's heuristic does not either.
+func plausibleVersion(v uint32) bool {
+	_, known := lookupVersion(v)
+	return known || v>>8 == 0xff0000 && v&0xff <= 0x22 || v>>16 == 0 || isGoogle(v) || v&0x0f0f0f0f == 0x0a0a0a0a
+}
 
 func (c *Conn) noteVersion(v uint32, fromClient bool) {
 	if c.Version == 0 && fromClient {
