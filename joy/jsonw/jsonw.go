@@ -9,6 +9,7 @@ package jsonw
 import (
 	"strconv"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Uint appends v in decimal.
@@ -57,7 +58,11 @@ func String(b []byte, s string) []byte {
 
 // Escaped appends p as the content of a JSON string (no quotes), escaped
 // like String.
-func Escaped(b []byte, p []byte) []byte { return appendEscaped(b, string(p)) }
+func Escaped(b []byte, p []byte) []byte {
+	// A view of p, not a copy: string(p) allocated for every text over 32
+	// bytes, and appendEscaped only reads it.
+	return appendEscaped(b, unsafe.String(unsafe.SliceData(p), len(p)))
+}
 
 // Key appends `"name":` (name is trusted, never escaped).
 func Key(b []byte, name string) []byte {
@@ -67,8 +72,13 @@ func Key(b []byte, name string) []byte {
 }
 
 func appendEscaped(b []byte, s string) []byte {
+	start := 0 // s[start:i] needs no escaping and is not appended yet
 	for i := 0; i < len(s); i++ {
 		c := s[i]
+		if c >= 0x20 && c < 0x7f && c != '"' && c != '\\' {
+			continue
+		}
+		b = append(b, s[start:i]...)
 		switch {
 		case c == '"' || c == '\\':
 			b = append(b, '\\', c)
@@ -79,7 +89,7 @@ func appendEscaped(b []byte, s string) []byte {
 			} else {
 				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 			}
-		case c < 0x20 || c == 0x7f:
+		default: // c < 0x20 || c == 0x7f
 			switch c {
 			case '\n':
 				b = append(b, '\\', 'n')
@@ -90,11 +100,10 @@ func appendEscaped(b []byte, s string) []byte {
 			default:
 				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 			}
-		default:
-			b = append(b, c)
 		}
+		start = i + 1
 	}
-	return b
+	return append(b, s[start:]...)
 }
 
 // Sanitized appends p the way the original turns raw protocol bytes into a
