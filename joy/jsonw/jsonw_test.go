@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	randv2 "math/rand/v2"
 	"testing"
 	"unicode/utf8"
 )
@@ -158,4 +159,43 @@ func FuzzString(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		checkString(t, s, String(nil, s))
 	})
+}
+
+// plain8 agrees with the byte test on every byte value at every position
+// (among plain bytes and among bytes next to it that need escaping) and
+// on random words.
+func TestPlain8(t *testing.T) {
+	plain := func(c byte) bool { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\' }
+	check := func(w [8]byte) {
+		want := true
+		for _, c := range w {
+			want = want && plain(c)
+		}
+		if got := plain8(load8(string(w[:]))); got != want {
+			t.Fatalf("plain8(%q) = %v, want %v", w[:], got, want)
+		}
+	}
+	for _, fill := range []byte{'a', ' ', '~', '!', '#', '[', ']'} {
+		for c := 0; c < 256; c++ {
+			for p := 0; p < 8; p++ {
+				var w [8]byte
+				for i := range w {
+					w[i] = fill
+				}
+				w[p] = byte(c)
+				check(w)
+			}
+		}
+	}
+	r := randv2.New(randv2.NewPCG(1, 2))
+	for i := 0; i < 1000000; i++ {
+		var w [8]byte
+		for k := range w {
+			w[k] = byte(r.Uint32())
+			if r.IntN(4) > 0 { // mostly printable, so that both answers occur
+				w[k] = byte(0x20 + r.IntN(0x5f))
+			}
+		}
+		check(w)
+	}
 }
