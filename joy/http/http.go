@@ -18,6 +18,7 @@ import (
 	"github.com/gojoy/libjoy/joy/anon"
 	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/feature"
+	"github.com/gojoy/libjoy/joy/jsonw"
 	"github.com/gojoy/libjoy/joy/record"
 )
 
@@ -457,7 +458,15 @@ func (s *State) parse() {
 	}
 }
 
-func (s *State) at(v span) []byte { return s.lexed[v.off : v.off+v.n] }
+func (s *State) at(v span) []byte {
+	if v.off < 0 {
+		return nil
+	}
+	return s.lexed[v.off : v.off+v.n]
+}
+
+// null is the value of a header line without one.
+var null = []byte("(null)")
 
 // key returns a header's name as a member name, without a copy: printable
 // ASCII without quotes or backslashes, valid until s is parsed again.
@@ -480,10 +489,18 @@ func (s *State) emitMessage(e *record.Enc, name string, src *State) {
 		e.Object("")
 		switch it.kind {
 		case itemHeader:
+			value := src.at(it.value)
 			if it.value.off < 0 {
-				e.String(src.key(it.name), "(null)") // glibc's %s of NULL (QUIRK-33)
+				value = null // glibc's %s of NULL (QUIRK-33)
+			}
+			if it.name.n == 0 {
+				// A name "" is no key to the encoder: the member as text.
+				s.text = append(s.text[:0], `"":"`...)
+				s.text = jsonw.Escaped(s.text, value)
+				s.text = append(s.text, '"')
+				e.Members(s.text)
 			} else {
-				e.Text(src.key(it.name), src.at(it.value))
+				e.Text(src.key(it.name), value)
 			}
 		case itemMalformed:
 			e.Uint("malformed", uint64(it.n))

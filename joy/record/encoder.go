@@ -12,9 +12,8 @@ import (
 // the tabular formats is another (Filler), so a Parquet or CSV row is
 // filled from the same walk instead of from the JSON text.
 //
-// name is the member's key; values inside a list have the name "" (inside
-// an object "" is the empty key). A member is emitted in the record's
-// order; the encoder places the commas.
+// name is the member's key; values inside a list have the name "". A
+// member is emitted in the record's order; the encoder places the commas.
 type Encoder interface {
 	// Object begins an object member; List begins a list; End ends the
 	// innermost one.
@@ -71,16 +70,10 @@ func (e *JSON) ResetMembers(b []byte) {
 func (e *JSON) key(name string) {
 	b := e.B
 	switch {
-	case name == "" && (e.depth == 0 || e.lists&1 != 0):
-		if e.comma {
-			b = append(b, ',')
-		}
 	case name == "":
-		// an empty member name inside an object (an HTTP header's)
 		if e.comma {
 			b = append(b, ',')
 		}
-		b = append(b, '"', '"', ':')
 	case e.comma:
 		b = append(b, ',', '"')
 		b = append(b, name...)

@@ -35,19 +35,6 @@ func TestJSONEncoder(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 
-	// "" inside an object is the empty key, inside a list no key.
-	e.Reset(nil)
-	e.List("")
-	e.Object("")
-	e.String("", "v")
-	e.Uint("", 1)
-	e.End()
-	e.Uint("", 2)
-	e.End()
-	if got := string(e.B); got != `[{"":"v","":1},2]` {
-		t.Errorf("empty names: got %s", got)
-	}
-
 	// Members first in an object: its leading comma goes.
 	e.Reset(nil)
 	e.Object("")
