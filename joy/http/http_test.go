@@ -219,3 +219,13 @@ func TestTokensStayInHeader(t *testing.T) {
 	rec(0)
 	t.Logf("%d messages", count)
 }
+
+// A header line without a name prints the empty key, as the original did
+// (the encoder takes "" for no key, so it goes through Members).
+func TestEmptyHeaderName(t *testing.T) {
+	s := side("GET / HTTP/1.1\r\n: v\r\nA: b\r\n\r\n")
+	want := `,"http":[{"out":[{"method":"GET"},{"uri":"/"},{"version":"HTTP/1.1"},{"":"v"},{"A":"b"},{"body":""}]}]`
+	if got := member(t, s, nil); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
