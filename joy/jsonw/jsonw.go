@@ -125,6 +125,24 @@ func escape(b []byte, s string, i int) ([]byte, int) {
 	return b, i
 }
 
+// PlainLen returns the length of the longest prefix of p whose bytes
+// need no escaping in a JSON string: printable ASCII (0x20–0x7e) other
+// than '"' and '\\'.
+func PlainLen(p []byte) int {
+	s := unsafe.String(unsafe.SliceData(p), len(p))
+	i := 0
+	for i+8 <= len(s) && plain8(load8(s[i:])) {
+		i += 8
+	}
+	for i < len(s) {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			break
+		}
+		i++
+	}
+	return i
+}
+
 // load8 reads the first eight bytes of s as a little-endian word.
 func load8(s string) uint64 {
 	_ = s[7]

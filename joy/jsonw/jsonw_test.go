@@ -199,3 +199,18 @@ func TestPlain8(t *testing.T) {
 		check(w)
 	}
 }
+
+func TestPlainLen(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want int
+	}{
+		{"", 0}, {"abc", 3}, {"curve25519-sha256,ecdh-sha2-nistp256", 36},
+		{"curve25519-sha256\x00rest", 17}, {"0123456789\"x", 10}, {"01234567\\", 8},
+		{"\x7f", 0}, {"abcdefghijklmnop\xc3\xa9", 16},
+	} {
+		if got := PlainLen([]byte(c.in)); got != c.want {
+			t.Errorf("PlainLen(%q) = %d, want %d", c.in, got, c.want)
+		}
+	}
+}

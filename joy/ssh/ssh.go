@@ -22,6 +22,7 @@ import (
 
 	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/feature"
+	"github.com/gojoy/libjoy/joy/jsonw"
 	"github.com/gojoy/libjoy/joy/record"
 )
 
@@ -303,14 +304,7 @@ func (s *State) kexinit(p []byte) {
 
 // printed returns the part of p the original prints as a string: up to
 // the first byte that is not printable ASCII, a quote or a backslash.
-func printed(p []byte) []byte {
-	for i, c := range p {
-		if !printable(c) {
-			return p[:i]
-		}
-	}
-	return p
-}
+func printed(p []byte) []byte { return p[:jsonw.PlainLen(p)] }
 
 // nextToken returns the first comma-separated, non-empty token of p and
 // what follows it (strtok semantics).
