@@ -3,6 +3,7 @@ package joy
 import (
 	"io"
 	"path/filepath"
+	"runtime"
 	"syscall"
 	"testing"
 
@@ -20,8 +21,11 @@ func benchPrint(b *testing.B, cfg *Config) {
 	ctxs := benchContexts(b, cfg)
 	var buf []byte
 	n := 0
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := threadCPU()
 	for i := 0; i < b.N; i++ {
 		for _, ctx := range ctxs {
 			t := ctx.Table()
@@ -31,6 +35,7 @@ func benchPrint(b *testing.B, cfg *Config) {
 			})
 		}
 	}
+	b.ReportMetric(float64(threadCPU()-cpu)/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(n)/float64(b.N), "records/op")
 }
 
@@ -166,4 +171,81 @@ func BenchmarkCaptureJSONTLS(b *testing.B) {
 		}
 	}
 	b.SetBytes(out.n / int64(b.N))
+}
+
+// BenchmarkPrintJSONProtocols prints the records with the protocol
+// modules of issue #13 on (DNS, SSH, DHCP, HTTP, IKE).
+func BenchmarkPrintJSONProtocols(b *testing.B) {
+	benchPrint(b, &Config{Bidir: true, Type: 1, DNS: true, SSH: true, DHCP: true, HTTP: true, IKE: true})
+}
+
+// BenchmarkPrintJSONProtocolsOnce prints each record once from fresh
+// contexts, as a context does: the protocol modules that parse their kept
+// payloads when a flow is first printed pay that here (the contexts are
+// filled outside the timer).
+func BenchmarkPrintJSONProtocolsOnce(b *testing.B) { benchPrintOnce(b, true) }
+
+// BenchmarkPrintJSONProtocolsOnceSetup is BenchmarkPrintJSONProtocolsOnce
+// without the printing: what to subtract from its counts under perf stat.
+func BenchmarkPrintJSONProtocolsOnceSetup(b *testing.B) { benchPrintOnce(b, false) }
+
+func benchPrintOnce(b *testing.B, print bool) {
+	dir, ok := tu.SharedDir()
+	if !ok {
+		b.Skip("shared captures not found (JOY_SHARED)")
+	}
+	cfg := &Config{Bidir: true, Type: 1, DNS: true, SSH: true, DHCP: true, HTTP: true, IKE: true}
+	pcaps, _ := filepath.Glob(filepath.Join(dir, "pcaps", "joy-*.pcap"))
+	type packet struct {
+		ts   int64
+		data []byte
+	}
+	var captures [][]packet
+	for _, p := range pcaps {
+		r, err := pcapfile.Open(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var pkts []packet
+		for {
+			pkt, err := r.Next()
+			if err != nil {
+				break
+			}
+			pkts = append(pkts, packet{pkt.TS, append([]byte(nil), pkt.Data...)})
+		}
+		r.Close()
+		captures = append(captures, pkts)
+	}
+	var buf []byte
+	n := 0
+	ctxs := make([]*Context, len(captures))
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var cpu int64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		for k, pkts := range captures {
+			ctxs[k] = NewContext(cfg, nil, nil)
+			for _, p := range pkts {
+				ctxs[k].ProcessPacket(p.ts, p.data)
+			}
+		}
+		b.StartTimer()
+		if !print {
+			continue
+		}
+		c := threadCPU()
+		for _, ctx := range ctxs {
+			t := ctx.Table()
+			t.Walk(func(r *flow.Record) {
+				buf = t.AppendJSON(buf[:0], r)
+				n++
+			})
+		}
+		cpu += threadCPU() - c
+	}
+	b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(n)/float64(b.N), "records/op")
 }

@@ -100,36 +100,32 @@ func (u *Usernames) pseudonym(b []byte, name []byte) []byte {
 	return jsonw.Hex(b, enc[:])
 }
 
-// AppendURI appends uri (as JSON string content) with the user names
-// replaced by their pseudonyms.
+// AppendURI appends uri with the user names replaced by their
+// pseudonyms (the text, not escaped: the record's encoder escapes it).
 func (u *Usernames) AppendURI(b, uri []byte) []byte {
 	var buf [maxUsernameMatches]span
 	last := 0
 	for _, m := range u.matches(uri, buf[:0]) {
-		b = jsonw.Escaped(b, uri[last:m.start])
+		b = append(b, uri[last:m.start]...)
 		b = u.pseudonym(b, uri[m.start:m.end])
 		last = m.end
 	}
-	return jsonw.Escaped(b, uri[last:])
+	return append(b, uri[last:]...)
 }
 
-// AppendUsernames appends `"usernames":[...]` with the pseudonyms of the
-// user names found in uri (names over 16 bytes are left out).
-func (u *Usernames) AppendUsernames(b, uri []byte) []byte {
+// PseudonymLen is the length of a pseudonym AppendPseudonyms appends.
+const PseudonymLen = 32
+
+// AppendPseudonyms appends the pseudonyms (PseudonymLen hex digits each,
+// one after the other) of the user names found in uri, in order; names
+// over 16 bytes are left out. They are the "usernames" the original lists
+// after a request's version.
+func (u *Usernames) AppendPseudonyms(b, uri []byte) []byte {
 	var buf [maxUsernameMatches]span
-	b = append(b, `"usernames":[`...)
-	first := true
 	for _, m := range u.matches(uri, buf[:0]) {
-		if m.end-m.start > 16 {
-			continue
+		if m.end-m.start <= 16 {
+			b = u.pseudonym(b, uri[m.start:m.end])
 		}
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, '"')
-		b = u.pseudonym(b, uri[m.start:m.end])
-		b = append(b, '"')
 	}
-	return append(b, ']')
+	return b
 }

@@ -35,6 +35,7 @@ import (
 	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/feature"
 	"github.com/gojoy/libjoy/joy/jsonw"
+	"github.com/gojoy/libjoy/joy/record"
 )
 
 // Kind registers the module with the flow table.
@@ -86,16 +87,28 @@ func addrFormatter(cfg *config.Config) AddrFunc {
 // maxFreeStates is how many states a table keeps for reuse.
 const maxFreeStates = 64
 
-// Reset implements feature.Resetter, keeping the buffer's capacity.
-func (s *State) Reset() { *s = State{data: feature.Reuse(s.data), addr: s.addr} }
+// Reset implements feature.Resetter, keeping the buffers' capacity.
+func (s *State) Reset() {
+	*s = State{
+		data: feature.Reuse(s.data), vals: feature.Reuse(s.vals), text: s.text[:0],
+		msgs: s.msgs[:0], opts: s.opts[:0], addr: s.addr,
+	}
+}
 
 // State is the module's state for one direction of a flow: the kept
-// messages (at most maxKept bytes of each), back to back in data.
+// messages (at most maxKept bytes of each), back to back in data, and,
+// once parsed (when the flow is printed), their facts.
 type State struct {
 	n    int
 	end  [MaxMessages]int32
 	data []byte
 	addr AddrFunc
+
+	parsed bool
+	msgs   []message
+	opts   []option
+	vals   []byte // sname, file and the options' values of msgs
+	text   []byte // scratch while emitting
 }
 
 var cookie = [cookieLen]byte{0x63, 0x82, 0x53, 0x63}
@@ -114,6 +127,7 @@ func (s *State) Observe(payload []byte, ts int64) {
 	s.data = append(s.data, payload...)
 	s.end[s.n] = int32(len(s.data))
 	s.n++
+	s.parsed = false
 }
 
 func (s *State) message(i int) []byte {
@@ -124,18 +138,33 @@ func (s *State) message(i int) []byte {
 	return s.data[start:s.end[i]]
 }
 
-// AppendJSON implements feature.Module. Only this side's messages are
-// printed.
-func (s *State) AppendJSON(b []byte, twin feature.Module) []byte {
-	b = append(b, `,"dhcp":[`...)
-	for i := 0; i < s.n; i++ {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		w := walker{m: s.message(i)}
-		b = w.appendMessage(b, s.addr)
+// parse parses the kept messages into s.msgs once.
+func (s *State) parse() {
+	if s.parsed {
+		return
 	}
-	return append(b, ']')
+	s.msgs, s.opts, s.vals = s.msgs[:0], s.opts[:0], s.vals[:0]
+	for i := 0; i < s.n; i++ {
+		w := walker{m: s.message(i)}
+		w.parse(s)
+	}
+	s.parsed = true
+}
+
+// Emit implements feature.Emitter. Only this side's messages are printed.
+func (s *State) Emit(e *record.Enc, twin feature.Module) {
+	s.parse()
+	e.List("dhcp")
+	for i := range s.msgs {
+		s.emitMessage(e, &s.msgs[i])
+	}
+	e.End()
+}
+
+// AppendJSON appends what Emit emits as JSON text, leading comma included
+// (for tests and tools).
+func (s *State) AppendJSON(b []byte, twin feature.Module) []byte {
+	return feature.AppendJSON(b, s, twin)
 }
 
 // Option codes with special handling.
@@ -145,7 +174,37 @@ const (
 	optEnd     = 255
 )
 
-// walker prints one kept message. Reads beyond it yield zero (where the
+// span is a part of a State's vals.
+type span struct{ off, n int32 }
+
+// message is what a kept message says, as printed.
+type message struct {
+	op, htype, hlen, hops uint8
+	secs, flags           uint16
+	xid                   uint32
+	ciaddr, yiaddr        [4]byte
+	siaddr, giaddr        [4]byte
+	chaddr                [16]byte
+	sname, file           span // sanitized; empty: not printed
+	opt, nopts            int  // its options, s.opts[opt:opt+nopts]
+}
+
+// option is one option as printed.
+type option struct {
+	kind uint8 // optUnknown, optType, optEmpty or optValue
+	code uint8
+	val  span // the value (bytes beyond the message as zeros)
+}
+
+// kinds of options
+const (
+	optUnknown = iota // a code without a name: {"kind":code,"data":"<hex>"}
+	optType           // a message type with a name: {"msg_type":"<name>"}
+	optEmpty          // no value (QUIRK-42): {}
+	optValue          // {"<name>":"<hex>"}
+)
+
+// walker parses one kept message. Reads beyond it yield zero (where the
 // original read whatever followed the payload in memory) and are noted.
 type walker struct {
 	m      []byte
@@ -160,39 +219,39 @@ func (w *walker) at(i int) byte {
 	return 0
 }
 
-func (w *walker) appendMessage(b []byte, addr AddrFunc) []byte {
-	m := w.m
-	b = appendNum(b, `{"op":"`, uint64(m[0]))
-	b = appendNum(b, `","htype":"`, uint64(m[1]))
-	b = appendNum(b, `","hlen":"`, uint64(m[2]))
-	b = appendNum(b, `","hops":"`, uint64(m[3]))
-	b = appendNum(b, `","xid":"`, uint64(binary.BigEndian.Uint32(m[4:])))
-	b = appendNum(b, `","secs":"`, uint64(binary.BigEndian.Uint16(m[8:])))
-	b = appendNum(b, `","flags":"`, uint64(binary.BigEndian.Uint16(m[10:])))
-	b = appendAddr(b, `","ciaddr":"`, m[12:], addr)
-	b = appendAddr(b, `","yiaddr":"`, m[16:], addr)
-	b = appendAddr(b, `","siaddr":"`, m[20:], addr)
-	b = appendAddr(b, `","giaddr":"`, m[24:], addr)
-	b = append(b, `","chaddr":"`...)
-	b = jsonw.Hex(b, m[28:44])
-	b = append(b, '"')
-	if sname := m[44:108]; sname[0] != 0 {
-		b = append(b, `,"sname":"`...)
-		b = jsonw.Sanitized(b, sname)
-		b = append(b, '"')
+// parse parses the message into s.msgs, its options into s.opts.
+func (w *walker) parse(s *State) {
+	b := w.m
+	s.msgs = append(s.msgs, message{})
+	m := &s.msgs[len(s.msgs)-1]
+	m.op, m.htype, m.hlen, m.hops = b[0], b[1], b[2], b[3]
+	m.xid = binary.BigEndian.Uint32(b[4:])
+	m.secs = binary.BigEndian.Uint16(b[8:])
+	m.flags = binary.BigEndian.Uint16(b[10:])
+	m.ciaddr, m.yiaddr = [4]byte(b[12:16]), [4]byte(b[16:20])
+	m.siaddr, m.giaddr = [4]byte(b[20:24]), [4]byte(b[24:28])
+	m.chaddr = [16]byte(b[28:44])
+	m.sname, m.file = span{}, span{}
+	if sname := b[44:108]; sname[0] != 0 {
+		m.sname = s.keep(jsonw.Sanitized, sname)
 	}
-	if file := m[108:236]; file[0] != 0 {
-		b = append(b, `,"file":"`...)
-		b = jsonw.Sanitized(b, file)
-		b = append(b, '"')
+	if file := b[108:236]; file[0] != 0 {
+		m.file = s.keep(jsonw.Sanitized, file)
 	}
-	b = w.appendOptions(b)
-	return append(b, '}')
+	m.opt = len(s.opts)
+	m.nopts = w.options(s)
 }
 
-// appendOptions walks the option area as the original does and appends
-// `,"options":[…]` when it holds any option.
-func (w *walker) appendOptions(b []byte) []byte {
+// keep appends f(p) to s.vals.
+func (s *State) keep(f func(b, p []byte) []byte, p []byte) span {
+	off := len(s.vals)
+	s.vals = f(s.vals, p)
+	return span{int32(off), int32(len(s.vals) - off)}
+}
+
+// options walks the option area as the original does, appends its
+// options to s.opts and returns how many it holds.
+func (w *walker) options(s *State) int {
 	pos, used, n := MinLen, 0, 0
 	for used < MaxOptBytes && n < MaxOptions {
 		code := w.at(pos)
@@ -208,73 +267,104 @@ func (w *walker) appendOptions(b []byte) []byte {
 		val := pos + 2
 		pos += 2 + ln
 		used += 2 + ln
-		if n == 0 {
-			b = append(b, `,"options":[`...)
-		} else {
-			b = append(b, ',')
-		}
+		s.opts = append(s.opts, option{code: code})
+		o := &s.opts[len(s.opts)-1]
 		n++
 		name := optionNames[code]
 		switch {
 		case name == "":
-			b = append(b, `{"kind":`...)
-			b = jsonw.Uint(b, uint64(code))
-			if ln > 0 {
-				b = append(b, `,"data":"`...)
-				b = w.appendHexAt(b, val, ln)
-				b = append(b, '"')
-			}
-			b = append(b, '}')
+			o.kind = optUnknown
+			o.val = w.keepAt(s, val, ln)
 		case code == optMsgType && ln > 0 && int(w.at(val)) < len(msgTypes) && msgTypes[w.at(val)] != "":
-			b = append(b, `{"`...)
-			b = append(b, name...)
-			b = append(b, `":"`...)
-			b = append(b, msgTypes[w.at(val)]...)
-			b = append(b, `"}`...)
+			o.kind = optType
+			o.val = w.keepAt(s, val, 1)
 		case code == optMsgType || ln == 0:
-			b = append(b, `{}`...) // QUIRK-42: the original printed only `}`
+			o.kind = optEmpty // QUIRK-42: the original printed only `}`
 		default:
-			b = append(b, `{"`...)
-			b = append(b, name...)
-			b = append(b, `":"`...)
-			b = w.appendHexAt(b, val, ln)
-			b = append(b, `"}`...)
+			o.kind = optValue
+			o.val = w.keepAt(s, val, ln)
 		}
 	}
-	if n > 0 {
-		b = append(b, ']')
-	}
-	return b
+	return n
 }
 
-// appendHexAt appends n bytes from i in hex, bytes beyond the message as
-// 00.
-func (w *walker) appendHexAt(b []byte, i, n int) []byte {
+// keepAt appends n bytes from i to s.vals, bytes beyond the message as 0.
+func (w *walker) keepAt(s *State, i, n int) span {
 	m := w.m
+	off := len(s.vals)
 	if n > 0 && i+n > len(m) {
 		w.beyond = true
 	}
 	if i < len(m) {
 		k := min(n, len(m)-i)
-		b = jsonw.Hex(b, m[i:i+k])
+		s.vals = append(s.vals, m[i:i+k]...)
 		n -= k
 	}
 	for ; n > 0; n-- {
-		b = append(b, '0', '0')
+		s.vals = append(s.vals, 0)
 	}
-	return b
+	return span{int32(off), int32(len(s.vals) - off)}
 }
 
-func appendNum(b []byte, key string, v uint64) []byte {
-	b = append(b, key...)
-	return jsonw.Uint(b, v)
+func (s *State) val(v span) []byte { return s.vals[v.off : v.off+v.n] }
+
+// emitMessage emits m.
+func (s *State) emitMessage(e *record.Enc, m *message) {
+	e.Object("")
+	s.num(e, "op", uint64(m.op))
+	s.num(e, "htype", uint64(m.htype))
+	s.num(e, "hlen", uint64(m.hlen))
+	s.num(e, "hops", uint64(m.hops))
+	s.num(e, "xid", uint64(m.xid))
+	s.num(e, "secs", uint64(m.secs))
+	s.num(e, "flags", uint64(m.flags))
+	s.ipv4(e, "ciaddr", m.ciaddr)
+	s.ipv4(e, "yiaddr", m.yiaddr)
+	s.ipv4(e, "siaddr", m.siaddr)
+	s.ipv4(e, "giaddr", m.giaddr)
+	e.Hex("chaddr", m.chaddr[:])
+	if m.sname.n > 0 {
+		e.Text("sname", s.val(m.sname))
+	}
+	if m.file.n > 0 {
+		e.Text("file", s.val(m.file))
+	}
+	if m.nopts > 0 {
+		e.List("options")
+		for i := range s.opts[m.opt : m.opt+m.nopts] {
+			o := &s.opts[m.opt+i]
+			e.Object("")
+			switch o.kind {
+			case optUnknown:
+				e.Uint("kind", uint64(o.code))
+				if o.val.n > 0 {
+					e.Hex("data", s.val(o.val))
+				}
+			case optType:
+				e.String(optionNames[o.code], msgTypes[s.val(o.val)[0]])
+			case optValue:
+				e.Hex(optionNames[o.code], s.val(o.val))
+			}
+			e.End()
+		}
+		e.End()
+	}
+	e.End()
 }
 
-func appendAddr(b []byte, key string, p []byte, addr AddrFunc) []byte {
-	b = append(b, key...)
-	a := [4]byte(p[:4])
-	if addr != nil {
-		return addr(b, a)
+// num emits v as a string of decimal digits, as the original prints the
+// fixed fields.
+func (s *State) num(e *record.Enc, name string, v uint64) {
+	s.text = jsonw.Uint(s.text[:0], v)
+	e.Text(name, s.text)
+}
+
+// ipv4 emits an address, anonymized when the configuration says so.
+func (s *State) ipv4(e *record.Enc, name string, a [4]byte) {
+	if s.addr != nil {
+		s.text = s.addr(s.text[:0], a)
+	} else {
+		s.text = netip.AddrFrom4(a).AppendTo(s.text[:0])
 	}
-	return netip.AddrFrom4(a).AppendTo(b)
+	e.Text(name, s.text)
 }

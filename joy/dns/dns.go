@@ -47,6 +47,7 @@ import (
 	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/feature"
 	"github.com/gojoy/libjoy/joy/jsonw"
+	"github.com/gojoy/libjoy/joy/record"
 )
 
 // Kind registers the module with the flow table.
@@ -92,16 +93,47 @@ func addrFormatter(cfg *config.Config) AddrFunc {
 // maxFreeStates is how many states a table keeps for reuse.
 const maxFreeStates = 64
 
-// Reset implements feature.Resetter, keeping the buffer's capacity.
-func (s *State) Reset() { *s = State{data: feature.Reuse(s.data), addr: s.addr} }
+// Reset implements feature.Resetter, keeping the buffers' capacity.
+func (s *State) Reset() {
+	*s = State{
+		data:  feature.Reuse(s.data),
+		names: feature.Reuse(s.names),
+		text:  s.text[:0],
+		msgs:  reuse(s.msgs, maxReusedMsgs),
+		rrs:   reuse(s.rrs, maxReusedRRs),
+		addr:  s.addr,
+	}
+}
+
+// Bounds on the parsed facts a reset state keeps for reuse.
+const (
+	maxReusedMsgs = MaxPackets
+	maxReusedRRs  = 1024
+)
+
+func reuse[T any](l []T, max int) []T {
+	if cap(l) > max {
+		return nil
+	}
+	return l[:0]
+}
 
 // State is the module's state for one direction of a flow: the kept
-// payloads, back to back in data, payload i being data[end[i-1]:end[i]].
+// payloads, back to back in data, payload i being data[end[i-1]:end[i]],
+// and, once parsed (when the flow is printed), their facts.
 type State struct {
 	n    int
 	end  [MaxPackets]int32
 	data []byte
 	addr AddrFunc
+
+	// The payloads' facts, parsed once when first needed: a message per
+	// payload, its answers in rrs, the decoded names in names.
+	parsed bool
+	msgs   []message
+	rrs    []answer
+	names  []byte
+	text   []byte // scratch for a DEBUG text or an address while emitting
 }
 
 // Observe implements feature.Module.
@@ -112,6 +144,7 @@ func (s *State) Observe(payload []byte, ts int64) {
 	s.data = append(s.data, payload...)
 	s.end[s.n] = int32(len(s.data))
 	s.n++
+	s.parsed = false
 }
 
 // packet returns kept payload i.
@@ -123,23 +156,39 @@ func (s *State) packet(i int) []byte {
 	return s.data[start:s.end[i]]
 }
 
-// AppendJSON implements feature.Module. With a twin (bidirectional flow)
-// only the twin's payloads are printed – the answers when this side asked
-// the questions; otherwise this side's own.
-func (s *State) AppendJSON(b []byte, twin feature.Module) []byte {
+// parse parses the kept payloads into s.msgs once.
+func (s *State) parse() {
+	if s.parsed {
+		return
+	}
+	s.msgs, s.rrs, s.names = s.msgs[:0], s.rrs[:0], s.names[:0]
+	for i := 0; i < s.n; i++ {
+		x := parser{p: s.packet(i)}
+		x.parsePacket(s)
+	}
+	s.parsed = true
+}
+
+// Emit implements feature.Emitter. With a twin (bidirectional flow) only
+// the twin's payloads are printed – the answers when this side asked the
+// questions; otherwise this side's own.
+func (s *State) Emit(e *record.Enc, twin feature.Module) {
 	src := s
 	if t, ok := twin.(*State); ok && t != nil {
 		src = t
 	}
-	b = append(b, `,"dns":[`...)
-	for i := 0; i < src.n; i++ {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		x := parser{p: src.packet(i)}
-		b = x.appendPacket(b, s.addr)
+	src.parse()
+	e.List("dns")
+	for i := range src.msgs {
+		s.emitMessage(e, src, &src.msgs[i])
 	}
-	return append(b, ']')
+	e.End()
+}
+
+// AppendJSON appends what Emit emits as JSON text, leading comma included
+// (for tests and tools).
+func (s *State) AppendJSON(b []byte, twin feature.Module) []byte {
+	return feature.AppendJSON(b, s, twin)
 }
 
 // Error numbers printed in DEBUG members, as the original numbers them.
@@ -241,145 +290,273 @@ func (x *parser) readName(pos, ln *int) int {
 	return errUnterminated
 }
 
-// appendName appends the decoded name (without its leading dot) as a JSON
-// string, escaping what would break it.
-func (x *parser) appendName(b []byte) []byte {
+// span is a part of a State's names.
+type span struct{ off, n int32 }
+
+// keepName copies the decoded name (without its leading dot) to s.names.
+func (x *parser) keepName(s *State) span {
 	n := x.nbuf[:x.nlen]
 	if len(n) > 0 {
 		n = n[1:]
 	}
-	b = append(b, '"')
-	for _, c := range n {
-		if c == '"' || c == '\\' {
-			b = append(b, '\\')
-		}
-		b = append(b, c)
-	}
-	return append(b, '"')
+	off := len(s.names)
+	s.names = append(s.names, n...)
+	return span{int32(off), int32(len(n))}
 }
 
-// appendPacket appends the payload (at least MinLen bytes) as a JSON
-// object.
-func (x *parser) appendPacket(b []byte, addr AddrFunc) []byte {
+// message is what one payload says, as printed: either a failure of its
+// header or question part, or its question and answers.
+type message struct {
+	fail      uint8  // failNone, or what ended the message early
+	err       uint8  // the error number of a failure
+	question  uint8  // qNone, qQuery ("qn") or qResponse ("rn")
+	rc        uint8  // the response code
+	qd        uint16 // QDCOUNT, for failQDCount
+	malformed int32  // the length believed to remain at a failure
+	name      span   // the question's name
+	rr, nrr   int32  // its answers, s.rrs[rr:rr+nrr]
+}
+
+// failures of the header and question part
+const (
+	failNone     = iota
+	failQDCount  // QDCOUNT above one
+	failQName    // the question's name
+	failQuestion // the question's type and class
+)
+
+// questions
+const (
+	qNone = iota
+	qQuery
+	qResponse
+)
+
+// answer is one resource record as printed. A failure ends its message.
+type answer struct {
+	kind       uint8
+	err        uint8  // the error number of a failure
+	an         uint16 // ANCOUNT left, for failures
+	typ, class uint16
+	rdlen      uint16 // rdlength as printed, byte-swapped (QUIRK-39)
+	ttl        uint32
+	ln         int32   // the length believed to remain, for failures
+	data       [4]byte // an A record's address, or the first bytes of a bad name
+	name       span    // a CNAME, PTR or SOA name
+}
+
+// kinds of answers
+const (
+	rrA = iota
+	rrCNAME
+	rrPTR
+	rrSOA
+	rrTXT
+	rrOther
+	rrNameFail   // the answer's own name
+	rrHeaderFail // type, class, TTL and rdlength (err 4), or rdlength (err 10)
+	rrTargetFail // the name of a CNAME, PTR or SOA
+)
+
+// parsePacket parses the payload (at least MinLen bytes) into a message
+// of s, the original's walk and arithmetic.
+func (x *parser) parsePacket(s *State) {
 	p := x.p
 	flags := binary.BigEndian.Uint16(p[2:])
 	qd := int(binary.BigEndian.Uint16(p[4:]))
 	an := int(binary.BigEndian.Uint16(p[6:]))
 	pos, ln := 12, len(p)-12
-	b = append(b, '{')
+	s.msgs = append(s.msgs, message{rr: int32(len(s.rrs))})
+	m := &s.msgs[len(s.msgs)-1]
 	if qd > 1 {
-		b = appendMalformed(b, ln)
-		b = append(b, `,"DEBUG": "qdcount=`...)
-		b = jsonw.Uint(b, uint64(qd))
-		b = append(b, `; err=`...)
-		b = jsonw.Uint(b, errTooMany)
-		return append(b, `"}`...)
+		m.fail, m.err, m.qd, m.malformed = failQDCount, errTooMany, uint16(qd), int32(ln)
+		return
 	}
 	if qd == 1 {
 		if e := x.readName(&pos, &ln); e != 0 {
-			b = appendMalformed(b, ln)
-			b = append(b, `,"DEBUG": "question name err=`...)
-			return appendErrLen(b, e, ln)
+			m.fail, m.err, m.malformed = failQName, uint8(e), int32(ln)
+			return
 		}
 		if ln < 4 {
-			b = appendMalformed(b, ln)
-			b = append(b, `,"DEBUG": "question err=`...)
-			return appendErrLen(b, errMalformed, ln)
+			m.fail, m.err, m.malformed = failQuestion, errMalformed, int32(ln)
+			return
 		}
 		pos += 4
 		ln -= 4
-		if flags&0x8000 == 0 {
-			b = append(b, `"qn":`...)
-		} else {
-			b = append(b, `"rn":`...)
+		m.question = qQuery
+		if flags&0x8000 != 0 {
+			m.question = qResponse
 		}
-		b = x.appendName(b)
-		b = append(b, ',')
+		m.name = x.keepName(s)
 	}
-	b = append(b, `"rc":`...)
-	b = jsonw.Uint(b, uint64(flags&0xf))
-	b = append(b, `,"rr":[`...)
-	for i := 0; an > 0; i++ {
+	m.rc = uint8(flags & 0xf)
+	for an > 0 {
 		an--
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, '{')
+		m.nrr++
+		s.rrs = append(s.rrs, answer{an: uint16(an)})
+		r := &s.rrs[len(s.rrs)-1]
 		start := pos
 		if e := x.readName(&pos, &ln); e != 0 {
-			b = appendMalformed(b, ln)
-			b = append(b, `,"DEBUG": "rr name ancount=`...)
-			b = jsonw.Uint(b, uint64(an))
-			b = append(b, `; err=`...)
-			b = jsonw.Uint(b, uint64(e))
-			b = append(b, `; len=`...)
-			b = jsonw.Int(b, int64(ln))
-			b = append(b, `; data=0x`...)
-			for k := 0; k < 4; k++ {
-				c := x.at(start + k)
-				if c >= 0x80 { // printed from a signed char widened to int
-					b = append(b, "ffffff"...)
-				}
-				b = append(b, hexDigits[c>>4], hexDigits[c&0xf])
+			r.kind, r.err, r.ln = rrNameFail, uint8(e), int32(ln)
+			for k := range r.data {
+				r.data[k] = x.at(start + k)
 			}
-			return append(b, `"}]}`...)
+			return
 		}
 		if ln < 10 {
-			b = appendMalformed(b, ln)
-			return appendRRErr(b, an, errMalformed, ln)
+			r.kind, r.err, r.ln = rrHeaderFail, errMalformed, int32(ln)
+			return
 		}
 		typ, class := x.u16(pos), x.u16(pos+2)
-		ttl := x.u32(pos + 4)
+		r.ttl = x.u32(pos + 4)
 		rdlen := int(x.u16(pos + 8))
 		if rdlen > ln-10 {
-			b = appendMalformed(b, ln)
-			return appendRRErr(b, an, errRdataTooLong, ln)
+			r.kind, r.err, r.ln = rrHeaderFail, errRdataTooLong, int32(ln)
+			return
 		}
 		pos += 10
 		ln -= 10
 		switch {
 		case class == classIN && typ == typeA:
-			b = append(b, `"a":"`...)
-			a := [4]byte{x.at(pos), x.at(pos + 1), x.at(pos + 2), x.at(pos + 3)}
-			if addr != nil {
-				b = addr(b, a)
-			} else {
-				b = netip.AddrFrom4(a).AppendTo(b)
-			}
-			b = append(b, '"')
+			r.kind = rrA
+			r.data = [4]byte{x.at(pos), x.at(pos + 1), x.at(pos + 2), x.at(pos + 3)}
 			pos += rdlen
 		case class == classIN && (typ == typeCNAME || typ == typePTR || typ == typeSOA):
 			left := rdlen
 			if e := x.readName(&pos, &left); e != 0 {
-				b = appendMalformed(b, ln)
-				return append(b, "}]}"...)
+				r.kind, r.ln = rrTargetFail, int32(ln)
+				return
 			}
 			switch typ {
 			case typeCNAME:
-				b = append(b, `"cname":`...)
+				r.kind = rrCNAME
 			case typePTR:
-				b = append(b, `"ptr":`...)
+				r.kind = rrPTR
 			default:
-				b = append(b, `"soa":`...)
+				r.kind = rrSOA
 			}
-			b = x.appendName(b)
+			r.name = x.keepName(s)
 			ln -= left
 		case class == classIN && typ == typeTXT:
-			b = append(b, `"txt":"NYI"`...)
+			r.kind = rrTXT
 		default:
-			b = append(b, `"type":"`...)
-			b = appendHex(b, uint64(typ))
-			b = append(b, `","class":"`...)
-			b = appendHex(b, uint64(class))
-			b = append(b, `","rdlength":`...)
-			b = jsonw.Uint(b, uint64(rdlen>>8|(rdlen&0xff)<<8))
+			r.kind, r.typ, r.class = rrOther, typ, class
+			r.rdlen = uint16(rdlen>>8 | (rdlen&0xff)<<8)
 			pos += rdlen
 		}
-		b = append(b, `,"ttl":`...)
-		b = jsonw.Uint(b, uint64(ttl))
-		b = append(b, '}')
 	}
-	return append(b, "]}"...)
+}
+
+// emitMessage emits message m of src; s gives the address formatter and
+// the scratch text.
+func (s *State) emitMessage(e *record.Enc, src *State, m *message) {
+	e.Object("")
+	switch m.fail {
+	case failQDCount:
+		e.Int("malformed", int64(m.malformed))
+		t := append(s.text[:0], ` "qdcount=`...)
+		t = jsonw.Uint(t, uint64(m.qd))
+		t = append(t, `; err=`...)
+		t = jsonw.Uint(t, uint64(m.err))
+		s.debug(e, append(t, '"'))
+	case failQName, failQuestion:
+		e.Int("malformed", int64(m.malformed))
+		t := append(s.text[:0], ` "question name err=`...)
+		if m.fail == failQuestion {
+			t = append(s.text[:0], ` "question err=`...)
+		}
+		t = jsonw.Uint(t, uint64(m.err))
+		t = append(t, `; len=`...)
+		t = jsonw.Int(t, int64(m.malformed))
+		s.debug(e, append(t, '"'))
+	default:
+		switch m.question {
+		case qQuery:
+			e.Text("qn", src.name(m.name))
+		case qResponse:
+			e.Text("rn", src.name(m.name))
+		}
+		e.Uint("rc", uint64(m.rc))
+		e.List("rr")
+		for i := range src.rrs[m.rr : m.rr+m.nrr] {
+			s.emitAnswer(e, src, &src.rrs[int(m.rr)+i])
+		}
+		e.End()
+	}
+	e.End()
+}
+
+// debug emits the DEBUG member, whose text t holds the value with the
+// original's space after the colon.
+func (s *State) debug(e *record.Enc, t []byte) {
+	s.text = t
+	e.Raw("DEBUG", t)
+}
+
+func (s *State) name(n span) []byte { return s.names[n.off : n.off+n.n] }
+
+// emitAnswer emits answer r of src.
+func (s *State) emitAnswer(e *record.Enc, src *State, r *answer) {
+	e.Object("")
+	switch r.kind {
+	case rrNameFail:
+		e.Int("malformed", int64(r.ln))
+		t := append(s.text[:0], ` "rr name ancount=`...)
+		t = jsonw.Uint(t, uint64(r.an))
+		t = append(t, `; err=`...)
+		t = jsonw.Uint(t, uint64(r.err))
+		t = append(t, `; len=`...)
+		t = jsonw.Int(t, int64(r.ln))
+		t = append(t, `; data=0x`...)
+		for _, c := range r.data {
+			if c >= 0x80 { // printed from a signed char widened to int
+				t = append(t, "ffffff"...)
+			}
+			t = append(t, hexDigits[c>>4], hexDigits[c&0xf])
+		}
+		s.debug(e, append(t, '"'))
+		e.End()
+		return
+	case rrHeaderFail:
+		e.Int("malformed", int64(r.ln))
+		t := append(s.text[:0], ` "rr ancount=`...)
+		t = jsonw.Uint(t, uint64(r.an))
+		t = append(t, `; err=`...)
+		t = jsonw.Uint(t, uint64(r.err))
+		t = append(t, `; len=`...)
+		t = jsonw.Int(t, int64(r.ln))
+		s.debug(e, append(t, '"'))
+		e.End()
+		return
+	case rrTargetFail:
+		e.Int("malformed", int64(r.ln))
+		e.End()
+		return
+	case rrA:
+		if s.addr != nil {
+			s.text = s.addr(s.text[:0], r.data)
+		} else {
+			s.text = netip.AddrFrom4(r.data).AppendTo(s.text[:0])
+		}
+		e.Text("a", s.text)
+	case rrCNAME:
+		e.Text("cname", src.name(r.name))
+	case rrPTR:
+		e.Text("ptr", src.name(r.name))
+	case rrSOA:
+		e.Text("soa", src.name(r.name))
+	case rrTXT:
+		e.String("txt", "NYI")
+	default:
+		s.text = appendHex(s.text[:0], uint64(r.typ))
+		n := len(s.text)
+		s.text = appendHex(s.text, uint64(r.class))
+		e.Text("type", s.text[:n])
+		e.Text("class", s.text[n:])
+		e.Uint("rdlength", uint64(r.rdlen))
+	}
+	e.Uint("ttl", uint64(r.ttl))
+	e.End()
 }
 
 // RR types and class the parser knows.
@@ -391,30 +568,6 @@ const (
 	typePTR   = 12
 	typeTXT   = 16
 )
-
-func appendMalformed(b []byte, ln int) []byte {
-	b = append(b, `"malformed":`...)
-	return jsonw.Int(b, int64(ln))
-}
-
-// appendErrLen ends a question error: `E; len=L"}`.
-func appendErrLen(b []byte, e, ln int) []byte {
-	b = jsonw.Uint(b, uint64(e))
-	b = append(b, `; len=`...)
-	b = jsonw.Int(b, int64(ln))
-	return append(b, `"}`...)
-}
-
-// appendRRErr ends an answer-header error and the packet.
-func appendRRErr(b []byte, an, e, ln int) []byte {
-	b = append(b, `,"DEBUG": "rr ancount=`...)
-	b = jsonw.Uint(b, uint64(an))
-	b = append(b, `; err=`...)
-	b = jsonw.Uint(b, uint64(e))
-	b = append(b, `; len=`...)
-	b = jsonw.Int(b, int64(ln))
-	return append(b, `"}]}`...)
-}
 
 const hexDigits = "0123456789abcdef"
 

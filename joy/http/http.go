@@ -13,10 +13,13 @@ package http
 
 import (
 	"bytes"
+	"unsafe"
 
+	"github.com/gojoy/libjoy/joy/anon"
 	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/feature"
 	"github.com/gojoy/libjoy/joy/jsonw"
+	"github.com/gojoy/libjoy/joy/record"
 )
 
 // Kind registers the module with the flow table.
@@ -33,28 +36,28 @@ var Kind = feature.Kind{
 const maxFreeStates = 64
 
 // Reset implements feature.Resetter: a fresh state that keeps its
-// anonymizer and its message buffer's capacity.
+// anonymizer and its buffers' capacity.
 func (s *State) Reset() {
 	if s.msg != nil {
 		s.spare = s.msg[:0]
 	}
 	s.msg = nil
+	s.parsed = false
+	s.items, s.lexed, s.text = s.items[:0], s.lexed[:0], s.text[:0]
 }
 
 // Anonymizer is the hook for the pseudonymization of usernames in request
 // URIs (§8.3 of the behaviour specification). When a State has one, the
 // "uri" of a request line is written by AppendURI and the request line is
-// followed by `,{` + AppendUsernames + `}`, as the original does when a
-// username file is configured.
+// followed by `{"usernames":[…]}` with the pseudonyms AppendPseudonyms
+// gives, as the original does when a username file is configured.
 type Anonymizer interface {
-	// AppendURI appends the body (no quotes) of the JSON string printed
-	// as "uri", with the usernames found in uri replaced. It must produce
-	// valid JSON string content.
+	// AppendURI appends the "uri" printed, with the usernames found in uri
+	// replaced (uri is printable ASCII without quotes or backslashes).
 	AppendURI(b, uri []byte) []byte
-	// AppendUsernames appends the members of the object printed after the
-	// request's version (e.g. `"usernames":["…"]`) for the uri given to
-	// the preceding AppendURI call.
-	AppendUsernames(b, uri []byte) []byte
+	// AppendPseudonyms appends the pseudonyms of the usernames listed
+	// after the request's version, anon.PseudonymLen bytes each.
+	AppendPseudonyms(b, uri []byte) []byte
 }
 
 // NewAnonymizer returns the username anonymizer of a configuration, or
@@ -82,6 +85,13 @@ type State struct {
 	msg []byte
 	// spare is an earlier flow's message buffer, kept for reuse.
 	spare []byte
+
+	// msg's facts, parsed once when first needed: its lines as items,
+	// their text in lexed (the lexer's copy of msg).
+	parsed bool
+	items  []item
+	lexed  []byte
+	text   []byte // scratch for the anonymized uri while emitting
 }
 
 // Observe implements feature.Module.
@@ -91,6 +101,7 @@ func (s *State) Observe(payload []byte, ts int64) {
 	}
 	s.msg = keep(s.spare, payload)
 	s.spare = nil
+	s.parsed = false
 }
 
 // states of the scan for the CR LF CR LF that ends the header block
@@ -164,28 +175,34 @@ func keep(buf, p []byte) []byte {
 	return out
 }
 
-// AppendJSON implements feature.Module.
-func (s *State) AppendJSON(b []byte, twin feature.Module) []byte {
+// Emit implements feature.Emitter: `"http":[{"out":[…],"in":[…]}]`, each
+// side's message as a list of one-member objects.
+func (s *State) Emit(e *record.Enc, twin feature.Module) {
 	t, _ := twin.(*State)
 	if t != nil && t.msg == nil {
 		t = nil
 	}
 	if s.msg == nil && t == nil {
-		return b
+		return
 	}
-	b = append(b, `,"http":[{`...)
+	e.List("http")
+	e.Object("")
 	if s.msg != nil {
-		b = append(b, `"out":`...)
-		b = s.appendMessage(b, s.msg)
-		if t != nil {
-			b = append(b, ',')
-		}
+		s.parse()
+		s.emitMessage(e, "out", s)
 	}
 	if t != nil {
-		b = append(b, `"in":`...)
-		b = s.appendMessage(b, t.msg)
+		t.parse()
+		s.emitMessage(e, "in", t)
 	}
-	return append(b, `}]`...)
+	e.End()
+	e.End()
+}
+
+// AppendJSON appends what Emit emits as JSON text, leading comma included
+// (for tests and tools).
+func (s *State) AppendJSON(b []byte, twin feature.Module) []byte {
+	return feature.AppendJSON(b, s, twin)
 }
 
 // kinds of lexed lines
@@ -353,70 +370,76 @@ func (l *lexer) nextLine() (kind, name, value int) {
 	return lineMalformed, name, value
 }
 
-// appendMessage appends the JSON array describing one kept message.
-func (s *State) appendMessage(b, msg []byte) []byte {
-	b = append(b, '[')
-	if len(msg) < 4 {
-		return append(b, ']')
+// span is a part of a State's lexed text; off < 0 is none.
+type span struct{ off, n int32 }
+
+// item is one printed object of a message: a token of the start line, a
+// header line, the usernames, the body or the malformed rest.
+type item struct {
+	kind  uint8
+	name  span   // a header's name
+	value span   // the token, the header's value (none: "(null)"), the body
+	n     uint32 // the malformed rest's length
+}
+
+// kinds of items
+const (
+	itemMethod = iota
+	itemURI
+	itemVersion
+	itemCode
+	itemReason
+	itemUsernames // after a request's version when usernames are anonymized
+	itemHeader
+	itemMalformed
+	itemBody
+)
+
+// itemNames are the items' names, but a header's.
+var itemNames = [...]string{
+	itemMethod: "method", itemURI: "uri", itemVersion: "version", itemCode: "code",
+	itemReason: "reason", itemUsernames: "usernames", itemMalformed: "malformed", itemBody: "body",
+}
+
+// parse lexes s.msg into s.items once.
+func (s *State) parse() {
+	if s.parsed {
+		return
 	}
-	var scratch [maxCpy + 1]byte
-	buf := scratch[:len(msg)+1]
-	copy(buf, msg)
-	buf[len(msg)] = 0
-	l := lexer{buf: buf, n: len(msg)}
+	s.parsed = true
+	s.items = s.items[:0]
+	msg := s.msg
+	if len(msg) < 4 {
+		return
+	}
+	s.lexed = append(append(s.lexed[:0], msg...), 0)
+	l := lexer{buf: s.lexed, n: len(msg)}
+	tok := func(p int) span {
+		if p < 0 {
+			return span{-1, 0}
+		}
+		return span{int32(p), int32(len(l.cstr(p)))}
+	}
+	add := func(kind uint8, v span) { s.items = append(s.items, item{kind: kind, value: v}) }
 
 	kind, t1, t2, t3 := l.startLine()
-	comma := false
 	switch kind {
 	case lineRequest:
-		b = append(b, `{"method":"`...)
-		b = append(b, l.cstr(t1)...)
-		b = append(b, `"},{"uri":"`...)
-		var uri []byte
-		if s.Anon != nil {
-			// a copy, so that the scratch buffer stays on the stack
-			uri = bytes.Clone(l.cstr(t2))
-			b = s.Anon.AppendURI(b, uri)
-		} else {
-			b = append(b, l.cstr(t2)...)
-		}
-		b = append(b, `"},{"version":"`...)
-		b = append(b, l.cstr(t3)...)
-		b = append(b, `"}`...)
-		if s.Anon != nil {
-			b = append(b, ",{"...)
-			b = s.Anon.AppendUsernames(b, uri)
-			b = append(b, '}')
-		}
-		comma = true
+		add(itemMethod, tok(t1))
+		add(itemURI, tok(t2))
+		add(itemVersion, tok(t3))
+		add(itemUsernames, tok(t2))
 	case lineStatus:
-		b = append(b, `{"version":"`...)
-		b = append(b, l.cstr(t1)...)
-		b = append(b, `"},{"code":"`...)
-		b = append(b, l.cstr(t2)...)
-		b = append(b, `"},{"reason":"`...)
-		b = append(b, l.cstr(t3)...)
-		b = append(b, `"}`...)
-		comma = true
+		add(itemVersion, tok(t1))
+		add(itemCode, tok(t2))
+		add(itemReason, tok(t3))
 	}
 	if kind == lineRequest || kind == lineStatus {
 		for {
 			var name, value int
 			kind, name, value = l.nextLine()
 			if kind != lineMalformed {
-				if comma {
-					b = append(b, ',')
-				}
-				comma = true
-				b = append(b, `{"`...)
-				b = append(b, l.cstr(name)...)
-				b = append(b, `":"`...)
-				if value < 0 {
-					b = append(b, "(null)"...) // glibc's %s of NULL (QUIRK-33)
-				} else {
-					b = append(b, l.cstr(value)...)
-				}
-				b = append(b, `"}`...)
+				s.items = append(s.items, item{kind: itemHeader, name: tok(name), value: tok(value)})
 			}
 			if kind != lineHeader {
 				break
@@ -425,21 +448,82 @@ func (s *State) appendMessage(b, msg []byte) []byte {
 	}
 	switch kind {
 	case lineMalformed:
-		if comma {
-			b = append(b, ',')
-		}
-		b = append(b, `{"malformed":`...)
-		b = jsonw.Uint(b, uint64(uint32(l.n)))
-		b = append(b, '}')
+		s.items = append(s.items, item{kind: itemMalformed, n: uint32(l.n)})
 	case lineDone:
-		if comma {
-			b = append(b, ',')
-		}
-		b = append(b, `{"body":"`...)
+		body := span{0, 0}
 		if l.pos >= 0 {
-			b = jsonw.Hex(b, l.buf[l.pos:l.pos+l.n])
+			body = span{int32(l.pos), int32(l.n)}
 		}
-		b = append(b, `"}`...)
+		add(itemBody, body)
 	}
-	return append(b, ']')
+}
+
+func (s *State) at(v span) []byte {
+	if v.off < 0 {
+		return nil
+	}
+	return s.lexed[v.off : v.off+v.n]
+}
+
+// null is the value of a header line without one.
+var null = []byte("(null)")
+
+// key returns a header's name as a member name, without a copy: printable
+// ASCII without quotes or backslashes, valid until s is parsed again.
+func (s *State) key(v span) string {
+	if v.n == 0 {
+		return ""
+	}
+	return unsafe.String(&s.lexed[v.off], v.n)
+}
+
+// emitMessage emits the message of src as the list name; s gives the
+// anonymizer.
+func (s *State) emitMessage(e *record.Enc, name string, src *State) {
+	e.List(name)
+	for i := range src.items {
+		it := &src.items[i]
+		if it.kind == itemUsernames && s.Anon == nil {
+			continue
+		}
+		e.Object("")
+		switch it.kind {
+		case itemHeader:
+			value := src.at(it.value)
+			if it.value.off < 0 {
+				value = null // glibc's %s of NULL (QUIRK-33)
+			}
+			if it.name.n == 0 {
+				// A name "" is no key to the encoder: the member as text.
+				s.text = append(s.text[:0], `"":"`...)
+				s.text = jsonw.Escaped(s.text, value)
+				s.text = append(s.text, '"')
+				e.Members(s.text)
+			} else {
+				e.Text(src.key(it.name), value)
+			}
+		case itemMalformed:
+			e.Uint("malformed", uint64(it.n))
+		case itemBody:
+			e.Hex("body", src.at(it.value))
+		case itemURI:
+			if s.Anon != nil {
+				s.text = s.Anon.AppendURI(s.text[:0], src.at(it.value))
+				e.Text("uri", s.text)
+			} else {
+				e.Text("uri", src.at(it.value))
+			}
+		case itemUsernames:
+			s.text = s.Anon.AppendPseudonyms(s.text[:0], src.at(it.value))
+			e.List("usernames")
+			for p := s.text; len(p) >= anon.PseudonymLen; p = p[anon.PseudonymLen:] {
+				e.Text("", p[:anon.PseudonymLen])
+			}
+			e.End()
+		default:
+			e.Text(itemNames[it.kind], src.at(it.value))
+		}
+		e.End()
+	}
+	e.End()
 }

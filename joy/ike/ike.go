@@ -3,8 +3,9 @@
 //
 // Each direction collects the UDP payloads in a reassembly buffer and takes
 // complete IKEv1/IKEv2 messages (at most 20) from its start. A message is
-// kept as raw bytes once it has been checked; its JSON text is produced
-// when the flow is printed, by the same walker that checked it.
+// kept as raw bytes once it has been checked; it is emitted through the
+// record's encoder when the flow is printed, by the same walker that
+// checked it (so the two cannot disagree).
 //
 // Not reproduced: the original's ERR log lines ("unable to parse message"
 // and the like; the module interface has no logger) and its print-time
@@ -14,6 +15,7 @@ package ike
 import (
 	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/feature"
+	"github.com/gojoy/libjoy/joy/record"
 )
 
 // Kind registers the module with the flow table.
@@ -49,6 +51,9 @@ type State struct {
 	n       int              // messages kept
 	ends    [maxMessages]int // end offset of each message in msgs
 	msgs    []byte           // the kept messages, back to back
+	// names holds the hex digits of names without a table entry while
+	// the member is emitted.
+	names [2][8]byte
 }
 
 // Observe implements feature.Module.
@@ -102,31 +107,34 @@ func (s *State) take(d []byte) []byte {
 	return d
 }
 
-// AppendJSON implements feature.Module: `,"ike":{"init":{…},"resp":{…}}`
-// with "resp" only when the other direction has state.
-func (s *State) AppendJSON(b []byte, twin feature.Module) []byte {
-	b = append(b, `,"ike":{"init":`...)
-	b = s.appendSide(b)
+// Emit implements feature.Emitter: `"ike":{"init":{…},"resp":{…}}` with
+// "resp" only when the other direction has state.
+func (s *State) Emit(e *record.Enc, twin feature.Module) {
+	e.Object("ike")
+	s.emitSide(e, "init", &s.names)
 	if t, ok := twin.(*State); ok && t != nil {
-		b = append(b, `,"resp":`...)
-		b = t.appendSide(b)
+		t.emitSide(e, "resp", &s.names)
 	}
-	return append(b, '}')
+	e.End()
 }
 
-func (s *State) appendSide(b []byte) []byte {
-	if s.n == 0 {
-		return append(b, '{', '}')
-	}
-	w := walker{b: append(b, `{"messages":[`...), on: true}
-	start := 0
-	for i := 0; i < s.n; i++ {
-		if i > 0 {
-			w.raw(`,`)
+// AppendJSON appends what Emit emits as JSON text, leading comma included
+// (for tests and tools).
+func (s *State) AppendJSON(b []byte, twin feature.Module) []byte {
+	return feature.AppendJSON(b, s, twin)
+}
+
+func (s *State) emitSide(e *record.Enc, name string, names *[2][8]byte) {
+	e.Object(name)
+	if s.n > 0 {
+		w := walker{e: e, names: names}
+		e.List("messages")
+		start := 0
+		for i := 0; i < s.n; i++ {
+			w.message(s.msgs[start:s.ends[i]])
+			start = s.ends[i]
 		}
-		w.message(s.msgs[start:s.ends[i]])
-		start = s.ends[i]
+		e.End()
 	}
-	w.raw(`]}`)
-	return w.b
+	e.End()
 }

@@ -2,8 +2,10 @@ package ike
 
 import (
 	"encoding/binary"
+	"unsafe"
 
 	"github.com/gojoy/libjoy/joy/jsonw"
+	"github.com/gojoy/libjoy/joy/record"
 )
 
 // Message layout (RFC 2408 3.1, RFC 7296 3.1).
@@ -21,48 +23,29 @@ const (
 func be16(b []byte) uint16 { return binary.BigEndian.Uint16(b) }
 func be32(b []byte) uint32 { return binary.BigEndian.Uint32(b) }
 
-// walker checks the structure of a message and, when on is set, appends
-// its JSON text to b at the same time, so that validation (when the
-// message arrives) and printing (when the flow is written) share one
-// parser and cannot disagree.
+// walker checks the structure of a message and, when e is set, emits it
+// through e at the same time, so that validation (when the message
+// arrives) and printing (when the flow is written) share one parser and
+// cannot disagree.
 type walker struct {
-	b  []byte
-	on bool
+	e *record.Enc
+	// names holds the hex digits of up to two names without a table
+	// entry (a key and its value), in the State, so that emitting them
+	// does not allocate.
+	names *[2][8]byte
 }
 
-func (w *walker) raw(s string) {
-	if w.on {
-		w.b = append(w.b, s...)
-	}
-}
-
-func (w *walker) key(s string) {
-	if w.on {
-		w.b = append(w.b, '"')
-		w.b = append(w.b, s...)
-		w.b = append(w.b, '"', ':')
-	}
-}
-
-func (w *walker) uint(v uint64) {
-	if w.on {
-		w.b = jsonw.Uint(w.b, v)
-	}
-}
-
-// hex appends p as a quoted lowercase hex string.
-func (w *walker) hex(p []byte) {
-	if w.on {
-		w.b = append(w.b, '"')
-		w.b = jsonw.Hex(w.b, p)
-		w.b = append(w.b, '"')
+// hex emits p as a lowercase hex string.
+func (w *walker) hex(name string, p []byte) {
+	if w.e != nil {
+		w.e.Hex(name, p)
 	}
 }
 
 const hexDigits = "0123456789abcdef"
 
 // hexName appends the name of v from a table, or v as `digits` lowercase
-// hex digits (C's %0Nx) when the table has no entry, unquoted.
+// hex digits (C's %0Nx) when the table has no entry.
 func hexName(b []byte, name string, ok bool, v uint32, digits int) []byte {
 	if ok {
 		return append(b, name...)
@@ -73,25 +56,22 @@ func hexName(b []byte, name string, ok bool, v uint32, digits int) []byte {
 	return b
 }
 
-// name8 and friends append the quoted name of v in m (its hex value when
-// m has none), or a key when asKey is set.
-func (w *walker) name8(m map[uint8]string, v uint8, asKey bool) { appendName(w, m, v, 2, asKey) }
+// name8 and friends return the name of v in m, or its hex value (in
+// w.names[slot], valid until that slot is used again) when m has none.
+func (w *walker) name8(m map[uint8]string, v uint8, slot int) string { return name(w, m, v, 2, slot) }
 
-func (w *walker) name16(m map[uint16]string, v uint16, asKey bool) { appendName(w, m, v, 4, asKey) }
+func (w *walker) name16(m map[uint16]string, v uint16, slot int) string {
+	return name(w, m, v, 4, slot)
+}
 
-func (w *walker) name32(m map[uint32]string, v uint32) { appendName(w, m, v, 8, false) }
+func (w *walker) name32(m map[uint32]string, v uint32) string { return name(w, m, v, 8, 0) }
 
-func appendName[K uint8 | uint16 | uint32](w *walker, m map[K]string, v K, digits int, asKey bool) {
-	if !w.on {
-		return
+func name[K uint8 | uint16 | uint32](w *walker, m map[K]string, v K, digits int, slot int) string {
+	if s, ok := m[v]; ok {
+		return s
 	}
-	s, ok := m[v]
-	w.b = append(w.b, '"')
-	w.b = hexName(w.b, s, ok, uint32(v), digits)
-	w.b = append(w.b, '"')
-	if asKey {
-		w.b = append(w.b, ':')
-	}
+	b := hexName(w.names[slot][:0], "", false, uint32(v), digits)
+	return unsafe.String(&b[0], len(b))
 }
 
 // check examines a message at the start of d (the reassembly buffer). It
@@ -123,44 +103,40 @@ func check(d []byte) (ok bool, consume, keep int, final bool) {
 	return false, 0, 0, len(d) >= h
 }
 
-// message appends the JSON object of a message kept by check.
+// message emits the object of a message kept by check (w.e is set).
 func (w *walker) message(m []byte) {
-	w.raw(`{"header":{"init_spi":`)
-	w.hex(m[0:8])
-	w.raw(`,"resp_spi":`)
-	w.hex(m[8:16])
+	e := w.e
+	e.Object("")
+	e.Object("header")
+	e.Hex("init_spi", m[0:8])
+	e.Hex("resp_spi", m[8:16])
 	major, minor := m[17]>>4, m[17]&0x0f
-	w.raw(`,"major":`)
-	w.uint(uint64(major))
-	w.raw(`,"minor":`)
-	w.uint(uint64(minor))
-	w.raw(`,"exchange_type":`)
-	w.name8(exchangeNames, m[18], false)
+	e.Uint("major", uint64(major))
+	e.Uint("minor", uint64(minor))
+	e.String("exchange_type", w.name8(exchangeNames, m[18], 0))
 	flags := m[19]
-	w.raw(`,"flags":{"hex":"`)
-	if w.on {
-		w.b = hexName(w.b, "", false, uint32(flags), 4)
-	}
-	w.raw(`","parsed":[`)
+	e.Object("flags")
+	e.Text("hex", hexName(w.names[0][:0], "", false, uint32(flags), 4))
+	e.List("parsed")
 	switch major {
 	case 1:
-		w.raw(pick(flags&0x01 != 0, `"encryption"`, `"no_encryption"`))
-		w.raw(pick(flags&0x02 != 0, `,"commit"`, `,"no_commit"`))
-		w.raw(pick(flags&0x04 != 0, `,"authentication"`, `,"no_authentication"`))
+		e.String("", pick(flags&0x01 != 0, "encryption", "no_encryption"))
+		e.String("", pick(flags&0x02 != 0, "commit", "no_commit"))
+		e.String("", pick(flags&0x04 != 0, "authentication", "no_authentication"))
 	case 2:
-		w.raw(pick(flags&0x08 != 0, `"initiator"`, `"responder"`))
-		w.raw(pick(flags&0x10 != 0, `,"higher_version"`, `,"no_higher_version"`))
-		w.raw(pick(flags&0x20 != 0, `,"response"`, `,"request"`))
+		e.String("", pick(flags&0x08 != 0, "initiator", "responder"))
+		e.String("", pick(flags&0x10 != 0, "higher_version", "no_higher_version"))
+		e.String("", pick(flags&0x20 != 0, "response", "request"))
 	}
-	w.raw(`]},"message_id":`)
-	w.uint(uint64(be32(m[20:])))
-	w.raw(`,"length":`)
-	w.uint(uint64(be32(m[24:])))
-	w.raw(`}`)
+	e.End()
+	e.End()
+	e.Uint("message_id", uint64(be32(m[20:])))
+	e.Uint("length", uint64(be32(m[24:])))
+	e.End()
 	if flags&flagEncrypted == 0 {
 		w.payloads(m, m[16])
 	}
-	w.raw(`}`)
+	e.End()
 }
 
 func pick(c bool, a, b string) string {
@@ -174,7 +150,7 @@ func pick(c bool, a, b string) string {
 // payload type next. The walk ends at a next-payload type of 0 or at the
 // end of the message (an IKEv2 encrypted payload names the first payload
 // inside it as its next one); it succeeds when it ends exactly at len(m).
-// Printed as `,"payloads":[…]` when there is at least one payload.
+// Emitted as the list "payloads" when there is at least one payload.
 func (w *walker) payloads(m []byte, next uint8) bool {
 	off, n := headerLen, 0
 	for next != 0 && off < len(m) {
@@ -185,7 +161,9 @@ func (w *walker) payloads(m []byte, next uint8) bool {
 		if plen < 4 || plen > len(m)-off {
 			return false
 		}
-		w.raw(pick(n == 0, `,"payloads":[`, `,`))
+		if n == 0 && w.e != nil {
+			w.e.List("payloads")
+		}
 		if !w.payload(next, m[off+4:off+plen]) {
 			return false
 		}
@@ -193,87 +171,95 @@ func (w *walker) payloads(m []byte, next uint8) bool {
 		next = m[off]
 		off += plen
 	}
-	if n > 0 {
-		w.raw(`]`)
+	if n > 0 && w.e != nil {
+		w.e.End()
 	}
 	return off == len(m)
 }
 
-// payload writes one payload object; body is the payload after its
+// payload emits one payload object; body is the payload after its
 // 4-byte generic header.
 func (w *walker) payload(t uint8, body []byte) bool {
-	if name, ok := payloadNames[t]; ok {
-		w.raw(`{`)
-		w.key(name)
-	} else {
-		w.raw(`{"kind":"`)
-		w.uint(uint64(t))
-		w.raw(`","body":`)
+	key, ok := payloadNames[t]
+	if w.e != nil {
+		w.e.Object("")
+		if !ok {
+			w.e.Text("kind", jsonw.Uint(w.names[0][:0], uint64(t)))
+			key = "body"
+		}
 	}
-	ok := true
+	ok = true
 	switch t {
 	case ptSAv1:
-		ok = w.sa(body, true)
+		ok = w.sa(key, body, true)
 	case ptSAv2:
-		ok = w.sa(body, false)
+		ok = w.sa(key, body, false)
 	case ptKEv1, ptHashV1, ptNonceV1, ptNonceV2:
-		w.hex(body)
+		w.hex(key, body)
 	case ptKEv2:
-		ok = w.typed16(body, groupNames, 4)
+		ok = w.typed16(key, body, groupNames, 4)
 	case ptIDv1:
-		ok = w.typed8(body, idV1Names, 4)
+		ok = w.typed8(key, body, idV1Names, 4)
 	case ptIDiV2, ptIDrV2:
-		ok = w.typed8(body, idV2Names, 4)
+		ok = w.typed8(key, body, idV2Names, 4)
 	case ptCertV1, ptCertV2, ptCertReqV1, ptCertReqV2:
-		ok = w.typed8(body, certEncodingNames, 1)
+		ok = w.typed8(key, body, certEncodingNames, 1)
 	case ptAuthV2:
-		ok = w.typed8(body, authMethodNames, 4)
+		ok = w.typed8(key, body, authMethodNames, 4)
 	case ptNotifyV1:
-		ok = w.notify(body, true)
+		ok = w.notify(key, body, true)
 	case ptNotifyV2:
-		ok = w.notify(body, false)
+		ok = w.notify(key, body, false)
 	case ptVendorV1, ptVendorV2:
+		if w.e == nil {
+			break
+		}
 		if d := vendorName(body); d != "" {
-			w.raw(`"`)
-			w.raw(d)
-			w.raw(`"`)
+			w.e.String(key, d)
 		} else {
-			w.hex(body)
+			w.e.Hex(key, body)
 		}
 	default:
-		w.raw(`{}`)
+		if w.e != nil {
+			w.e.Object(key)
+			w.e.End()
+		}
 	}
-	w.raw(`}`)
+	if w.e != nil {
+		w.e.End()
+	}
 	return ok
 }
 
-// typed8 writes {"<name of body[0]>":"<hex of body[skip:]>"}.
-func (w *walker) typed8(body []byte, names map[uint8]string, skip int) bool {
+// typed8 emits {"<name of body[0]>":"<hex of body[skip:]>"} as key.
+func (w *walker) typed8(key string, body []byte, names map[uint8]string, skip int) bool {
 	if len(body) < skip {
 		return false
 	}
-	w.raw(`{`)
-	w.name8(names, body[0], true)
-	w.hex(body[skip:])
-	w.raw(`}`)
+	if e := w.e; e != nil {
+		e.Object(key)
+		e.Hex(w.name8(names, body[0], 0), body[skip:])
+		e.End()
+	}
 	return true
 }
 
-// typed16 writes {"<name of body[0:2]>":"<hex of body[skip:]>"}.
-func (w *walker) typed16(body []byte, names map[uint16]string, skip int) bool {
+// typed16 emits {"<name of body[0:2]>":"<hex of body[skip:]>"} as key.
+func (w *walker) typed16(key string, body []byte, names map[uint16]string, skip int) bool {
 	if len(body) < skip {
 		return false
 	}
-	w.raw(`{`)
-	w.name16(names, be16(body), true)
-	w.hex(body[skip:])
-	w.raw(`}`)
+	if e := w.e; e != nil {
+		e.Object(key)
+		e.Hex(w.name16(names, be16(body), 0), body[skip:])
+		e.End()
+	}
 	return true
 }
 
-// notify writes a notification (IKEv1: DOI, protocol, SPI size, type;
+// notify emits a notification (IKEv1: DOI, protocol, SPI size, type;
 // IKEv2: protocol, SPI size, type), then the SPI and the data.
-func (w *walker) notify(body []byte, v1 bool) bool {
+func (w *walker) notify(key string, body []byte, v1 bool) bool {
 	fixed := 4
 	if v1 {
 		fixed = 8
@@ -282,63 +268,61 @@ func (w *walker) notify(body []byte, v1 bool) bool {
 		return false
 	}
 	f := body
-	w.raw(`{`)
 	if v1 {
-		w.raw(`"doi":`)
-		w.name32(doiNames, be32(f))
-		w.raw(`,"protocol_id":`)
-		w.name8(protocolV1Names, f[4], false)
 		f = f[4:]
-	} else {
-		w.raw(`"protocol_id":`)
-		w.name8(protocolNames, f[0], false)
 	}
 	spiLen, typ := int(f[1]), be16(f[2:])
 	rest := body[fixed:]
 	if spiLen > len(rest) {
 		return false
 	}
+	e := w.e
+	if e == nil {
+		return true
+	}
+	e.Object(key)
+	if v1 {
+		e.String("doi", w.name32(doiNames, be32(body)))
+		e.String("protocol_id", w.name8(protocolV1Names, f[0], 0))
+	} else {
+		e.String("protocol_id", w.name8(protocolNames, f[0], 0))
+	}
 	if spiLen > 0 {
-		w.raw(`,"spi":`)
-		w.hex(rest[:spiLen])
+		e.Hex("spi", rest[:spiLen])
 	}
 	data := rest[spiLen:]
-	w.raw(`,`)
 	if v1 {
-		w.name16(notifyV1Names, typ, true)
+		e.Hex(w.name16(notifyV1Names, typ, 0), data)
 	} else {
-		w.name16(notifyV2Names, typ, true)
+		e.Hex(w.name16(notifyV2Names, typ, 0), data)
 	}
-	w.hex(data)
 	if !v1 && typ == ptSigHashAlg && len(data) >= 2 {
-		w.raw(`,"parsed":[`)
+		e.List("parsed")
 		for i := 0; i+2 <= len(data); i += 2 {
-			if i > 0 {
-				w.raw(`,`)
-			}
-			w.name16(hashAlgNames, be16(data[i:]), false)
+			e.String("", w.name16(hashAlgNames, be16(data[i:]), 0))
 		}
-		w.raw(`]`)
+		e.End()
 	}
-	w.raw(`}`)
+	e.End()
 	return true
 }
 
-// sa writes a security association: IKEv1 starts with the DOI and the
+// sa emits a security association: IKEv1 starts with the DOI and the
 // situation. Proposals follow until the body is used up.
-func (w *walker) sa(body []byte, v1 bool) bool {
-	w.raw(`{`)
-	sep := ``
-	if v1 {
-		if len(body) < 8 {
-			return false
+func (w *walker) sa(key string, body []byte, v1 bool) bool {
+	e := w.e
+	if v1 && len(body) < 8 {
+		return false
+	}
+	if e != nil {
+		e.Object(key)
+		if v1 {
+			e.String("doi", w.name32(doiNames, be32(body)))
+			e.Uint("situation", uint64(be32(body[4:])))
 		}
-		w.raw(`"doi":`)
-		w.name32(doiNames, be32(body))
-		w.raw(`,"situation":`)
-		w.uint(uint64(be32(body[4:])))
+	}
+	if v1 {
 		body = body[8:]
-		sep = `,`
 	}
 	off, n := 0, 0
 	for off < len(body) {
@@ -349,11 +333,8 @@ func (w *walker) sa(body []byte, v1 bool) bool {
 		if plen < 8 || plen > len(body)-off {
 			return false
 		}
-		if n == 0 {
-			w.raw(sep)
-			w.raw(`"proposals":[`)
-		} else {
-			w.raw(`,`)
+		if n == 0 && e != nil {
+			e.List("proposals")
 		}
 		if !w.proposal(body[off:off+plen], v1) {
 			return false
@@ -361,27 +342,30 @@ func (w *walker) sa(body []byte, v1 bool) bool {
 		n++
 		off += plen
 	}
-	if n > 0 {
-		w.raw(`]`)
+	if e != nil {
+		if n > 0 {
+			e.End()
+		}
+		e.End()
 	}
-	w.raw(`}`)
 	return true
 }
 
-// proposal writes one proposal: number, protocol, SPI and its transforms
+// proposal emits one proposal: number, protocol, SPI and its transforms
 // (as many as the proposal says; they must fill it exactly).
 func (w *walker) proposal(p []byte, v1 bool) bool {
 	num, proto, spiLen, count := p[4], p[5], int(p[6]), int(p[7])
 	if 8+spiLen > len(p) || count > maxTransforms {
 		return false
 	}
-	w.raw(`{"num":`)
-	w.uint(uint64(num))
-	w.raw(`,"protocol_id":`)
-	w.name8(protocolNames, proto, false)
-	if spiLen > 0 {
-		w.raw(`,"spi":`)
-		w.hex(p[8 : 8+spiLen])
+	e := w.e
+	if e != nil {
+		e.Object("")
+		e.Uint("num", uint64(num))
+		e.String("protocol_id", w.name8(protocolNames, proto, 0))
+		if spiLen > 0 {
+			e.Hex("spi", p[8:8+spiLen])
+		}
 	}
 	off := 8 + spiLen
 	for i := 0; i < count; i++ {
@@ -392,45 +376,51 @@ func (w *walker) proposal(p []byte, v1 bool) bool {
 		if tlen < 8 || tlen > len(p)-off {
 			return false
 		}
-		w.raw(pick(i == 0, `,"transforms":[`, `,`))
+		if i == 0 && e != nil {
+			e.List("transforms")
+		}
 		if !w.transform(p[off:off+tlen], v1, proto) {
 			return false
 		}
 		off += tlen
 	}
-	if count > 0 {
-		w.raw(`]`)
+	if e != nil {
+		if count > 0 {
+			e.End()
+		}
+		e.End()
 	}
-	w.raw(`}`)
 	return off == len(p)
 }
 
-// transform writes one transform. IKEv2: {"<type>":"<id>",…};
+// transform emits one transform. IKEv2: {"<type>":"<id>",…};
 // IKEv1: {"id":"<id>","num":n,…}.
 func (w *walker) transform(t []byte, v1 bool, proto uint8) bool {
-	if v1 {
-		w.raw(`{"id":`)
-		w.name8(transformIDV1(proto), t[5], false)
-		w.raw(`,"num":`)
-		w.uint(uint64(t[4]))
-	} else {
-		w.raw(`{`)
-		w.name8(transformTypeNames, t[4], true)
-		w.name16(transformIDV2(t[4]), be16(t[6:]), false)
+	if e := w.e; e != nil {
+		e.Object("")
+		if v1 {
+			e.String("id", w.name8(transformIDV1(proto), t[5], 0))
+			e.Uint("num", uint64(t[4]))
+		} else {
+			e.String(w.name8(transformTypeNames, t[4], 0), w.name16(transformIDV2(t[4]), be16(t[6:]), 1))
+		}
 	}
 	if !w.attributes(t[8:], v1) {
 		return false
 	}
-	w.raw(`}`)
+	if w.e != nil {
+		w.e.End()
+	}
 	return true
 }
 
-// attributes writes `,"attributes":[…]` (nothing when there are none).
+// attributes emits the list "attributes" (nothing when there are none).
 // Each is {"<type>":"<value>"}: TV values are two bytes, TLV values carry
 // their own length. IKEv1 TV values of the types that have a value table
 // are written by name.
 func (w *walker) attributes(a []byte, v1 bool) bool {
 	off, n := 0, 0
+	e := w.e
 	for off < len(a) {
 		if n == maxAttributes || len(a)-off < 4 {
 			return false
@@ -449,18 +439,23 @@ func (w *walker) attributes(a []byte, v1 bool) bool {
 			val = a[off+4 : off+4+l]
 			off += 4 + l
 		}
-		w.raw(pick(n == 0, `,"attributes":[{`, `,{`))
-		w.name16(attributeNames, typ, true)
-		if tab := attributeValues(typ); v1 && at&0x8000 != 0 && tab != nil {
-			w.name16(tab, be16(val), false)
-		} else {
-			w.hex(val)
+		if e != nil {
+			if n == 0 {
+				e.List("attributes")
+			}
+			e.Object("")
+			k := w.name16(attributeNames, typ, 0)
+			if tab := attributeValues(typ); v1 && at&0x8000 != 0 && tab != nil {
+				e.String(k, w.name16(tab, be16(val), 1))
+			} else {
+				e.Hex(k, val)
+			}
+			e.End()
 		}
-		w.raw(`}`)
 		n++
 	}
-	if n > 0 {
-		w.raw(`]`)
+	if n > 0 && e != nil {
+		e.End()
 	}
 	return true
 }

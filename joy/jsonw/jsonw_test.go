@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	randv2 "math/rand/v2"
 	"testing"
 	"unicode/utf8"
 )
@@ -137,12 +138,14 @@ func checkString(t *testing.T, in string, got []byte) {
 
 func TestNoAllocations(t *testing.T) {
 	buf := make([]byte, 0, 1024)
+	long := []byte("diffie-hellman-group-exchange-sha256,ecdh-sha2-nistp256")
 	n := testing.AllocsPerRun(100, func() {
 		b := Key(buf[:0], "k")
 		b = String(b, "a\"b\xff\n☃")
 		b = Time(b, 1502118721115234)
 		b = Uint(b, 12345)
-		_ = Hex(b, []byte{1, 2, 3})
+		b = Hex(b, []byte{1, 2, 3})
+		_ = Escaped(b, long) // over 32 bytes: string(p) would allocate
 	})
 	if n != 0 {
 		t.Errorf("%v allocations", n)
@@ -156,4 +159,58 @@ func FuzzString(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		checkString(t, s, String(nil, s))
 	})
+}
+
+// plain8 agrees with the byte test on every byte value at every position
+// (among plain bytes and among bytes next to it that need escaping) and
+// on random words.
+func TestPlain8(t *testing.T) {
+	plain := func(c byte) bool { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\' }
+	check := func(w [8]byte) {
+		want := true
+		for _, c := range w {
+			want = want && plain(c)
+		}
+		if got := plain8(load8(string(w[:]))); got != want {
+			t.Fatalf("plain8(%q) = %v, want %v", w[:], got, want)
+		}
+	}
+	for _, fill := range []byte{'a', ' ', '~', '!', '#', '[', ']'} {
+		for c := 0; c < 256; c++ {
+			for p := 0; p < 8; p++ {
+				var w [8]byte
+				for i := range w {
+					w[i] = fill
+				}
+				w[p] = byte(c)
+				check(w)
+			}
+		}
+	}
+	r := randv2.New(randv2.NewPCG(1, 2))
+	for i := 0; i < 1000000; i++ {
+		var w [8]byte
+		for k := range w {
+			w[k] = byte(r.Uint32())
+			if r.IntN(4) > 0 { // mostly printable, so that both answers occur
+				w[k] = byte(0x20 + r.IntN(0x5f))
+			}
+		}
+		check(w)
+	}
+}
+
+func TestPlainLen(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want int
+	}{
+		{"", 0}, {"abc", 3}, {"curve25519-sha256,ecdh-sha2-nistp256", 36},
+		{"curve25519-sha256\x00rest", 17}, {"0123456789\"x", 10}, {"01234567\\", 8},
+		{"\x7f", 0}, {"abcdefghijklmnop\xc3\xa9", 16},
+	} {
+		if got := PlainLen([]byte(c.in)); got != c.want {
+			t.Errorf("PlainLen(%q) = %d, want %d", c.in, got, c.want)
+		}
+	}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/feature"
 	"github.com/gojoy/libjoy/joy/jsonw"
+	"github.com/gojoy/libjoy/joy/record"
 )
 
 // Kind registers the module with the flow table.
@@ -303,14 +304,7 @@ func (s *State) kexinit(p []byte) {
 
 // printed returns the part of p the original prints as a string: up to
 // the first byte that is not printable ASCII, a quote or a backslash.
-func printed(p []byte) []byte {
-	for i, c := range p {
-		if !printable(c) {
-			return p[:i]
-		}
-	}
-	return p
-}
+func printed(p []byte) []byte { return p[:jsonw.PlainLen(p)] }
 
 // nextToken returns the first comma-separated, non-empty token of p and
 // what follows it (strtok semantics).
@@ -484,91 +478,78 @@ func process(cli, srv *State) (x exchange) {
 	return x
 }
 
-// AppendJSON implements feature.Module. Nothing is printed unless this
-// side's banner was seen; this side is printed as "cli" and the twin, if
-// any, as "srv".
-func (s *State) AppendJSON(b []byte, twin feature.Module) []byte {
+// Emit implements feature.Emitter. Nothing is printed unless this side's
+// banner was seen; this side is printed as "cli" and the twin, if any, as
+// "srv".
+func (s *State) Emit(e *record.Enc, twin feature.Module) {
 	if !s.client {
-		return b
+		return
 	}
 	srv, _ := twin.(*State)
 	var x exchange
 	if srv != nil {
 		x = process(s, srv)
 	}
-	b = append(b, `,"ssh":{"cli":{`...)
-	b = s.appendCommon(b)
+	e.Object("ssh")
+	e.Object("cli")
+	s.emitCommon(e)
 	if srv != nil {
-		b = appendString(b, "kex_algo", x.algo)
+		e.Text("kex_algo", x.algo)
 	}
 	if len(x.cKex) > 0 {
-		b = appendHex(b, "c_kex", x.cKex)
+		e.Hex("c_kex", x.cKex)
 	}
-	b = s.appendTail(b)
+	s.emitTail(e)
 	if srv != nil {
-		b = append(b, `,"srv":{`...)
-		b = srv.appendCommon(b)
+		e.Object("srv")
+		srv.emitCommon(e)
 		if len(x.hostKey) > 0 {
-			b = appendString(b, "s_hostkey_type", printed(x.hostKeyType))
-			b = appendHex(b, "s_hostkey", x.hostKey)
+			e.Text("s_hostkey_type", printed(x.hostKeyType))
+			e.Hex("s_hostkey", x.hostKey)
 		}
 		if len(x.sig) > 0 {
-			b = appendString(b, "s_signature_type", printed(x.sigTy))
-			b = appendHex(b, "s_signature", x.sig)
+			e.Text("s_signature_type", printed(x.sigTy))
+			e.Hex("s_signature", x.sig)
 		}
-		b = appendString(b, "kex_algo", x.algo)
+		e.Text("kex_algo", x.algo)
 		if len(x.sKex) > 0 {
-			b = appendHex(b, "s_kex", x.sKex)
+			e.Hex("s_kex", x.sKex)
 		}
 		if len(x.gexP) > 0 && len(x.gexG) > 0 {
-			b = appendHex(b, "s_gex_p", x.gexP)
-			b = appendHex(b, "s_gex_g", x.gexG)
+			e.Hex("s_gex_p", x.gexP)
+			e.Hex("s_gex_g", x.gexG)
 		}
-		b = srv.appendTail(b)
+		srv.emitTail(e)
 	}
-	return append(b, '}')
+	e.End()
 }
 
-// appendCommon appends the protocol, the cookie and the name-lists.
-func (s *State) appendCommon(b []byte) []byte {
-	b = append(b, `"protocol":"`...)
-	b = append(b, s.protocol[:s.protoLen]...)
-	b = append(b, '"')
+// AppendJSON appends what Emit emits as JSON text, leading comma included
+// (for tests and tools).
+func (s *State) AppendJSON(b []byte, twin feature.Module) []byte {
+	return feature.AppendJSON(b, s, twin)
+}
+
+// emitCommon emits the protocol, the cookie and the name-lists (printable
+// ASCII without quotes or backslashes, which the encoder leaves as they
+// are).
+func (s *State) emitCommon(e *record.Enc) {
+	e.Text("protocol", s.protocol[:s.protoLen])
 	if s.cookie[0] != 0 { // QUIRK-46
-		b = appendHex(b, "cookie", s.cookie[:])
+		e.Hex("cookie", s.cookie[:])
 	}
 	for i, l := range s.lists {
-		b = appendString(b, listNames[i], printed(l))
+		e.Text(listNames[i], printed(l))
 	}
-	return b
 }
 
-// appendTail appends newkeys and unencrypted and closes the object.
-func (s *State) appendTail(b []byte) []byte {
+// emitTail emits newkeys and unencrypted and ends the object.
+func (s *State) emitTail(e *record.Enc) {
 	if s.newkeys {
-		b = append(b, `,"newkeys":"true"`...)
+		e.String("newkeys", "true")
 	} else {
-		b = append(b, `,"newkeys":"false"`...)
+		e.String("newkeys", "false")
 	}
-	b = append(b, `,"unencrypted":`...)
-	b = jsonw.Int(b, int64(s.unencrypted))
-	return append(b, '}')
-}
-
-// appendString appends `,"key":"v"`; v is printable ASCII without quotes
-// or backslashes.
-func appendString(b []byte, key string, v []byte) []byte {
-	b = append(b, ',', '"')
-	b = append(b, key...)
-	b = append(b, `":"`...)
-	b = append(b, v...)
-	return append(b, '"')
-}
-
-func appendHex(b []byte, key string, v []byte) []byte {
-	b = append(b, ',', '"')
-	b = append(b, key...)
-	b = append(b, `":"`...)
-	b = jsonw.Hex(b, v)
-	return append(b, '"')
+	e.Int("unencrypted", int64(s.unencrypted))
+	e.End()
 }
