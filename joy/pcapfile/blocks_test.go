@@ -147,6 +147,7 @@ func checkBlocksEqualStream(t *testing.T, name string, data []byte, sizes []int)
 		}{
 			{"file", bytes.NewReader(data)},
 			{"half", iotest.HalfReader(bytes.NewReader(data))},
+			{"EOF with data", iotest.DataErrReader(bytes.NewReader(data))},
 			{"byte", iotest.OneByteReader(bytes.NewReader(data))},
 		} {
 			if src.name == "byte" && len(data) > 1<<16 {
