@@ -146,11 +146,13 @@ func (r *Reader) Next() (Packet, error) {
 // stays valid until the caller reuses the block, not only until the next
 // call. No frame is copied (the system's read fills the block), and the
 // caller can hand frames to other goroutines by block and offset
-// (BlockOffset). When the current block holds no further whole record,
-// Next calls get for a new buffer of at least min bytes (its length is
-// ignored), moves the start of the next record into it, fills it, and then
-// calls put with the previous block, none of whose bytes it reads again.
-// The last block (at the end of the capture or an error) is never put.
+// (BlockOffset). The Reader reads a file 64 KiB at a time at the end of the
+// current block (bytes it handed out are never written again); when the
+// block has no room for the next record, Next calls get for a new buffer
+// of at least min bytes (its length is ignored), moves the start of the
+// next record into it, and then calls put with the previous block, none of
+// whose bytes it reads again. The last block (at the end of the capture or
+// an error) is never put.
 // ReadInBlocks returns false, and changes nothing, for pcapng.
 func (r *Reader) ReadInBlocks(size int, get func(min int) []byte, put func(prev []byte)) bool {
 	if r.ng != nil {
@@ -194,37 +196,47 @@ func (r *Reader) nextInBlock() (Packet, error) {
 	}
 }
 
-// refill moves to a new block that starts with what is left of the
-// current one and holds at least one more byte of the capture, and at
-// least the next record header.
+// readChunk bounds one read into a block: the frames are read soon after
+// the system copies them, while they are still in the processor's caches.
+const readChunk = 64 << 10
+
+// refill reads more of the capture: at least the next record header, and
+// the whole record once its header is known (a pipe is not waited on for
+// more), and for a file up to readChunk bytes. It reads at the end of the
+// current block while the block has room, or moves to a new block that
+// starts with what is left of the current one.
 func (r *Reader) refill() error {
 	rest := r.blk[r.bpos:]
 	need := 16
 	if len(rest) >= 16 {
 		need = 16 + int(r.order.Uint32(rest[8:]))
 	}
-	nb := r.getBlock(max(r.blockSize, need))[:0]
-	nb = append(nb, rest...)
-	// At least one record's worth (a pipe is not waited on for more), as
-	// much as fits (a file fills the block in one read).
+	if cap(r.blk)-r.bpos < need {
+		nb := r.getBlock(max(r.blockSize, need))[:0]
+		nb = append(nb, rest...)
+		prev := r.blk
+		r.blk, r.bpos = nb, 0
+		if prev != nil {
+			r.putBlock(prev)
+		}
+	}
 	var src io.Reader = r.br
 	if r.br.Buffered() == 0 {
 		src = r.src // straight into the block, not through br's buffer
 	}
-	n, err := io.ReadAtLeast(src, nb[len(nb):cap(nb)], min(need, cap(nb))-len(nb))
-	prev := r.blk
-	r.blk, r.bpos = nb[:len(nb)+n], 0
-	if prev != nil {
-		r.putBlock(prev)
-	}
+	have := len(r.blk) - r.bpos
+	end := min(cap(r.blk), len(r.blk)+max(readChunk, need-have))
+	n, err := io.ReadAtLeast(src, r.blk[len(r.blk):end], need-have)
+	r.blk = r.blk[:len(r.blk)+n]
+	have += n
 	switch {
 	case err == nil:
 		return nil
 	case err != io.EOF && err != io.ErrUnexpectedEOF:
 		return err
-	case len(r.blk) == 0:
+	case have == 0:
 		return io.EOF
-	case len(r.blk) < 16:
+	case have < 16:
 		return errors.New("truncated record header at end of file")
 	}
 	return errors.New("truncated packet at end of file")
