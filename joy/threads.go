@@ -13,6 +13,7 @@ package joy
 import (
 	"io"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gojoy/libjoy/joy/flow"
 	"github.com/gojoy/libjoy/joy/pcapfile"
@@ -66,9 +67,80 @@ type entry struct {
 	op     entryOp
 }
 
+// A batch's packets are either copied into data or, when the capture is
+// read in blocks (pcapfile.Reader.ReadInBlocks), in place in blk, one
+// block per batch.
 type batch struct {
 	data []byte
 	ents []entry
+	blk  *block
+}
+
+// block is a buffer the reader reads the capture into. The reader holds
+// one reference while it reads the block and each batch with packets in it
+// holds one; the last to let go puts it back in the pool.
+type block struct {
+	buf  []byte
+	refs atomic.Int32
+}
+
+func (b *block) release(pool chan *block) {
+	if b.refs.Add(-1) == 0 {
+		pool <- b
+	}
+}
+
+// blockPool is the reader's side of reading in blocks: the blocks, and
+// the one being read.
+type blockPool struct {
+	free      chan *block
+	cur, prev *block
+	ws        []*worker
+	size      int // bytes per block
+}
+
+// Block sizes: a block is read with one system call and its frames go to
+// the workers in place; a batch holds the packets of one block, so a
+// block holds a few hundred packets per worker at least. The pool lets each
+// worker hold all its batches' blocks while the reader fills two more,
+// within about 16 MiB in all.
+const (
+	blockBytesMax = 512 << 10
+	blockBytesMin = 64 << 10
+)
+
+func newBlockPool(ws []*worker) *blockPool {
+	n := len(ws)*batchesEach + 2
+	size := max(blockBytesMin, min(blockBytesMax, (16<<20)/n))
+	p := &blockPool{free: make(chan *block, n), ws: ws, size: size}
+	for range n {
+		p.free <- &block{} // its buffer is made when first used
+	}
+	for _, w := range ws {
+		w.blocks = p.free
+	}
+	return p
+}
+
+// get hands the reader a new block of at least size bytes, once every
+// batch with packets of the current block has gone to its worker.
+func (p *blockPool) get(size int) []byte {
+	for _, w := range p.ws {
+		w.send()
+	}
+	b := <-p.free
+	if cap(b.buf) < size {
+		b.buf = make([]byte, size) // a record longer than a block
+	}
+	b.refs.Store(1)
+	p.prev, p.cur = p.cur, b
+	return b.buf
+}
+
+// put lets go of the reader's reference to the previous block.
+func (p *blockPool) put([]byte) {
+	p.prev.release(p.free)
+	p.prev = nil
 }
 
 type worker struct {
@@ -76,7 +148,8 @@ type worker struct {
 	in       chan *batch
 	free     chan *batch
 	cur      *batch
-	maxBytes int // frame bytes per batch
+	maxBytes int         // frame bytes per batch
+	blocks   chan *block // the pool the batches' blocks go back to
 }
 
 // lockedWriter makes whole-record writes of several contexts to one
@@ -101,7 +174,7 @@ func (c *Context) newWorker(out io.Writer) *worker {
 	w.ctx.errLogged = c.errLogged
 	w.ctx.SetLinkType(c.dec.LinkType())
 	for range batchesEach {
-		w.free <- &batch{data: make([]byte, 0, w.maxBytes+2048), ents: make([]entry, 0, batchEntries)}
+		w.free <- &batch{ents: make([]entry, 0, batchEntries)} // data: made when first needed
 	}
 	return w
 }
@@ -128,11 +201,25 @@ func (w *worker) add(e entry) {
 	}
 }
 
+// addInBlock adds the frame at off in blk, the reader's current block.
+func (w *worker) addInBlock(ts int64, link LinkType, blk *block, off, n int) {
+	b := w.batch()
+	if b.blk == nil {
+		b.blk = blk
+		blk.refs.Add(1)
+	}
+	w.add(entry{ts: ts, off: uint32(off), n: uint32(n), link: int32(link), op: opPacket})
+}
+
+// addPacket adds a copy of frame.
 func (w *worker) addPacket(ts int64, link LinkType, frame []byte) {
 	b := w.batch()
 	if len(b.data)+len(frame) > w.maxBytes && len(b.ents) > 0 {
 		w.send()
 		b = w.batch()
+	}
+	if b.data == nil {
+		b.data = make([]byte, 0, w.maxBytes+2048)
 	}
 	off := len(b.data)
 	b.data = append(b.data, frame...)
@@ -144,6 +231,10 @@ func (w *worker) addPacket(ts int64, link LinkType, frame []byte) {
 func (w *worker) run() {
 	c := w.ctx
 	for b := range w.in {
+		data := b.data
+		if b.blk != nil {
+			data = b.blk.buf
+		}
 		for i := range b.ents {
 			e := &b.ents[i]
 			switch e.op {
@@ -151,13 +242,17 @@ func (w *worker) run() {
 				if LinkType(e.link) != c.dec.LinkType() {
 					c.SetLinkType(LinkType(e.link))
 				}
-				c.ProcessPacket(e.ts, b.data[e.off:e.off+e.n])
+				c.ProcessPacket(e.ts, data[e.off:e.off+e.n])
 			case opDrain:
 				c.table.AdvanceClock(e.ts)
 				c.drainHead(int(e.n))
 			case opEvict:
 				c.table.EvictOldest()
 			}
+		}
+		if b.blk != nil {
+			b.blk.release(w.blocks)
+			b.blk = nil
 		}
 		b.data, b.ents = b.data[:0], b.ents[:0]
 		w.free <- b
@@ -184,9 +279,10 @@ func (c *Context) threaded() bool {
 }
 
 // processThreaded is ProcessReader with c.threads workers. The reader
-// decodes each frame (for its flow key only), follows it in the schedule
-// and copies it into its worker's batch; at each drain point it tells each
-// worker how many flows to print.
+// reads a classic pcap capture in blocks, decodes each frame (for its flow
+// key only), follows it in the schedule and puts its place in the block in
+// its worker's batch (a pcapng frame is copied into the batch instead); at
+// each drain point it tells each worker how many flows to print.
 func (c *Context) processThreaded(r *pcapfile.Reader, path string, between func()) error {
 	c.Flush() // what the context printed before (its configuration line) comes first
 	n := c.threads
@@ -216,6 +312,10 @@ func (c *Context) processThreaded(r *pcapfile.Reader, path string, between func(
 			}
 		}
 	}
+	// Classic pcap is read in blocks whose frames go to the workers in
+	// place; pcapng is copied frame by frame.
+	pool := newBlockPool(ws)
+	inBlocks := r.ReadInBlocks(pool.size, pool.get, pool.put)
 	frames := c.newFrameReader(r, path)
 	counted := 0
 	for {
@@ -235,7 +335,11 @@ func (c *Context) processThreaded(r *pcapfile.Reader, path string, between func(
 			h := flow.SymmetricHash(&k)
 			part := int(h % uint64(n))
 			sched.Observe(&k, h, p.TS, part)
-			ws[part].addPacket(p.TS, p.Link, p.Data)
+			if inBlocks {
+				ws[part].addInBlock(p.TS, p.Link, pool.cur, r.BlockOffset(), len(p.Data))
+			} else {
+				ws[part].addPacket(p.TS, p.Link, p.Data)
+			}
 		}
 		if c.capFilter != nil || ipOrVLAN(p.Link, p.Data, ipv4) {
 			counted++
@@ -251,6 +355,9 @@ func (c *Context) processThreaded(r *pcapfile.Reader, path string, between func(
 	for _, w := range ws {
 		w.send()
 		close(w.in)
+	}
+	if pool.cur != nil {
+		pool.cur.release(pool.free)
 	}
 	wg.Wait()
 	c.evictedElsewhere += sched.Evicted()

@@ -31,6 +31,7 @@ type Packet struct {
 // Reader reads packets from a capture.
 type Reader struct {
 	br     *bufio.Reader
+	src    io.Reader // what br reads
 	order  binary.ByteOrder
 	nanos  bool
 	link   decode.LinkType
@@ -38,6 +39,14 @@ type Reader struct {
 	buf    []byte
 	ng     *ngReader
 	closer io.Closer
+	// Reading in blocks (ReadInBlocks): blk[bpos:] is what is left of
+	// the current block, off the offset in it of the last frame.
+	blk       []byte
+	bpos, off int
+	getBlock  func(min int) []byte
+	putBlock  func(prev []byte)
+	blockSize int
+	blockErr  error // the end of the capture, or the error that ended it
 }
 
 // Open opens a capture file.
@@ -62,7 +71,7 @@ func NewReader(r io.Reader) (*Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("not a capture file: %w", err)
 	}
-	rd := &Reader{br: br, buf: make([]byte, 65536)}
+	rd := &Reader{br: br, src: r, buf: make([]byte, 65536)}
 	switch binary.LittleEndian.Uint32(magic) {
 	case ngSectionHeader: // the same in both byte orders
 		ng, err := newNgReader(br)
@@ -102,6 +111,9 @@ func (r *Reader) Next() (Packet, error) {
 	if r.ng != nil {
 		return r.ng.next()
 	}
+	if r.getBlock != nil {
+		return r.nextInBlock()
+	}
 	if _, err := io.ReadFull(r.br, r.hdr[:]); err != nil {
 		if err == io.ErrUnexpectedEOF {
 			return Packet{}, errors.New("truncated record header at end of file")
@@ -126,6 +138,108 @@ func (r *Reader) Next() (Packet, error) {
 		frac /= 1000
 	}
 	return Packet{Data: data, TS: sec*1e6 + frac, Length: wire, Link: r.link}, nil
+}
+
+// ReadInBlocks makes a classic pcap Reader read the rest of the capture
+// into blocks of about size bytes that the caller provides, and hand out
+// the frames in place: a frame Next returns is a slice of its block and
+// stays valid until the caller reuses the block, not only until the next
+// call. No frame is copied (the system's read fills the block), and the
+// caller can hand frames to other goroutines by block and offset
+// (BlockOffset). The Reader reads a file 64 KiB at a time at the end of the
+// current block (bytes it handed out are never written again); when the
+// block has no room for the next record, Next calls get for a new buffer
+// of at least min bytes (its length is ignored), moves the start of the
+// next record into it, and then calls put with the previous block, none of
+// whose bytes it reads again. The last block (at the end of the capture or
+// an error) is never put.
+// ReadInBlocks returns false, and changes nothing, for pcapng.
+func (r *Reader) ReadInBlocks(size int, get func(min int) []byte, put func(prev []byte)) bool {
+	if r.ng != nil {
+		return false
+	}
+	r.blockSize, r.getBlock, r.putBlock = max(size, 64), get, put
+	return true
+}
+
+// BlockOffset returns the offset, in its block, of the frame Next returned
+// last (see ReadInBlocks).
+func (r *Reader) BlockOffset() int { return r.off }
+
+// nextInBlock is Next reading in blocks.
+func (r *Reader) nextInBlock() (Packet, error) {
+	for {
+		rest := r.blk[r.bpos:]
+		if len(rest) >= 16 {
+			caplen := int(r.order.Uint32(rest[8:]))
+			if caplen > maxCaplen {
+				return Packet{}, fmt.Errorf("invalid captured length %d", caplen)
+			}
+			if 16+caplen <= len(rest) {
+				sec := int64(r.order.Uint32(rest[0:]))
+				frac := int64(r.order.Uint32(rest[4:]))
+				wire := int(r.order.Uint32(rest[12:]))
+				if r.nanos {
+					frac /= 1000
+				}
+				r.off = r.bpos + 16
+				r.bpos = r.off + caplen
+				return Packet{Data: r.blk[r.off:r.bpos:r.bpos], TS: sec*1e6 + frac, Length: wire, Link: r.link}, nil
+			}
+		}
+		if r.blockErr != nil {
+			return Packet{}, r.blockErr
+		}
+		if r.blockErr = r.refill(); r.blockErr != nil {
+			return Packet{}, r.blockErr
+		}
+	}
+}
+
+// readChunk bounds one read into a block: the frames are read soon after
+// the system copies them, while they are still in the processor's caches.
+const readChunk = 64 << 10
+
+// refill reads more of the capture: at least the next record header, and
+// the whole record once its header is known (a pipe is not waited on for
+// more), and for a file up to readChunk bytes. It reads at the end of the
+// current block while the block has room, or moves to a new block that
+// starts with what is left of the current one.
+func (r *Reader) refill() error {
+	rest := r.blk[r.bpos:]
+	need := 16
+	if len(rest) >= 16 {
+		need = 16 + int(r.order.Uint32(rest[8:]))
+	}
+	if cap(r.blk)-r.bpos < need {
+		nb := r.getBlock(max(r.blockSize, need))[:0]
+		nb = append(nb, rest...)
+		prev := r.blk
+		r.blk, r.bpos = nb, 0
+		if prev != nil {
+			r.putBlock(prev)
+		}
+	}
+	var src io.Reader = r.br
+	if r.br.Buffered() == 0 {
+		src = r.src // straight into the block, not through br's buffer
+	}
+	have := len(r.blk) - r.bpos
+	end := min(cap(r.blk), len(r.blk)+max(readChunk, need-have))
+	n, err := io.ReadAtLeast(src, r.blk[len(r.blk):end], need-have)
+	r.blk = r.blk[:len(r.blk)+n]
+	have += n
+	switch {
+	case err == nil:
+		return nil
+	case err != io.EOF && err != io.ErrUnexpectedEOF:
+		return err
+	case have == 0:
+		return io.EOF
+	case have < 16:
+		return errors.New("truncated record header at end of file")
+	}
+	return errors.New("truncated packet at end of file")
 }
 
 // Close closes the file opened by Open.

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/google/gopacket"
@@ -464,6 +465,14 @@ func FuzzPcapReader(f *testing.F) {
 		r, err := pcapfile.NewReader(bytes.NewReader(data))
 		if err != nil {
 			return
+		}
+		if !r.IsPcapng() && len(data) < 1<<16 {
+			// Read in small blocks, the same packets and error.
+			want := readStream(t, data)
+			got, _ := readBlocks(t, iotest.HalfReader(bytes.NewReader(data)), 100)
+			if d := sameResult(want, got); d != "" {
+				t.Fatalf("in blocks: %s", d)
+			}
 		}
 		for i := 0; i < 1000; i++ {
 			p, err := r.Next()
