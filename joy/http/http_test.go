@@ -9,6 +9,7 @@ import (
 	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/feature"
 	"github.com/gojoy/libjoy/joy/record"
+	"github.com/gojoy/libjoy/tests/go/testutil/emitallocs"
 )
 
 // side builds one direction's state from its payloads.
@@ -165,14 +166,7 @@ func TestAllocs(t *testing.T) {
 	if n := testing.AllocsPerRun(100, func() { s.Observe(p, 0) }); n != 0 {
 		t.Errorf("Observe after the first payload: %v allocations", n)
 	}
-	b := make([]byte, 0, 4096)
-	var e record.Enc // reused, as the flow table reuses its encoder
-	if n := testing.AllocsPerRun(100, func() {
-		s.parsed = false // parse again, as a new flow would
-		e.ResetMembers(b[:0])
-		s.Emit(&e, nil)
-		b = e.JSON.B
-	}); n != 0 {
+	if n := emitallocs.Count(4096, func() { s.parsed = false }, func(e *record.Enc) { s.Emit(e, nil) }); n != 0 {
 		t.Errorf("Emit: %v allocations", n)
 	}
 }

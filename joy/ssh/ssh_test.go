@@ -12,6 +12,7 @@ import (
 	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/feature"
 	"github.com/gojoy/libjoy/joy/record"
+	"github.com/gojoy/libjoy/tests/go/testutil/emitallocs"
 )
 
 // sshString encodes an SSH string (also used for mpints and name-lists).
@@ -396,13 +397,7 @@ func TestAllocs(t *testing.T) {
 	if n := testing.AllocsPerRun(100, func() { searching.Observe(p, 0) }); n != 0 {
 		t.Errorf("Observe while looking for the banner: %v allocations", n)
 	}
-	b := make([]byte, 0, 8192)
-	var e record.Enc // reused, as the flow table reuses its encoder
-	if n := testing.AllocsPerRun(100, func() {
-		e.ResetMembers(b[:0])
-		cli.Emit(&e, srv)
-		b = e.JSON.B
-	}); n != 0 {
+	if n := emitallocs.Count(8192, nil, func(e *record.Enc) { cli.Emit(e, srv) }); n != 0 {
 		t.Errorf("Emit: %v allocations", n)
 	}
 }
