@@ -29,6 +29,7 @@ import (
 	"github.com/gojoy/libjoy/joy/fingerprint"
 	"github.com/gojoy/libjoy/joy/jsonw"
 	"github.com/gojoy/libjoy/joy/quic"
+	"github.com/gojoy/libjoy/joy/record"
 	"github.com/gojoy/libjoy/joy/tls"
 )
 
@@ -312,9 +313,14 @@ func (d *direction) hellos(tw *direction) (c, s, final *tls.Hello) {
 	return c, s, final
 }
 
-// AppendJSON appends the fingerprint member for the flow (both directions
-// with bidir=1), or nothing when no hello was read.
-func (d *direction) AppendJSON(b []byte, twin feature.Module) []byte {
+// Emit implements feature.Emitter: the fingerprint member for the flow
+// (both directions with bidir=1), or nothing when no hello was read. The
+// members a hello gives come from the table's cache as pre-rendered JSON
+// text, each part a run of whole members passed to the encoder as it is
+// (Encoder.Members inside the fingerprint object): every encoder of the
+// member (Joy's JSON, the Filler's fingerprint text column) takes that
+// text unparsed, so a cached hello costs a copy, as before.
+func (d *direction) Emit(e *record.Enc, twin feature.Module) {
 	tw, _ := twin.(*direction)
 	if tw == d {
 		tw = nil
@@ -336,20 +342,20 @@ func (d *direction) AppendJSON(b []byte, twin feature.Module) []byte {
 		}
 	}
 	if c == nil && s == nil {
-		return b
+		return
 	}
 	dtls := (c != nil && c.DTLS) || (s != nil && s.DTLS)
 	if dtls {
 		proto = 'd'
 	}
-	b = append(b, `,"fingerprint":{"proto":`...)
+	e.Object("fingerprint")
 	switch proto {
 	case 't':
-		b = append(b, `"tls"`...)
+		e.String("proto", "tls")
 	case 'd':
-		b = append(b, `"dtls"`...)
+		e.String("proto", "dtls")
 	default:
-		b = append(b, `"quic"`...)
+		e.String("proto", "quic")
 	}
 	// The members of each hello, in the member's order: the client's
 	// fingerprints, the server's, then the TLS 1.3 fields of the client's
@@ -357,29 +363,37 @@ func (d *direction) AppendJSON(b []byte, twin feature.Module) []byte {
 	d.held = d.held[:0]
 	if c != nil {
 		first, second := d.helloText(c, 'c', proto, ver)
-		b = append(b, first...)
+		e.Members(first)
 		d.held = append(d.held, second...)
 	}
 	if s != nil {
 		first, second := d.helloText(s, 's', 0, 0)
-		b = append(b, first...)
+		e.Members(first)
 		if proto != 'q' {
-			b = append(b, d.held...)
+			e.Members(d.held)
 			if final == s {
-				b = append(b, second...)
+				e.Members(second)
 			}
 		}
 	} else if proto != 'q' {
-		b = append(b, d.held...)
+		e.Members(d.held)
 	}
 	if proto != 'q' && final != nil && final != s {
 		_, second := d.helloText(final, 's', 0, 0)
-		b = append(b, second...)
+		e.Members(second)
 	}
 	if s != nil && s.HelloRetryRequest {
-		b = append(b, `,"hrr":true`...)
+		e.Raw("hrr", trueJSON)
 	}
-	return append(b, '}')
+	e.End()
+}
+
+var trueJSON = []byte("true")
+
+// AppendJSON appends what Emit emits as JSON text, leading comma included
+// (for tests and tools).
+func (d *direction) AppendJSON(b []byte, twin feature.Module) []byte {
+	return feature.AppendJSON(b, d, twin)
 }
 
 // helloText returns the two parts of the member a hello gives in its
