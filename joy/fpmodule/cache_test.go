@@ -8,8 +8,10 @@ import (
 	"testing"
 
 	"github.com/gojoy/libjoy/joy/config"
+	"github.com/gojoy/libjoy/joy/record"
 	"github.com/gojoy/libjoy/joy/tls"
 	"github.com/gojoy/libjoy/tests/go/testutil"
+	"github.com/gojoy/libjoy/tests/go/testutil/emitallocs"
 )
 
 // pair is the two directions of a flow sharing a table's scratch.
@@ -105,5 +107,22 @@ func TestCacheCollision(t *testing.T) {
 	hits := sc.cache.hits
 	if got := printPair(p); got != want || sc.cache.hits <= hits {
 		t.Fatalf("hit (%d hits before, %d after): got\n%s\nwant\n%s", hits, sc.cache.hits, got, want)
+	}
+}
+
+// Emitting a flow whose hellos' texts are cached allocates nothing, as
+// the flow table prints: a reused encoder and buffer. The hellos are
+// still parsed at each print; only their member text comes from the cache.
+func TestEmitCachedNoAllocs(t *testing.T) {
+	dir := testutil.NeedShared(t)
+	in := seedChunks(filepath.Join(dir, "pcaps", "joy-tls12.pcap"), 6)
+	p := pair(new(scratch))
+	replay(p, testutil.FuzzChunks(in), false)
+	out := printPair(p) // fills the cache
+	if !bytes.Contains([]byte(out), []byte(`"ja3s"`)) {
+		t.Fatalf("no fingerprints: %s", out)
+	}
+	if n := emitallocs.Count(8192, nil, func(e *record.Enc) { p[0].Emit(e, p[1]) }); n != 0 {
+		t.Fatalf("Emit of cached hellos allocates %v times per record", n)
 	}
 }
