@@ -151,7 +151,7 @@ func (s *State) parse() {
 	s.parsed = true
 }
 
-// Emit implements feature.Emitter. Only this side's messages are printed.
+// Emit implements feature.Module. Only this side's messages are printed.
 func (s *State) Emit(e *record.Enc, twin feature.Module) {
 	s.parse()
 	e.List("dhcp")

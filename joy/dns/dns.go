@@ -169,7 +169,7 @@ func (s *State) parse() {
 	s.parsed = true
 }
 
-// Emit implements feature.Emitter. With a twin (bidirectional flow) only
+// Emit implements feature.Module. With a twin (bidirectional flow) only
 // the twin's payloads are printed – the answers when this side asked the
 // questions; otherwise this side's own.
 func (s *State) Emit(e *record.Enc, twin feature.Module) {

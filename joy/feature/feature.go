@@ -21,51 +21,27 @@ type Flow struct {
 	App    uint16
 }
 
-// Module is the state of one module for one direction of a flow. It also
-// implements Emitter (the way of a module) or, until it is converted,
-// JSONAppender; a module with neither prints nothing (a registry test
-// checks every module).
+// Module is the state of one module for one direction of a flow: it
+// observes the direction's packets and emits its member(s) through the
+// record's encoder, so that the same walk prints Joy's JSON, fills the
+// typed rows of the tabular formats and the fields IPFIX exports.
 type Module interface {
 	// Observe is called for every packet of the direction that passes the
 	// module's filter, zero-length ones included. payload is only valid
 	// during the call; ts is in microseconds since the epoch.
 	Observe(payload []byte, ts int64)
-}
-
-// Emitter is a module that emits its member(s) through the record's
-// encoder: the same walk prints Joy's JSON and fills the typed rows of the
-// tabular formats.
-type Emitter interface {
-	Module
 	// Emit emits the module's member(s), or nothing. twin is the same
 	// module's state for the other direction, or nil.
 	Emit(e *record.Enc, twin Module)
 }
 
-// JSONAppender is a module not yet converted to Emitter: it appends its
-// JSON text, which reaches the encoder through record.Encoder.Members.
-type JSONAppender interface {
-	Module
-	// AppendJSON appends the module's member, leading comma included
-	// (e.g. `,"tls":{...}`), or nothing. twin is the same module's state
-	// for the other direction, or nil.
-	AppendJSON(b []byte, twin Module) []byte
-}
-
 // AppendJSON appends the member(s) m emits as JSON text, each with its
-// leading comma, as JSONAppender does (for tests and tools that want one
-// module's text).
+// leading comma (for tests and tools that want one module's text).
 func AppendJSON(b []byte, m Module, twin Module) []byte {
-	switch m := m.(type) {
-	case Emitter:
-		var e record.Enc
-		e.ResetMembers(b)
-		m.Emit(&e, twin)
-		return e.JSON.B
-	case JSONAppender:
-		return m.AppendJSON(b, twin)
-	}
-	return b
+	var e record.Enc
+	e.ResetMembers(b)
+	m.Emit(&e, twin)
+	return e.JSON.B
 }
 
 // TCPSegment is one TCP packet, for modules that read TCP headers.

@@ -2,7 +2,6 @@ package flow
 
 import (
 	"github.com/gojoy/libjoy/joy/bytestats"
-	"github.com/gojoy/libjoy/joy/feature"
 	"github.com/gojoy/libjoy/joy/ipfix"
 	"github.com/gojoy/libjoy/joy/record"
 )
@@ -67,10 +66,9 @@ func (t *Table) exportModules(r *Record, x *ipfix.Record) {
 	}
 	w.fill.Start(x)
 	for i, m := range r.mods {
-		em, ok := m.(feature.Emitter)
-		if !ok || !w.fill.Takes(t.opts.Modules[i].Name) {
+		if m == nil || !w.fill.Takes(t.opts.Modules[i].Name) {
 			continue
 		}
-		em.Emit(&w.enc, nil)
+		m.Emit(&w.enc, nil)
 	}
 }

@@ -835,10 +835,8 @@ type countModule struct {
 	n    int
 }
 
-func (m *countModule) Observe([]byte, int64) { m.n++ }
-func (m *countModule) AppendJSON(b []byte, _ feature.Module) []byte {
-	return append(b, fmt.Sprintf(`,"%s":%d`, m.name, m.n)...)
-}
+func (m *countModule) Observe([]byte, int64)                { m.n++ }
+func (m *countModule) Emit(e *record.Enc, _ feature.Module) { e.Uint(m.name, uint64(m.n)) }
 
 // A table takes every module it is given: the thirteenth (and later) used
 // to be dropped silently by a fixed bound.

@@ -265,9 +265,7 @@ func emitIDP(e *record.Enc, rec, tw *Record) {
 
 // emitModules emits each module whose state exists on the out side,
 // with the other side's state of the same module (a twin's state alone is
-// never printed, as in the original). A module that still appends JSON
-// text (feature.JSONAppender) is passed through Encoder.Members, straight
-// into the record when the encoder is JSON's.
+// never printed, as in the original).
 func (t *Table) emitModules(e *record.Enc, rec, tw *Record) {
 	for i, m := range rec.mods {
 		if m == nil {
@@ -277,20 +275,7 @@ func (t *Table) emitModules(e *record.Enc, rec, tw *Record) {
 		if tw != nil && tw.mods[i] != nil {
 			other = tw.mods[i]
 		}
-		switch m := m.(type) {
-		case feature.Emitter:
-			m.Emit(e, other)
-		case feature.JSONAppender:
-			if e.IsJSON() {
-				j := &e.JSON
-				n := len(j.B)
-				j.B = m.AppendJSON(j.B, other)
-				j.Appended(n)
-				continue
-			}
-			t.mscratch = m.AppendJSON(t.mscratch[:0], other)
-			e.Members(t.mscratch)
-		}
+		m.Emit(e, other)
 	}
 }
 

@@ -114,9 +114,8 @@ type Table struct {
 	drainEvery bool
 
 	// the record printer's state (json.go)
-	enc      record.Enc
-	scratch  []byte // addresses, labels, TCP flags and options
-	mscratch []byte // a module's members, for encoders other than JSON
+	enc     record.Enc
+	scratch []byte // addresses, labels, TCP flags and options
 
 	export *exportWalk // IPFIX export's walk of the modules (export.go)
 }

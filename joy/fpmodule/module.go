@@ -313,7 +313,7 @@ func (d *direction) hellos(tw *direction) (c, s, final *tls.Hello) {
 	return c, s, final
 }
 
-// Emit implements feature.Emitter: the fingerprint member for the flow
+// Emit implements feature.Module: the fingerprint member for the flow
 // (both directions with bidir=1), or nothing when no hello was read. The
 // members a hello gives come from the table's cache as pre-rendered JSON
 // text, each part a run of whole members passed to the encoder as it is

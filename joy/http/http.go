@@ -175,7 +175,7 @@ func keep(buf, p []byte) []byte {
 	return out
 }
 
-// Emit implements feature.Emitter: `"http":[{"out":[…],"in":[…]}]`, each
+// Emit implements feature.Module: `"http":[{"out":[…],"in":[…]}]`, each
 // side's message as a list of one-member objects.
 func (s *State) Emit(e *record.Enc, twin feature.Module) {
 	t, _ := twin.(*State)

@@ -107,7 +107,7 @@ func (s *State) take(d []byte) []byte {
 	return d
 }
 
-// Emit implements feature.Emitter: `"ike":{"init":{…},"resp":{…}}` with
+// Emit implements feature.Module: `"ike":{"init":{…},"resp":{…}}` with
 // "resp" only when the other direction has state.
 func (s *State) Emit(e *record.Enc, twin feature.Module) {
 	e.Object("ike")

@@ -40,7 +40,7 @@ func (s *State) Observe(payload []byte, ts int64) {
 	}
 }
 
-// Emit implements feature.Emitter.
+// Emit implements feature.Module.
 func (s *State) Emit(e *record.Enc, twin feature.Module) {
 	var in []byte
 	if t, ok := twin.(*State); ok && t != nil {

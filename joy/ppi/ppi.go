@@ -114,7 +114,7 @@ type side struct {
 	role role
 }
 
-// Emit implements feature.Emitter.
+// Emit implements feature.Module.
 func (s *State) Emit(e *record.Enc, twin feature.Module) {
 	t, ok := twin.(*State)
 	if !ok || t == nil {

@@ -106,7 +106,7 @@ type direction struct {
 
 func newDirection(cfg *config.Config) *direction { return &direction{bidir: cfg != nil && cfg.Bidir} }
 
-// Emit implements feature.Emitter: it replays both directions, the one
+// Emit implements feature.Module: it replays both directions, the one
 // whose first datagram came first as the client, and emits the quic
 // member. Without bidir=1 each direction is printed alone and read as the
 // client's: the member is printed only when its Initials opened (a

@@ -33,9 +33,6 @@ func (e *Enc) ResetMembers(b []byte) {
 // Use makes e pass the walk to other (nil: back to JSON).
 func (e *Enc) Use(other Encoder) { e.other = other }
 
-// IsJSON reports whether e prints JSON into e.JSON.
-func (e *Enc) IsJSON() bool { return e.other == nil }
-
 // Object implements Encoder.
 func (e *Enc) Object(name string) {
 	if e.other != nil {

@@ -201,15 +201,3 @@ func (e *JSON) Members(text []byte) {
 	e.B = append(e.B, text...)
 	e.comma = true
 }
-
-// Appended tells e that a module appended zero or more members, each
-// with its leading comma, to e.B from offset from on: the adapter of a
-// module that still appends JSON text writes straight into the record.
-func (e *JSON) Appended(from int) {
-	if len(e.B) > from {
-		if !e.comma && e.B[from] == ',' {
-			e.B = append(e.B[:from], e.B[from+1:]...)
-		}
-		e.comma = true
-	}
-}

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/gojoy/libjoy/joy/config"
-	"github.com/gojoy/libjoy/joy/feature"
 )
 
 // The bits of the registry are the C header's: the header is the ABI the
@@ -144,24 +143,6 @@ func TestOptions(t *testing.T) {
 			t.Errorf("%s=%s accepted", bad[0], bad[1])
 		} else if want := bad[0] + "=" + bad[1] + ": " + bad[0] + " must be"; !strings.HasPrefix(err.Error(), want) {
 			t.Errorf("%s=%s: %q, want it to start with %q", bad[0], bad[1], err, want)
-		}
-	}
-}
-
-// Every module's state prints: it emits through the encoder
-// (feature.Emitter) or, not yet converted, appends JSON text
-// (feature.JSONAppender). A state with neither would print nothing.
-func TestModulesPrint(t *testing.T) {
-	var c config.Config
-	for _, e := range Modules {
-		if e.Module == nil {
-			continue
-		}
-		m := e.Module.Pool(&c).Get()
-		switch m.(type) {
-		case feature.Emitter, feature.JSONAppender:
-		default:
-			t.Errorf("module %s: state %T neither emits (feature.Emitter) nor appends JSON (feature.JSONAppender)", e.Name, m)
 		}
 	}
 }

@@ -98,7 +98,7 @@ func (s *State) Messages() int { return min(s.op, MaxSegments) }
 // Message returns the length and time (µs) of message i.
 func (s *State) Message(i int) (length uint16, ts int64) { return s.lens[i], s.times[i] }
 
-// Emit implements feature.Emitter.
+// Emit implements feature.Module.
 func (s *State) Emit(e *record.Enc, twin feature.Module) {
 	if s.np > 0 {
 		emitList(e, "oseq", s.seq[:s.np])

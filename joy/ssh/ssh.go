@@ -478,7 +478,7 @@ func process(cli, srv *State) (x exchange) {
 	return x
 }
 
-// Emit implements feature.Emitter. Nothing is printed unless this side's
+// Emit implements feature.Module. Nothing is printed unless this side's
 // banner was seen; this side is printed as "cli" and the twin, if any, as
 // "srv".
 func (s *State) Emit(e *record.Enc, twin feature.Module) {

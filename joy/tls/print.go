@@ -39,7 +39,7 @@ var (
 	serverNames = sideNames{"s_random", "s_sid", "s_cert"}
 )
 
-// Emit implements feature.Emitter: the tls member, from the facts the
+// Emit implements feature.Module: the tls member, from the facts the
 // parse kept (versions, hellos, key exchange, extensions as spans of the
 // handshake buffer, the record entries). twin is the other direction's
 // state, or nil. Each certificate is a value of pre-rendered JSON text

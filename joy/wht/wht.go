@@ -62,7 +62,7 @@ func (s *State) block(d0, d1, d2, d3 int32) {
 	s.spectrum[3] += x2 - x3
 }
 
-// Emit implements feature.Emitter.
+// Emit implements feature.Module.
 func (s *State) Emit(e *record.Enc, twin feature.Module) {
 	n, sp := s.b, s.spectrum
 	if t, ok := twin.(*State); ok && t != nil {
