@@ -124,7 +124,7 @@ func TestGoflow2(t *testing.T) {
 				port := freeUDPPort(t)
 				p := start(t, 5*time.Minute, bin, "-addr", "", "-loglevel", "warn", "-mapping", mapping, "-format", "json",
 					"-listen", fmt.Sprintf("netflow://127.0.0.1:%d?count=1&workers=1", port))
-				waitUDPBound(t, port, 10*time.Second, p.exited)
+				waitUDPBound(t, port, p.cmd, 10*time.Second, p.exited)
 				run := runExport(t, port, pcap, opts...)
 				deadline := time.Now().Add(15 * time.Second)
 				for time.Now().Before(deadline) && bytes.Count(p.stdout.Bytes(), []byte("\n")) < run.records {
@@ -134,11 +134,11 @@ func TestGoflow2(t *testing.T) {
 				return p, run
 			}
 			p, run := collect()
-			if len(p.stdout.Bytes()) == 0 && run.records > 0 && run.messages <= 2 {
-				// Once in CI (one run of many), goflow2 printed nothing for
-				// the one message of joy-dhcp.pcap, with nothing logged: a
-				// datagram sent just as it started. One more try with a
-				// fresh collector; an export that is wrong fails both.
+			if len(p.stdout.Bytes()) == 0 && run.records > 0 {
+				// Twice in CI (runs of many), goflow2 printed nothing for a
+				// small export, with nothing logged (once as joy's own
+				// collector missed one too). One more try with a fresh
+				// collector; an export that is wrong fails both.
 				t.Logf("goflow2 printed nothing for %d records in %d messages; trying once more", run.records, run.messages)
 				p, run = collect()
 			}

@@ -28,6 +28,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -134,11 +135,31 @@ func udpSockets(port int, fn func(fields []string)) (ok bool) {
 	return ok
 }
 
-// udpBound reports whether some socket is bound to UDP port on this host;
-// ok is false when /proc/net/udp{,6} cannot be read.
-func udpBound(port int) (bound, ok bool) {
-	ok = udpSockets(port, func([]string) { bound = true })
-	return bound, ok
+// udpBound reports whether a socket of process pid is bound to UDP port
+// on this host; ok is false when /proc/net/udp{,6} cannot be read. The
+// socket must be pid's: another process's socket on the port (seen once
+// in CI, when an export then went nowhere) does not count.
+func udpBound(port, pid int) (bound, ok bool) {
+	var inodes []string
+	ok = udpSockets(port, func(fields []string) {
+		if len(fields) > 9 {
+			inodes = append(inodes, "socket:["+fields[9]+"]")
+		}
+	})
+	if len(inodes) == 0 {
+		return false, ok
+	}
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		return false, ok
+	}
+	for _, fd := range fds {
+		link, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name()))
+		if err == nil && slices.Contains(inodes, link) {
+			return true, ok
+		}
+	}
+	return false, ok
 }
 
 // udpRxQueue returns the bytes waiting in the receive queues of the
@@ -170,13 +191,13 @@ func waitDrained(port int, d time.Duration) {
 	}
 }
 
-// waitUDPBound waits (at most d) until a collector has bound port; where
-// /proc cannot tell, it waits one second.
-func waitUDPBound(t testing.TB, port int, d time.Duration, exited <-chan struct{}) {
+// waitUDPBound waits (at most d) until the collector cmd has bound port;
+// where /proc cannot tell, it waits one second.
+func waitUDPBound(t testing.TB, port int, cmd *exec.Cmd, d time.Duration, exited <-chan struct{}) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
-		bound, ok := udpBound(port)
+		bound, ok := udpBound(port, cmd.Process.Pid)
 		if !ok {
 			time.Sleep(time.Second)
 			return

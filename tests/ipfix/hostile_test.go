@@ -75,7 +75,7 @@ func startWatched(t *testing.T, limit time.Duration) *watched {
 			<-w.exited
 		}
 	})
-	waitUDPBound(t, w.port, 10*time.Second, w.exited)
+	waitUDPBound(t, w.port, w.cmd, 10*time.Second, w.exited)
 	return w
 }
 

@@ -50,7 +50,7 @@ func TestNfcapd(t *testing.T) {
 			dir := t.TempDir()
 			port := freeUDPPort(t)
 			p := start(t, 5*time.Minute, nfcapd, "-b", "127.0.0.1", "-p", strconv.Itoa(port), dirFlag, dir)
-			waitUDPBound(t, port, 10*time.Second, p.exited)
+			waitUDPBound(t, port, p.cmd, 10*time.Second, p.exited)
 			run := runExport(t, port, pcap, opts...)
 			// nfcapd has no "all read" signal: give it a moment, then
 			// SIGTERM, which flushes and closes the file.

@@ -65,7 +65,7 @@ func collect(t testing.TB, fn func(port int) (want int)) ([]map[string]any, [5]i
 	bin := needJoy(t)
 	port := freeUDPPort(t)
 	p := start(t, 10*time.Minute, bin, "ipfix_collect_port="+strconv.Itoa(port), "ipfix_collect_idle=120")
-	waitUDPBound(t, port, 10*time.Second, p.exited)
+	waitUDPBound(t, port, p.cmd, 10*time.Second, p.exited)
 	want := fn(port)
 	waitDrained(port, 30*time.Second)
 	deadline := time.Now().Add(15 * time.Second)
@@ -120,11 +120,20 @@ func TestRoundTripOwnCollector(t *testing.T) {
 		t.Run(filepath.Base(pcap), func(t *testing.T) {
 			t.Parallel()
 			var run exportRun
-			got, st := collect(t, func(port int) int {
+			export := func(port int) int {
 				run = runExport(t, port, pcap, opts...)
 				return run.records
-			})
+			}
+			got, st := collect(t, export)
 			name := filepath.Base(pcap)
+			if st[0] == 0 && run.messages > 0 {
+				// Twice in CI (runs of many, once with goflow2 at the same
+				// moment), a collector saw none of a small export's
+				// datagrams, with nothing refused or logged. One more try
+				// with a fresh collector; an export that is wrong fails both.
+				t.Logf("%s: collector saw none of %d messages; trying once more", name, run.messages)
+				got, st = collect(t, export)
+			}
 			if st[0] != run.messages || st[1] != run.records || st[2] != 0 || st[3] != 0 {
 				t.Errorf("%s: collector saw %d messages, %d records, %d undecodable, %d missing; exporter sent %d messages, %d records",
 					name, st[0], st[1], st[2], st[3], run.messages, run.records)

@@ -92,7 +92,7 @@ func TestSoftflowdNetFlowV9(t *testing.T) {
 			// What joy's collector prints for the same datagrams.
 			port := freeUDPPort(t)
 			p := start(t, 5*time.Minute, needJoy(t), "nfv9_port="+strconv.Itoa(port))
-			waitUDPBound(t, port, 10*time.Second, p.exited)
+			waitUDPBound(t, port, p.cmd, 10*time.Second, p.exited)
 			c, err := net.Dial("udp4", "127.0.0.1:"+strconv.Itoa(port))
 			if err != nil {
 				t.Fatal(err)
