@@ -2,7 +2,6 @@ package fpmodule
 
 import (
 	"bytes"
-	"hash/maphash"
 	"os"
 	"path/filepath"
 	"testing"
@@ -10,6 +9,7 @@ import (
 	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/record"
 	"github.com/gojoy/libjoy/joy/tls"
+	"github.com/gojoy/libjoy/joy/twoway"
 	"github.com/gojoy/libjoy/tests/go/testutil"
 	"github.com/gojoy/libjoy/tests/go/testutil/emitallocs"
 )
@@ -65,10 +65,10 @@ func TestCacheMatchesUncached(t *testing.T) {
 		}
 	}
 	c := cached[0].cache
-	if members < 50 || c == nil || c.hits < uint64(members) {
+	if members < 50 || c == nil || c.Hits < uint64(members) {
 		t.Fatalf("%d flows with a member, cache %v: expected at least 50, and a hit for each in the second pass", members, c != nil)
 	}
-	t.Logf("%d flows with a member per pass, %d cache hits", members, c.hits)
+	t.Logf("%d flows with a member per pass, %d cache hits", members, c.Hits)
 }
 
 // A slot holding another hello's text (a hash collision in both of the
@@ -85,7 +85,7 @@ func TestCacheCollision(t *testing.T) {
 		t.Fatalf("no fingerprints: %s", want)
 	}
 
-	sc := &scratch{cache: &memberCache{seed: maphash.MakeSeed()}}
+	sc := &scratch{cache: twoway.New(memberCacheSlots)}
 	p := pair(sc)
 	replay(p, chunks, false)
 	c, s, _ := p[0].hellos(p[1])
@@ -94,19 +94,18 @@ func TestCacheCollision(t *testing.T) {
 		h    *tls.Hello
 	}{{'c', c}, {'s', s}} {
 		k := appendKey(nil, x.h, x.role, 't', 0)
-		h := maphash.Bytes(sc.cache.seed, k)
 		other := append(bytes.Clone(k), 'x')
-		for _, i := range []uint64{h % memberCacheSlots, (h >> 32) % memberCacheSlots} {
-			sc.cache.slots[i] = memberSlot{key: other, text: []byte(`,"wrong":1,"wrong":2`), split: 10, used: 1}
+		a, b := sc.cache.Ways(k)
+		for _, e := range []*twoway.Entry{a, b} {
+			sc.cache.Set(e, other, []byte(`,"wrong":1,"wrong":2`), 10)
 		}
 	}
-	sc.cache.tick = 1
 	if got := printPair(p); got != want {
 		t.Fatalf("collision: got\n%s\nwant\n%s", got, want)
 	}
-	hits := sc.cache.hits
-	if got := printPair(p); got != want || sc.cache.hits <= hits {
-		t.Fatalf("hit (%d hits before, %d after): got\n%s\nwant\n%s", hits, sc.cache.hits, got, want)
+	hits := sc.cache.Hits
+	if got := printPair(p); got != want || sc.cache.Hits <= hits {
+		t.Fatalf("hit (%d hits before, %d after): got\n%s\nwant\n%s", hits, sc.cache.Hits, got, want)
 	}
 }
 

@@ -20,9 +20,7 @@
 package fpmodule
 
 import (
-	"bytes"
 	"encoding/binary"
-	"hash/maphash"
 
 	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/feature"
@@ -31,6 +29,7 @@ import (
 	"github.com/gojoy/libjoy/joy/quic"
 	"github.com/gojoy/libjoy/joy/record"
 	"github.com/gojoy/libjoy/joy/tls"
+	"github.com/gojoy/libjoy/joy/twoway"
 )
 
 // Kind is the fingerprint module: TCP and UDP flows.
@@ -98,12 +97,12 @@ type scratch struct {
 	fp        []byte
 	conn      *quic.Conn
 
-	cache   *memberCache // made on the first hello printed
-	key     []byte       // the shape being looked up
-	text    []byte       // a hello's text not cached
-	split   int          // where text's second part starts
-	held    []byte       // the client's second part, printed after the server's first
-	noCache bool         // tests: every text computed
+	cache   *twoway.Cache // hello texts by shape, made on the first hello printed
+	key     []byte        // the shape being looked up
+	text    []byte        // a hello's text not cached
+	split   int           // where text's second part starts
+	held    []byte        // the client's second part, printed after the server's first
+	noCache bool          // tests: every text computed
 }
 
 func newDirection(cfg *config.Config, sc *scratch) *direction {
@@ -407,36 +406,21 @@ func (d *direction) helloText(h *tls.Hello, role, proto byte, ver uint32) (first
 	k := appendKey(d.key[:0], h, role, proto, ver)
 	d.key = k
 	if d.cache == nil {
-		d.cache = &memberCache{seed: maphash.MakeSeed()}
+		d.cache = twoway.New(memberCacheSlots)
 	}
-	c := d.cache
 	if len(k) > maxCachedKey || d.noCache {
 		d.text = d.appendHelloText(d.text[:0], h, role, proto, ver)
 		return d.text[:d.split], d.text[d.split:]
 	}
-	hash := maphash.Bytes(c.seed, k)
-	c.tick++
-	a, z := &c.slots[hash%memberCacheSlots], &c.slots[(hash>>32)%memberCacheSlots]
-	for _, slot := range [2]*memberSlot{a, z} {
-		if slot.text != nil && bytes.Equal(slot.key, k) {
-			slot.used = c.tick
-			c.hits++
-			return slot.text[:slot.split], slot.text[slot.split:]
+	e, hit := d.cache.Lookup(k)
+	if !hit {
+		d.text = d.appendHelloText(d.text[:0], h, role, proto, ver)
+		if len(d.text) > maxCachedText {
+			return d.text[:d.split], d.text[d.split:]
 		}
+		d.cache.Set(e, k, d.text, d.split)
 	}
-	slot := a
-	if z.used < a.used {
-		slot = z
-	}
-	d.text = d.appendHelloText(d.text[:0], h, role, proto, ver)
-	if len(d.text) > maxCachedText {
-		return d.text[:d.split], d.text[d.split:]
-	}
-	slot.key = append(slot.key[:0], k...)
-	slot.text = append(slot.text[:0], d.text...)
-	slot.split = d.split
-	slot.used = c.tick
-	return slot.text[:slot.split], slot.text[slot.split:]
+	return e.Value[:e.Split], e.Value[e.Split:]
 }
 
 // appendKey appends the cache key of a hello in a role: the role, proto,
@@ -498,23 +482,6 @@ const (
 	maxCachedKey     = 4 << 10
 	maxCachedText    = 8 << 10
 )
-
-// memberCache is a two-way cache of the member texts of hellos by their
-// shape, for one flow table (as joy/tls's certificate cache): each shape
-// may sit in either of two slots picked by its hash, the one used least
-// recently being replaced, and a hit compares the whole shape.
-type memberCache struct {
-	seed  maphash.Seed
-	slots [memberCacheSlots]memberSlot
-	tick  uint64
-	hits  uint64 // for tests
-}
-
-type memberSlot struct {
-	key, text []byte
-	split     int
-	used      uint64
-}
 
 // appendString appends p as a JSON string. Fingerprints are printable
 // ASCII without quotes or backslashes (digits, hex, ",-_()[]/", JA4's

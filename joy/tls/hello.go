@@ -257,7 +257,6 @@ func (h *Hello) reset() {
 		SupportedVersions:   h.SupportedVersions[:0],
 		KeyShareGroups:      h.KeyShareGroups[:0],
 	}
-	h.ALPN = h.alpnBuf[:0]
 }
 
 // extension decodes the extensions Hello has fields for. A malformed body

@@ -1,11 +1,9 @@
 package tls
 
 import (
-	"bytes"
-	"hash/maphash"
-
 	"github.com/gojoy/libjoy/joy/config"
 	"github.com/gojoy/libjoy/joy/feature"
+	"github.com/gojoy/libjoy/joy/twoway"
 )
 
 // Limits of one table's pool: states kept for reuse, certificates kept
@@ -20,7 +18,7 @@ const (
 // rendered certificates: a server sends the same chain to every client,
 // and parsing it is most of the cost of TLS metadata.
 func newPool(*config.Config) feature.Pool {
-	c := &certCache{seed: maphash.MakeSeed()}
+	c := &certCache{rendered: twoway.New(certCacheSlots)}
 	return feature.FreeList(func() feature.Resetter { return &State{cache: c} }, maxFreeStates)
 }
 
@@ -41,22 +39,12 @@ func (s *State) Reset() {
 	}
 }
 
-// certCache is a two-way cache of certificates and the JSON objects
-// appendCertificate wrote for them, for one flow table. Each certificate
-// may sit in either of two slots picked by its hash (the one used least
-// recently is replaced): with one slot, two busy servers' certificates
-// that the process's random seed happens to map together would evict each
-// other on every flow, and each flow would parse a certificate again.
+// certCache is the certificates one flow table has rendered, with the
+// JSON objects appendCertificate wrote for them (a two-way cache: two busy
+// servers' certificates do not evict each other).
 type certCache struct {
-	seed  maphash.Seed
-	slots [certCacheSlots]certSlot
-	tick  uint64 // stamps slot use
-	der   []byte // scratch for the certificate being read
-}
-
-type certSlot struct {
-	der, json []byte
-	used      uint64
+	rendered *twoway.Cache
+	der      []byte // scratch for the certificate being read
 }
 
 // appendCertificate appends the JSON object of the DER certificate at
@@ -71,23 +59,12 @@ func (c *certCache) appendCertificate(b []byte, s *State, d int, length uint16) 
 	if len(der) > maxCachedCert {
 		return appendCertificate(b, length, der)
 	}
-	h := maphash.Bytes(c.seed, der)
-	c.tick++
-	a, z := &c.slots[h%certCacheSlots], &c.slots[(h>>32)%certCacheSlots]
-	for _, slot := range [2]*certSlot{a, z} {
-		if slot.json != nil && bytes.Equal(slot.der, der) {
-			slot.used = c.tick
-			return append(b, slot.json...)
-		}
-	}
-	slot := a
-	if z.used < a.used {
-		slot = z
+	e, hit := c.rendered.Lookup(der)
+	if hit {
+		return append(b, e.Value...)
 	}
 	start := len(b)
 	b = appendCertificate(b, length, der)
-	slot.der = append(slot.der[:0], der...)
-	slot.json = append(slot.json[:0], b[start:]...)
-	slot.used = c.tick
+	c.rendered.Set(e, der, b[start:], 0)
 	return b
 }

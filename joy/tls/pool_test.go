@@ -3,11 +3,10 @@ package tls
 import (
 	"bytes"
 	"crypto/x509"
-	"fmt"
-	"hash/maphash"
 	"testing"
 
 	"github.com/gojoy/libjoy/joy/feature"
+	"github.com/gojoy/libjoy/joy/twoway"
 )
 
 // States that come back from a pool print exactly what fresh ones do,
@@ -54,64 +53,20 @@ func TestPoolReuse(t *testing.T) {
 	}
 }
 
-// A cache slot holding another certificate (a hash collision) is not used.
-func TestCertificateCacheCollision(t *testing.T) {
+// Certificates come from the table's cache after the first time, as
+// rendered afresh; two certificates stay cached together.
+func TestCertificateCache(t *testing.T) {
 	certA := testCertificate(t, nil)
 	certB := testCertificate(t, func(c *x509.Certificate) { c.Subject.CommonName = "other.example" })
-	c := &certCache{seed: maphash.MakeSeed()}
-	slot := &c.slots[maphash.Bytes(c.seed, certA)%certCacheSlots]
-	slot.der, slot.json = certB, []byte(`{"wrong":1}`)
-	s := &State{cache: c, hs: certA}
-	got := string(c.appendCertificate(nil, s, 0, uint16(len(certA))))
-	if want := string(appendCertificate(nil, uint16(len(certA)), certA)); got != want {
-		t.Fatalf("collision: got %s, want %s", got, want)
-	}
-	// The slot now holds certA, and a hit returns the same text.
-	if again := string(c.appendCertificate(nil, s, 0, uint16(len(certA)))); again != got || !bytes.Equal(slot.der, certA) {
-		t.Fatalf("hit: got %s", again)
-	}
-}
-
-// Two certificates whose hashes pick the same first slot both stay
-// cached: the second takes its other slot instead of evicting the first,
-// which busy servers would otherwise do to each other on every flow.
-func TestCertificateCacheTwoWays(t *testing.T) {
-	c := &certCache{seed: maphash.MakeSeed()}
-	certA := testCertificate(t, nil)
-	h := maphash.Bytes(c.seed, certA)
-	for h%certCacheSlots == (h>>32)%certCacheSlots {
-		c.seed = maphash.MakeSeed()
-		h = maphash.Bytes(c.seed, certA)
-	}
-	// A second certificate with the same first slot.
-	var certB []byte
-	for i := 0; certB == nil; i++ {
-		if i == 10000 {
-			t.Fatal("no certificate with the same first slot in 10000 tries")
-		}
-		b := testCertificate(t, func(c *x509.Certificate) { c.Subject.CommonName = fmt.Sprintf("n%d.example", i) })
-		// Its second slot must differ from the first too (1 in 256
-		// certificates has both in one slot, and then evicting is right).
-		if hb := maphash.Bytes(c.seed, b); hb%certCacheSlots == h%certCacheSlots && (hb>>32)%certCacheSlots != h%certCacheSlots {
-			certB = b
-		}
-	}
-	render := func(cert []byte) string {
+	c := &certCache{rendered: twoway.New(certCacheSlots)}
+	for i, cert := range [][]byte{certA, certB, certA, certB, certA} {
 		s := &State{cache: c, hs: cert}
 		got := string(c.appendCertificate(nil, s, 0, uint16(len(cert))))
 		if want := string(appendCertificate(nil, uint16(len(cert)), cert)); got != want {
-			t.Fatalf("got %s, want %s", got, want)
+			t.Fatalf("certificate %d: got %s, want %s", i, got, want)
 		}
-		return got
 	}
-	for _, cert := range [][]byte{certA, certB, certA, certB} {
-		render(cert)
-	}
-	hB := maphash.Bytes(c.seed, certB)
-	if !bytes.Equal(c.slots[h%certCacheSlots].der, certA) {
-		t.Fatal("certB evicted certA from its slot")
-	}
-	if !bytes.Equal(c.slots[(hB>>32)%certCacheSlots].der, certB) {
-		t.Fatal("certB is not cached in its second slot")
+	if c.rendered.Hits != 3 {
+		t.Fatalf("%d cache hits for 5 renderings of 2 certificates, want 3", c.rendered.Hits)
 	}
 }
