@@ -116,29 +116,49 @@ func (p *Writer) encode(pw *pq.GenericWriter[record.Flow]) {
 	defer close(p.done)
 	var err error
 	for c := range p.todo {
-		start := 0
-		for _, pc := range c.pieces {
-			if err != nil {
-				break
-			}
-			_, err = pw.Write(c.rows[start:pc.end])
-			if err == nil && pc.flush {
-				err = pw.Flush()
-			}
-			if err != nil {
+		if err == nil {
+			if err = protect(func() error { return writeChunk(pw, c) }); err != nil {
 				failed := err
 				p.failed.Store(&failed)
 			}
-			start = pc.end
 		}
 		c.rows, c.pieces = c.rows[:0], c.pieces[:0]
 		c.arena.Reset()
 		p.free <- c
 	}
 	if err == nil {
-		err = pw.Close()
+		err = protect(pw.Close)
 	}
 	p.err = err
+}
+
+// writeChunk writes c's rows, piece by piece.
+func writeChunk(pw *pq.GenericWriter[record.Flow], c *chunk) error {
+	start := 0
+	for _, pc := range c.pieces {
+		if _, err := pw.Write(c.rows[start:pc.end]); err != nil {
+			return err
+		}
+		if pc.flush {
+			if err := pw.Flush(); err != nil {
+				return err
+			}
+		}
+		start = pc.end
+	}
+	return nil
+}
+
+// protect turns a panic of fn into an error: no caller could recover a
+// panic of the encoding goroutine, and in the C library it would end the
+// host's process.
+func protect(fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("parquet: internal error: %v", r)
+		}
+	}()
+	return fn()
 }
 
 // fail is the first error of encode, or nil.

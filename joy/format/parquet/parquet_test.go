@@ -347,3 +347,20 @@ func TestNoGoroutineLeft(t *testing.T) {
 	}
 	w.Close()
 }
+
+// panicWriter panics when written to.
+type panicWriter struct{}
+
+func (panicWriter) Write([]byte) (int, error) { panic("the writer broke") }
+
+// A panic while encoding (here of the output writer) is an error of
+// Close, not the end of the process.
+func TestPanicIsAnError(t *testing.T) {
+	w := NewWriter(panicWriter{})
+	if err := w.WriteRows(smallRows(10)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err == nil || !strings.Contains(err.Error(), "the writer broke") {
+		t.Errorf("Close: %v", err)
+	}
+}
