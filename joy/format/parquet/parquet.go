@@ -35,7 +35,8 @@ var Driver = format.Driver{
 	New:      func(w io.Writer) (format.Writer, error) { return NewWriter(w), nil },
 }
 
-// batch is how many rows are handed to the writer at once.
+// batch is how many rows a chunk holds, and the most that are handed to
+// parquet-go at once. It is a multiple of 64 (see WriteRows).
 const batch = 256
 
 // queue is how many chunks of rows (of up to batch rows each) a Writer
@@ -251,9 +252,10 @@ func (p *Writer) WriteRows(rows []record.Flow) error {
 		return err
 	}
 	for len(rows) > 0 {
-		// A row group ends at exactly RowGroup rows. parquet-go writes
-		// the rows of a call 64 at a time from its start: pieces of
-		// batch rows from the start of the group's part are the same.
+		// A row group ends at exactly RowGroup rows. The part of rows
+		// in one row group goes in pieces of batch rows: parquet-go
+		// writes a call's rows 64 at a time from its start, ending a
+		// page after any 64, so the pages are those of one call.
 		part := rows[:min(len(rows), RowGroup-p.group)]
 		rows = rows[len(part):]
 		p.group += len(part)
