@@ -171,8 +171,8 @@ func (p *Writer) fail() error {
 }
 
 // add copies rows (at most batch) into the chunk being filled as one
-// piece, which ends a row group when flush is set; a full chunk is
-// queued.
+// piece, which ends a row group when flush is set; a chunk is queued when
+// it is full or the next piece does not fit.
 func (p *Writer) add(rows []record.Flow, flush bool) error {
 	if err := p.fail(); err != nil {
 		return err
@@ -192,6 +192,10 @@ func (p *Writer) add(rows []record.Flow, flush bool) error {
 		c.arena.Copy(&c.rows[n+i], &rows[i])
 	}
 	c.pieces = append(c.pieces, piece{len(c.rows), flush})
+	if len(c.rows) == batch {
+		p.todo <- c
+		p.cur = nil
+	}
 	return nil
 }
 
