@@ -35,19 +35,23 @@ func (a *Arena) Copy(dst, src *Flow) {
 	dst.PMalware = value(&a.f64, src.PMalware)
 	dst.PacketsB, dst.PacketsIPT = list(&a.i32, src.PacketsB), list(&a.i64, src.PacketsIPT)
 	dst.ByteDist, dst.CompactByteDist = list(&a.i64, src.ByteDist), list(&a.i64, src.CompactByteDist)
-	for _, p := range dst.texts() {
-		if *p != nil {
-			a.strs = append(a.strs, a.str(**p))
-			*p = &a.strs[len(a.strs)-1]
-		}
-	}
+	dst.SALabels, dst.DALabels = a.strp(src.SALabels), a.strp(src.DALabels)
+	dst.IP, dst.TCP, dst.OSeq, dst.OAck = a.strp(src.IP), a.strp(src.TCP), a.strp(src.OSeq), a.strp(src.OAck)
+	dst.ISeq, dst.IAck, dst.WHT = a.strp(src.ISeq), a.strp(src.IAck), a.strp(src.WHT)
+	dst.DNS, dst.SSH, dst.TLS, dst.DHCP = a.strp(src.DNS), a.strp(src.SSH), a.strp(src.TLS), a.strp(src.DHCP)
+	dst.HTTP, dst.IKE, dst.Payload, dst.PPI = a.strp(src.HTTP), a.strp(src.IKE), a.strp(src.Payload), a.strp(src.PPI)
+	dst.Exe, dst.HD, dst.ProbableOS = a.strp(src.Exe), a.strp(src.HD), a.strp(src.ProbableOS)
+	dst.IDPOut, dst.IDPIn, dst.Debug = a.strp(src.IDPOut), a.strp(src.IDPIn), a.strp(src.Debug)
+	dst.ExpireType, dst.Other = a.strp(src.ExpireType), a.strp(src.Other)
 }
 
-// texts are f's optional string columns.
-func (f *Flow) texts() [25]**string {
-	return [...]**string{&f.SALabels, &f.DALabels, &f.IP, &f.TCP, &f.OSeq, &f.OAck, &f.ISeq, &f.IAck,
-		&f.WHT, &f.DNS, &f.SSH, &f.TLS, &f.DHCP, &f.HTTP, &f.IKE, &f.Payload, &f.PPI, &f.Exe, &f.HD,
-		&f.ProbableOS, &f.IDPOut, &f.IDPIn, &f.Debug, &f.ExpireType, &f.Other}
+// strp copies an optional string.
+func (a *Arena) strp(p *string) *string {
+	if p == nil {
+		return nil
+	}
+	a.strs = append(a.strs, a.str(*p))
+	return &a.strs[len(a.strs)-1]
 }
 
 func (a *Arena) str(s string) string {
