@@ -3,11 +3,15 @@ package parquet
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	pq "github.com/parquet-go/parquet-go"
 
@@ -146,7 +150,8 @@ func TestSchemaAndValues(t *testing.T) {
 }
 
 // Every record of the original's reference outputs (every option set)
-// and rows of every kind of absent value, written by the driver and by
+// and rows of every kind of absent value, written by the driver (in
+// pieces, by its encoding goroutine) and by
 // parquet-go's row writer of record.Flow with its own schema and buffers,
 // make the same file, byte for byte (the driver's column buffers start
 // small: flowSchema); when they do not, the first rows that differ are
@@ -177,14 +182,20 @@ func TestSameFileAsFlowWriter(t *testing.T) {
 	flows = append(flows, record.Flow{SP: &zero, DP: &zero, PacketsB: []int32{}, PacketsIPT: []int64{}, ByteDist: []int64{}, IDPOut: &empty, ExpireType: &empty})
 	var mine, theirs bytes.Buffer
 	w := NewWriter(&mine)
-	if err := w.WriteRows(flows); err != nil {
-		t.Fatal(err)
+	gw := pq.NewGenericWriter[record.Flow](&theirs, pq.Compression(&pq.Snappy), pq.CreatedBy("libjoy", "", ""))
+	// In calls of uneven sizes, some larger than the pieces the driver
+	// queues: parquet-go ends pages after pieces of a call.
+	for i, rest := 0, flows; len(rest) > 0; i++ {
+		n := min(len(rest), []int{1, 700, 255, 3, 256, 257, 64, 4000}[i%8])
+		if err := w.WriteRows(rest[:n]); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := gw.Write(rest[:n]); err != nil {
+			t.Fatal(err)
+		}
+		rest = rest[n:]
 	}
 	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	gw := pq.NewGenericWriter[record.Flow](&theirs, pq.Compression(&pq.Snappy), pq.CreatedBy("libjoy", "", ""))
-	if _, err := gw.Write(flows); err != nil {
 		t.Fatal(err)
 	}
 	if err := gw.Close(); err != nil {
@@ -242,4 +253,114 @@ func readRows(t *testing.T, data []byte) []pq.Row {
 		}
 	}
 	return rows
+}
+
+// failWriter fails every write after the first ok bytes.
+type failWriter struct{ ok int }
+
+var errFull = errors.New("no space left")
+
+func (w *failWriter) Write(p []byte) (int, error) {
+	if len(p) > w.ok {
+		n := w.ok
+		w.ok = 0
+		return n, errFull
+	}
+	w.ok -= len(p)
+	return len(p), nil
+}
+
+func smallRows(n int) []record.Flow {
+	rows := make([]record.Flow, n)
+	for i := range rows {
+		sp := int32(i)
+		rows[i] = record.Flow{SA: "10.0.0.1", DA: "10.0.0.2", PR: 6, SP: &sp, BytesOut: int64(i), PacketsB: []int32{int32(i)}, PacketsDir: ">", PacketsIPT: []int64{0}}
+	}
+	return rows
+}
+
+// A write error of the encoding goroutine is the answer of a later
+// WriteRows (a full row group is written out) and of Close, and rows
+// after it are not taken.
+func TestWriteErrorSurfaces(t *testing.T) {
+	rows := smallRows(1000)
+	w := NewWriter(&failWriter{ok: 100})
+	var err error
+	written := 0
+	for written < 3*RowGroup && err == nil {
+		err = w.WriteRows(rows)
+		written += len(rows)
+	}
+	if !errors.Is(err, errFull) {
+		t.Fatalf("WriteRows: %v after %d rows, want %v", err, written, errFull)
+	}
+	if written <= RowGroup {
+		t.Errorf("the error came after %d rows, before a row group was written out", written)
+	}
+	if err := w.WriteRows(rows[:1]); !errors.Is(err, errFull) {
+		t.Errorf("WriteRows after the error: %v", err)
+	}
+	if _, err := w.Write([]byte(`{"sa":"10.0.0.1","da":"10.0.0.2","pr":6,"bytes_out":1,"num_pkts_out":1,"time_start":1,"time_end":1,"packets":[]}` + "\n")); !errors.Is(err, errFull) {
+		t.Errorf("Write after the error: %v", err)
+	}
+	if err := w.Close(); !errors.Is(err, errFull) {
+		t.Errorf("Close: %v", err)
+	}
+}
+
+// A file written at Close (one row group) that fails there fails Close.
+func TestCloseErrorSurfaces(t *testing.T) {
+	w := NewWriter(&failWriter{ok: 10})
+	if err := w.WriteRows(smallRows(10)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); !errors.Is(err, errFull) {
+		t.Errorf("Close: %v, want %v", err, errFull)
+	}
+}
+
+// Close ends the encoding goroutine, whether rows were written, none
+// were, or writing failed.
+func TestNoGoroutineLeft(t *testing.T) {
+	before := runtime.NumGoroutine()
+	for _, c := range []struct {
+		out  io.Writer
+		rows int
+	}{{io.Discard, 0}, {io.Discard, 5000}, {&failWriter{ok: 10}, 5000}, {&failWriter{ok: 10}, RowGroup + 1}} {
+		w := NewWriter(c.out)
+		w.WriteRows(smallRows(c.rows))
+		w.Close()
+	}
+	n := runtime.NumGoroutine()
+	for i := 0; i < 100 && n > before; i++ {
+		time.Sleep(10 * time.Millisecond) // a goroutine that closed done may not have returned yet
+		n = runtime.NumGoroutine()
+	}
+	if n > before {
+		t.Errorf("%d goroutines before, %d after", before, n)
+	}
+	// The check can fail: a Writer not closed keeps its goroutine.
+	w := NewWriter(io.Discard)
+	w.WriteRows(smallRows(1))
+	if n := runtime.NumGoroutine(); n != before+1 {
+		t.Errorf("an open Writer: %d goroutines, want %d", n, before+1)
+	}
+	w.Close()
+}
+
+// panicWriter panics when written to.
+type panicWriter struct{}
+
+func (panicWriter) Write([]byte) (int, error) { panic("the writer broke") }
+
+// A panic while encoding (here of the output writer) is an error of
+// Close, not the end of the process.
+func TestPanicIsAnError(t *testing.T) {
+	w := NewWriter(panicWriter{})
+	if err := w.WriteRows(smallRows(10)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err == nil || !strings.Contains(err.Error(), "the writer broke") {
+		t.Errorf("Close: %v", err)
+	}
 }
