@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 
@@ -92,5 +93,45 @@ func TestRowsEqualParsedJSON(t *testing.T) {
 	}
 	if flows < 70 {
 		t.Errorf("only %d flows compared", flows)
+	}
+}
+
+// threads=2 over a capture fills rows in every worker, as one context
+// does (no JSON text for the format to parse again), and the rows are
+// those of threads=1, in another order.
+func TestThreadsTakeRows(t *testing.T) {
+	dir, ok := tu.SharedDir()
+	if !ok {
+		t.Skip("shared captures not found (JOY_SHARED)")
+	}
+	cfg := &Config{Bidir: true, Type: 1, Dist: true, TLS: true, HTTP: true, DNS: true}
+	rowsOf := func(path string, threads int) []string {
+		sink := &rowSink{}
+		ctx := NewContext(cfg, sink, nil)
+		ctx.SetThreads(threads)
+		if err := ctx.ProcessCapture(path); err != nil {
+			t.Fatal(err)
+		}
+		if sink.Len() != 0 {
+			t.Fatalf("%s threads=%d: JSON text written instead of rows: %.200q", path, threads, sink.String())
+		}
+		var lines []string
+		for i := range sink.rows {
+			lines = append(lines, string(sink.rows[i].AppendJSON(nil)))
+		}
+		sort.Strings(lines)
+		return lines
+	}
+	rows := 0
+	for _, name := range []string{"joy-firefox58.pcap", "joy-kali-password-attack_hydra.pcap", "joy-sample.pcap"} {
+		path := filepath.Join(dir, "pcaps", name)
+		want, got := rowsOf(path, 1), rowsOf(path, 2)
+		if !reflect.DeepEqual(want, got) {
+			t.Fatalf("%s: threads=2 rows differ from threads=1's (%d and %d rows):\n%s", name, len(got), len(want), diffLines(want, got))
+		}
+		rows += len(want)
+	}
+	if rows < 50 {
+		t.Fatalf("only %d rows compared", rows)
 	}
 }

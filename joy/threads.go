@@ -16,7 +16,9 @@ import (
 	"sync/atomic"
 
 	"github.com/gojoy/libjoy/joy/flow"
+	"github.com/gojoy/libjoy/joy/format"
 	"github.com/gojoy/libjoy/joy/pcapfile"
+	"github.com/gojoy/libjoy/joy/record"
 )
 
 // MaxThreads bounds SetThreads.
@@ -165,6 +167,35 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
+// lockedRows is lockedWriter for an output that takes typed rows too
+// (Parquet, CSV): the workers fill rows, as one context does, instead of
+// printing JSON text for the format to parse again.
+type lockedRows struct {
+	lockedWriter
+	rw format.RowWriter
+}
+
+func (l *lockedRows) TakesRows() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.rw.TakesRows()
+}
+
+func (l *lockedRows) WriteRows(rows []record.Flow) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.rw.WriteRows(rows)
+}
+
+// lockOutput returns out made safe for whole-record writes of several
+// contexts, taking rows when out does.
+func lockOutput(out io.Writer) io.Writer {
+	if rw, ok := out.(format.RowWriter); ok && rw.TakesRows() {
+		return &lockedRows{lockedWriter: lockedWriter{w: out}, rw: rw}
+	}
+	return &lockedWriter{w: out}
+}
+
 func (c *Context) newWorker(out io.Writer) *worker {
 	w := &worker{ctx: NewContext(c.cfg, out, c.log), in: make(chan *batch, batchesEach), free: make(chan *batch, batchesEach),
 		maxBytes: batchBytes(c.threads)}
@@ -264,7 +295,7 @@ func (w *worker) run() {
 // drainHead prints the first n flows of the chronological list.
 func (c *Context) drainHead(n int) {
 	d := c.table.DrainHead(n, func(r *flow.Record) {
-		c.buf = c.table.AppendJSON(c.buf, r)
+		c.print(r)
 		if len(c.buf) >= max(c.flushAt, 48<<10) {
 			c.flush()
 		}
@@ -286,7 +317,7 @@ func (c *Context) threaded() bool {
 func (c *Context) processThreaded(r *pcapfile.Reader, path string, between func()) error {
 	c.Flush() // what the context printed before (its configuration line) comes first
 	n := c.threads
-	out := &lockedWriter{w: c.out}
+	out := lockOutput(c.out)
 	ws := make([]*worker, n)
 	for i := range ws {
 		ws[i] = c.newWorker(out)
