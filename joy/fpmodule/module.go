@@ -382,12 +382,10 @@ func (d *direction) Emit(e *record.Enc, twin feature.Module) {
 		e.Members(second)
 	}
 	if s != nil && s.HelloRetryRequest {
-		e.Raw("hrr", trueJSON)
+		e.True("hrr")
 	}
 	e.End()
 }
-
-var trueJSON = []byte("true")
 
 // AppendJSON appends what Emit emits as JSON text, leading comma included
 // (for tests and tools).

@@ -145,7 +145,7 @@ func (c *Conn) Emit(e *record.Enc) {
 		EmitHello(e, "s_tls", h)
 	}
 	if c.Client.Truncated {
-		e.Raw("c_crypto_incomplete", jsonTrue)
+		e.True("c_crypto_incomplete")
 	}
 	if g := c.GoogleCHLO; g != nil {
 		e.Object("gquic")
@@ -177,8 +177,6 @@ func (c *Conn) AppendJSON(b []byte) []byte {
 	return e.JSON.B
 }
 
-var jsonTrue = []byte("true")
-
 // EmitHello emits a hello's typed fields as the object key (the quic
 // member's c_tls and s_tls; docs/quic.md), for this module and others
 // that print the same fields.
@@ -209,16 +207,16 @@ func EmitHello(e *record.Enc, key string, h *tls.Hello) {
 		e.End()
 	}
 	if h.PreSharedKey {
-		e.Raw("pre_shared_key", jsonTrue)
+		e.True("pre_shared_key")
 	}
 	if h.EarlyData {
-		e.Raw("early_data", jsonTrue)
+		e.True("early_data")
 	}
 	if h.ECH {
-		e.Raw("ech", jsonTrue)
+		e.True("ech")
 	}
 	if h.HelloRetryRequest {
-		e.Raw("hrr", jsonTrue)
+		e.True("hrr")
 	}
 	e.End()
 }
@@ -248,7 +246,7 @@ func (c *Conn) emitTransportParameters(e *record.Enc, tps []TransportParameter) 
 		if v, n := varint(tp.Value); integerParam(tp.ID) && n != 0 && n == len(tp.Value) {
 			e.Uint(name, v)
 		} else if tp.ID == 0x0c || (tp.ID == 0x2ab2 && len(tp.Value) == 0) {
-			e.Raw(name, jsonTrue)
+			e.True(name)
 		} else {
 			e.Hex(name, tp.Value)
 		}

@@ -1,6 +1,7 @@
 package record
 
 import (
+	"encoding/binary"
 	"strconv"
 
 	"github.com/gojoy/libjoy/joy/jsonw"
@@ -14,7 +15,7 @@ import (
 type Enc struct {
 	JSON   JSON
 	other  Encoder
-	hexBuf [8]byte // HexUint's bytes for another encoder
+	hexBuf [8]byte // HexUint's bytes
 }
 
 // Reset makes e print JSON to b, outside any object.
@@ -170,25 +171,16 @@ func (e *Enc) Members(text []byte) {
 	e.JSON.Members(text)
 }
 
+// True is Raw of the JSON literal true, for flags a member prints only
+// when set.
+func (e *Enc) True(name string) { e.Raw(name, trueJSON) }
+
+var trueJSON = []byte("true")
+
 // HexUint is Hex of the n low bytes of v, big-endian (n at most 8): a
 // cipher suite or version as its hex digits, without the caller making
 // the bytes (which an interface call would move to the heap).
 func (e *Enc) HexUint(name string, v uint64, n int) {
-	n = min(max(n, 0), 8)
-	if e.other != nil {
-		for i := 7; i >= 0; i-- {
-			e.hexBuf[i] = byte(v)
-			v >>= 8
-		}
-		e.other.Hex(name, e.hexBuf[8-n:])
-		return
-	}
-	const digits = "0123456789abcdef"
-	j := &e.JSON
-	j.key(name)
-	j.B = append(j.B, '"')
-	for s := 8*n - 4; s >= 0; s -= 4 {
-		j.B = append(j.B, digits[v>>uint(s)&15])
-	}
-	j.B = append(j.B, '"')
+	binary.BigEndian.PutUint64(e.hexBuf[:], v)
+	e.Hex(name, e.hexBuf[8-min(max(n, 0), 8):])
 }
