@@ -1,0 +1,350 @@
+package parquet
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math"
+	"math/bits"
+	"unsafe"
+
+	"github.com/klauspost/compress/s2"
+	"github.com/parquet-go/parquet-go/encoding/thrift"
+	pqf "github.com/parquet-go/parquet-go/format"
+
+	"github.com/gojoy/libjoy/joy/record"
+)
+
+// pageSize is the size of a page's levels and values before compression
+// at which the page ends (after a whole row).
+const pageSize = 256 << 10
+
+// column is one column of the row group being written: the page being
+// filled (values PLAIN-encoded, levels one byte each) and the pages
+// already compressed, with what the footer says of them.
+type column struct {
+	field
+	maxDef, maxRep byte
+	width          int // bits of a level
+
+	values     []byte
+	defs, reps []byte
+	// While a page's definition levels are all equal, they are only
+	// counted (sameDefs levels of sameDef) and defs stays empty: a
+	// column that is null in every row of a page (a protocol the
+	// traffic lacks) costs no memory.
+	sameDefs int
+	sameDef  byte
+	pageLevels int // levels (values and nulls) in the page
+	pageNulls  int // levels below maxDef in the page
+	pageRows   int
+
+	pages        [][]byte // the row group's pages: each header, then its body, in a writer's arena
+	numValues    int64    // levels in pages
+	nulls        int64    // levels below maxDef in pages
+	uncompressed int64    // pages' size before compression
+	compressed   int64    // pages' size
+
+	// min and max of an integer column's values, or of a required
+	// string column's; have says whether there was a value.
+	have             bool
+	minInt, maxInt   int64
+	minText, maxText []byte
+}
+
+func newColumn(f field) *column {
+	maxDef, maxRep := f.kind.levels()
+	c := &column{field: f, maxDef: byte(maxDef), maxRep: byte(maxRep), width: bits.Len(uint(maxDef))}
+	// Made once with room for a page, the buffers never grow by
+	// doubling (copies, and memory touched twice) unless one value is
+	// larger than a page.
+	c.values = make([]byte, 0, pageSize+8)
+	if maxDef > 0 {
+		c.defs = make([]byte, 0, pageSize+1)
+	}
+	if maxRep > 0 {
+		c.reps = make([]byte, 0, pageSize+1)
+	}
+	return c
+}
+
+// put appends the column's value of row (its levels and values).
+func (c *column) put(row *record.Flow) {
+	p := unsafe.Add(unsafe.Pointer(row), c.off)
+	c.pageRows++
+	switch c.kind {
+	case kString:
+		c.pageLevels++
+		c.text(*(*string)(p))
+	case kOptString:
+		if s := *(**string)(p); c.present(s != nil) {
+			c.text(*s)
+		}
+	case kInt32:
+		c.pageLevels++
+		c.int32(*(*int32)(p))
+	case kOptInt32:
+		if v := *(**int32)(p); c.present(v != nil) {
+			c.int32(*v)
+		}
+	case kInt64, kTime:
+		c.pageLevels++
+		c.int64(*(*int64)(p))
+	case kOptInt64:
+		if v := *(**int64)(p); c.present(v != nil) {
+			c.int64(*v)
+		}
+	case kOptDouble:
+		if v := *(**float64)(p); c.present(v != nil) {
+			c.values = binary.LittleEndian.AppendUint64(c.values, math.Float64bits(*v))
+		}
+	case kList32:
+		l := *(*[]int32)(p)
+		c.listStart(len(l), true)
+		for i, v := range l {
+			c.element(i)
+			c.int32(v)
+		}
+	case kList64, kOptList64:
+		l := *(*[]int64)(p)
+		c.listStart(len(l), l != nil || c.kind == kList64)
+		for i, v := range l {
+			c.element(i)
+			c.int64(v)
+		}
+	}
+}
+
+// present appends an optional value's definition level and says whether
+// the value is there.
+func (c *column) present(ok bool) bool {
+	c.pageLevels++
+	if ok {
+		c.def(1)
+		return true
+	}
+	c.def(0)
+	c.pageNulls++
+	return false
+}
+
+// def appends a definition level.
+func (c *column) def(level byte) {
+	if len(c.defs) == 0 {
+		if c.sameDefs == 0 || level == c.sameDef {
+			c.sameDef = level
+			c.sameDefs++
+			return
+		}
+		for range c.sameDefs {
+			c.defs = append(c.defs, c.sameDef)
+		}
+		c.sameDefs = 0
+	}
+	c.defs = append(c.defs, level)
+}
+
+// listStart appends the levels of a null or empty list; a list with
+// elements gets its levels from element.
+func (c *column) listStart(n int, present bool) {
+	if n > 0 {
+		return
+	}
+	def := c.maxDef - 1 // empty
+	if !present {
+		def = 0
+	}
+	c.pageLevels++
+	c.pageNulls++
+	c.def(def)
+	c.reps = append(c.reps, 0)
+}
+
+// element appends the levels of a list's i-th element.
+func (c *column) element(i int) {
+	c.pageLevels++
+	c.def(c.maxDef)
+	c.reps = append(c.reps, min(byte(i), 1))
+}
+
+func (c *column) text(s string) {
+	c.values = binary.LittleEndian.AppendUint32(c.values, uint32(len(s)))
+	c.values = append(c.values, s...)
+	if c.kind != kString {
+		return // JSON text: no statistics
+	}
+	if !c.have {
+		c.have = true
+		c.minText, c.maxText = append(c.minText[:0], s...), append(c.maxText[:0], s...)
+		return
+	}
+	if string(c.minText) > s {
+		c.minText = append(c.minText[:0], s...)
+	}
+	if string(c.maxText) < s {
+		c.maxText = append(c.maxText[:0], s...)
+	}
+}
+
+func (c *column) int32(v int32) {
+	c.values = binary.LittleEndian.AppendUint32(c.values, uint32(v))
+	c.minMax(int64(v))
+}
+
+func (c *column) int64(v int64) {
+	c.values = binary.LittleEndian.AppendUint64(c.values, uint64(v))
+	c.minMax(v)
+}
+
+func (c *column) minMax(v int64) {
+	if c.kind.isList() {
+		return
+	}
+	if !c.have {
+		c.have, c.minInt, c.maxInt = true, v, v
+		return
+	}
+	c.minInt, c.maxInt = min(c.minInt, v), max(c.maxInt, v)
+}
+
+// pageBytes is the size of the page being filled.
+func (c *column) pageBytes() int { return len(c.values) + len(c.defs) + len(c.reps) }
+
+// scratch is memory a writer reuses for each page: its levels and its
+// header.
+type scratch struct {
+	levels []byte
+	header bytes.Buffer
+	thrift *thrift.Encoder
+}
+
+// endPage ends the page being filled: a data page v2, its levels as they
+// are (RLE/bit-packing hybrid), its values Snappy-compressed, kept with
+// its header in the arena until the row group is written out.
+func (c *column) endPage(s *scratch, a *arena) error {
+	if c.pageLevels == 0 {
+		return nil
+	}
+	s.levels = s.levels[:0]
+	if c.maxRep > 0 {
+		s.levels = appendLevels(s.levels, c.reps, bits.Len(uint(c.maxRep)))
+	}
+	repBytes := len(s.levels)
+	if c.sameDefs > 0 {
+		s.levels = appendRun(s.levels, c.sameDef, c.sameDefs)
+	} else if c.maxDef > 0 {
+		s.levels = appendLevels(s.levels, c.defs, c.width)
+	}
+	body := append(a.take(len(s.levels)+s2.MaxEncodedLen(len(c.values))), s.levels...)
+	body = append(body, s2.EncodeSnappy(body[len(body):cap(body)], c.values)...)
+	a.keep(len(body))
+
+	s.header.Reset()
+	if s.thrift == nil {
+		s.thrift = thrift.NewEncoder(new(thrift.CompactProtocol).NewWriter(&s.header))
+	}
+	err := s.thrift.Encode(&pqf.PageHeader{
+		Type:                 pqf.DataPageV2,
+		UncompressedPageSize: int32(len(s.levels) + len(c.values)),
+		CompressedPageSize:   int32(len(body)),
+		DataPageHeaderV2: &pqf.DataPageHeaderV2{
+			NumValues:                  int32(c.pageLevels),
+			NumNulls:                   int32(c.pageNulls),
+			NumRows:                    int32(c.pageRows),
+			Encoding:                   pqf.Plain,
+			DefinitionLevelsByteLength: int32(len(s.levels) - repBytes),
+			RepetitionLevelsByteLength: int32(repBytes),
+		},
+	})
+	if err != nil {
+		return err
+	}
+	header := append(a.take(s.header.Len()), s.header.Bytes()...)
+	a.keep(len(header))
+	c.pages = append(c.pages, header, body)
+	c.uncompressed += int64(len(header) + len(s.levels) + len(c.values))
+	c.compressed += int64(len(header) + len(body))
+	c.numValues += int64(c.pageLevels)
+	c.nulls += int64(c.pageNulls)
+	c.values, c.defs, c.reps = c.values[:0], c.defs[:0], c.reps[:0]
+	c.pageLevels, c.pageNulls, c.pageRows, c.sameDefs = 0, 0, 0, 0
+	return nil
+}
+
+// metaData is the footer's description of the column chunk, which
+// starts at offset in the file.
+func (c *column) metaData(offset int64) pqf.ColumnMetaData {
+	enc := []pqf.Encoding{pqf.Plain}
+	if c.maxDef > 0 {
+		enc = append(enc, pqf.RLE)
+	}
+	md := pqf.ColumnMetaData{
+		Type:                  c.kind.physical(),
+		Encoding:              enc,
+		PathInSchema:          c.path(),
+		Codec:                 pqf.Snappy,
+		NumValues:             c.numValues,
+		TotalUncompressedSize: c.uncompressed,
+		TotalCompressedSize:   c.compressed,
+		DataPageOffset:        offset,
+		Statistics:            pqf.Statistics{NullCount: c.nulls},
+	}
+	if c.have {
+		switch c.kind {
+		case kString:
+			md.Statistics.MinValue = bytes.Clone(c.minText)
+			md.Statistics.MaxValue = bytes.Clone(c.maxText)
+		case kInt32, kOptInt32:
+			md.Statistics.MinValue = binary.LittleEndian.AppendUint32(nil, uint32(c.minInt))
+			md.Statistics.MaxValue = binary.LittleEndian.AppendUint32(nil, uint32(c.maxInt))
+		default:
+			md.Statistics.MinValue = binary.LittleEndian.AppendUint64(nil, uint64(c.minInt))
+			md.Statistics.MaxValue = binary.LittleEndian.AppendUint64(nil, uint64(c.maxInt))
+		}
+	}
+	return md
+}
+
+// reset empties the column for the next row group (after its pages were
+// written out), keeping its memory.
+func (c *column) reset() {
+	clear(c.pages)
+	c.pages = c.pages[:0]
+	c.numValues, c.nulls, c.uncompressed, c.compressed, c.have = 0, 0, 0, 0, false
+}
+
+// arena holds the compressed pages of the open row group in blocks that
+// are reused for the next: pages are not copied as they accumulate, and
+// the memory a writer touches is about one row group's compressed size.
+type arena struct {
+	blocks [][]byte // each block's length is what is in use
+	next   int      // the block being filled
+}
+
+// blockSize is the size of an arena block (a page larger than that gets
+// a block of its own).
+const blockSize = 1 << 20
+
+// take returns empty room for n bytes after what was kept before.
+func (a *arena) take(n int) []byte {
+	for ; a.next < len(a.blocks); a.next++ {
+		if b := a.blocks[a.next]; cap(b)-len(b) >= n {
+			return b[len(b) : len(b) : len(b)+n]
+		}
+	}
+	a.blocks = append(a.blocks, make([]byte, 0, max(n, blockSize)))
+	return a.blocks[a.next][:0:n]
+}
+
+// keep keeps the first n bytes of the room take returned last.
+func (a *arena) keep(n int) {
+	b := a.blocks[a.next]
+	a.blocks[a.next] = b[:len(b)+n]
+}
+
+// reset makes all blocks free again.
+func (a *arena) reset() {
+	for i := range a.blocks {
+		a.blocks[i] = a.blocks[i][:0]
+	}
+	a.next = 0
+}
