@@ -132,6 +132,24 @@ func (s *SharedOutput) WriteRows(rows []record.Flow) error {
 	return s.w.(format.RowWriter).WriteRows(rows)
 }
 
+// KeepsRows implements format.RowKeeper: whether the format keeps typed
+// rows without a copy.
+func (s *SharedOutput) KeepsRows() bool {
+	rk, ok := s.w.(format.RowKeeper)
+	return ok && rk.KeepsRows()
+}
+
+// KeepRows hands rows (from any context) to the format to keep.
+func (s *SharedOutput) KeepRows(rows []record.Flow, release func()) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		release()
+		return ErrOutputCompleted
+	}
+	return s.w.(format.RowKeeper).KeepRows(rows, release)
+}
+
 // Close completes the output now (once); later writes fail. A nil
 // SharedOutput has nothing to complete.
 func (s *SharedOutput) Close() error {

@@ -110,10 +110,29 @@ type Context struct {
 	fill  *record.Filler
 	batch []record.Flow
 	nrows int
+	// keep is set when out also keeps rows (Parquet): a full batch goes
+	// to it with the filler its rows refer to (a rowSet), without a
+	// copy, and the context goes on with a set given back (spare) or a
+	// new one.
+	keep  format.RowKeeper
+	set   *rowSet // the set of batch and fill
+	spare chan *rowSet
+	sets  int // sets made
 }
 
 // rowBatch is how many typed rows a context gathers before writing them.
 const rowBatch = 256
+
+// maxRowSets bounds the batches of rows a context has out with an output
+// that keeps them: when all are out, it waits for one back.
+const maxRowSets = 4
+
+// rowSet is a batch of rows and the filler whose memory they refer to.
+type rowSet struct {
+	batch   []record.Flow
+	fill    *record.Filler
+	release func() // gives the set back to its context
+}
 
 // NewContext returns a context writing flow records to out and
 // diagnostics to log (nil: none). cfg must not change while it is in use.
@@ -140,9 +159,7 @@ func NewContext(cfg *Config, out io.Writer, log *logx.Logger) *Context {
 		Labels:            cfg.SubnetLabels,
 	}
 	opts.Modules = registry.EnabledModules(cfg)
-	if rw, ok := out.(format.RowWriter); ok && rw.TakesRows() {
-		c.rows, c.fill, c.batch = rw, record.NewFiller(), make([]record.Flow, rowBatch)
-	}
+	c.takeRows(out)
 	c.table = flow.NewTable(opts, tableLog{log}, c.emitNow)
 	return c
 }
@@ -367,7 +384,9 @@ func (c *Context) maybeFlush() {
 // processing goes on (the output may come back, e.g. a disk with space
 // freed).
 func (c *Context) flush() {
-	if c.nrows > 0 {
+	if c.nrows > 0 && c.keep != nil {
+		c.keepRows()
+	} else if c.nrows > 0 {
 		err := c.rows.WriteRows(c.batch[:c.nrows])
 		if err != nil {
 			c.OutputFailed(err, uint64(c.nrows))
@@ -386,6 +405,55 @@ func (c *Context) flush() {
 		c.OutputFailed(err, uint64(bytes.Count(c.buf[n:], []byte{'\n'})))
 	}
 	c.buf = c.buf[:0]
+}
+
+// takeRows makes the context fill typed rows for out when out takes them,
+// and hand them over without a copy when out keeps them.
+func (c *Context) takeRows(out io.Writer) {
+	rw, ok := out.(format.RowWriter)
+	if !ok || !rw.TakesRows() {
+		return
+	}
+	c.rows = rw
+	if rk, ok := out.(format.RowKeeper); ok && rk.KeepsRows() {
+		c.keep, c.spare = rk, make(chan *rowSet, maxRowSets)
+		c.useSet(c.newRowSet())
+		return
+	}
+	c.fill, c.batch = record.NewFiller(), make([]record.Flow, rowBatch)
+}
+
+func (c *Context) newRowSet() *rowSet {
+	c.sets++
+	set := &rowSet{batch: make([]record.Flow, rowBatch), fill: record.NewFiller()}
+	spare := c.spare
+	set.release = func() { spare <- set }
+	return set
+}
+
+func (c *Context) useSet(set *rowSet) {
+	set.fill.Reset()
+	c.set, c.batch, c.fill = set, set.batch, set.fill
+}
+
+// keepRows hands the batch, and the filler its rows refer to, to the
+// output to keep, and goes on with a set the output gave back or a new
+// one; with maxRowSets out it waits for one, so memory stays bounded.
+func (c *Context) keepRows() {
+	if err := c.keep.KeepRows(c.batch[:c.nrows], c.set.release); err != nil {
+		c.OutputFailed(err, uint64(c.nrows))
+	}
+	c.nrows = 0
+	select {
+	case set := <-c.spare:
+		c.useSet(set)
+	default:
+		if c.sets < maxRowSets {
+			c.useSet(c.newRowSet())
+		} else {
+			c.useSet(<-c.spare)
+		}
+	}
 }
 
 // tableLog adapts the levelled logger to the flow table's needs.

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/gojoy/libjoy/joy/flow"
-	"github.com/gojoy/libjoy/joy/format"
 	"github.com/gojoy/libjoy/joy/pcapfile"
 	"github.com/gojoy/libjoy/joy/record"
 	tu "github.com/gojoy/libjoy/tests/go/testutil"
@@ -93,9 +92,7 @@ func benchOutput(b *testing.B, cfg *Config, name string) {
 	}
 	for _, ctx := range ctxs {
 		ctx.out = out
-		if rw, ok := out.(format.RowWriter); ok && rw.TakesRows() {
-			ctx.rows, ctx.fill, ctx.batch = rw, record.NewFiller(), make([]record.Flow, rowBatch)
-		}
+		ctx.takeRows(out)
 	}
 	n := 0
 	// The caller's thread is the packet path's: a format may encode on

@@ -2,6 +2,9 @@ package joy
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
+	"io"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -133,5 +136,87 @@ func TestThreadsTakeRows(t *testing.T) {
 	}
 	if rows < 50 {
 		t.Fatalf("only %d rows compared", rows)
+	}
+}
+
+// keeperSink is a rowSink that keeps the rows handed to it and copies
+// them only when two more batches have come (then releases them), as an
+// output encoding on another goroutine would: rows the context filled
+// again before their release would be copied changed.
+type keeperSink struct {
+	rowSink
+	pending []keptRows
+	kept    int
+}
+
+type keptRows struct {
+	rows    []record.Flow
+	release func()
+}
+
+func (s *keeperSink) KeepsRows() bool { return true }
+
+func (s *keeperSink) KeepRows(rows []record.Flow, release func()) error {
+	s.kept++
+	s.pending = append(s.pending, keptRows{rows, release})
+	if len(s.pending) > 2 {
+		return s.copyOldest()
+	}
+	return nil
+}
+
+func (s *keeperSink) copyOldest() error {
+	k := s.pending[0]
+	s.pending = s.pending[1:]
+	err := s.rowSink.WriteRows(k.rows)
+	k.release()
+	return err
+}
+
+func (s *keeperSink) WriteRows(rows []record.Flow) error {
+	return errors.New("WriteRows called on an output that keeps rows")
+}
+
+// A context whose output keeps rows hands its batches over without a
+// copy and fills others meanwhile (at most maxRowSets): the rows are
+// those a context writes to an output that only takes them. 3000 flows
+// make 12 batches, so every row set is filled again after its release.
+func TestContextKeepsRows(t *testing.T) {
+	cfg := &Config{Bidir: true, Type: 1, Dist: true, IDP: 100}
+	run := func(out io.Writer) *Context {
+		ctx := NewContext(cfg, out, nil)
+		for i := 0; i < 3000; i++ {
+			src := fmt.Sprintf("10.0.%d.%d", i/250, 1+i%250)
+			ts := int64(1502118721000000 + i*1000)
+			ctx.ProcessPacket(ts, tu.EthUDP4(src, "10.9.9.9", uint16(1024+i), 53, []byte(fmt.Sprintf("query %d", i))))
+			ctx.ProcessPacket(ts+500, tu.EthUDP4("10.9.9.9", src, 53, uint16(1024+i), []byte(strings.Repeat("a", i%40))))
+		}
+		ctx.PrintFlows(true)
+		ctx.Flush()
+		return ctx
+	}
+	taken := &rowSink{}
+	run(taken)
+	kept := &keeperSink{}
+	ctx := run(kept)
+	for len(kept.pending) > 0 {
+		if err := kept.copyOldest(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(taken.rows) != 3000 {
+		t.Fatalf("%d rows taken, want 3000", len(taken.rows))
+	}
+	// The keeper holds two batches while the context fills a third.
+	if kept.kept < 12 || ctx.sets != 3 {
+		t.Errorf("%d batches kept with %d row sets: want 12 or more, with 3", kept.kept, ctx.sets)
+	}
+	if !reflect.DeepEqual(kept.rows, taken.rows) {
+		for i := range min(len(kept.rows), len(taken.rows)) {
+			if !reflect.DeepEqual(kept.rows[i], taken.rows[i]) {
+				t.Fatalf("row %d kept:\n%s\ntaken:\n%s", i, kept.rows[i].AppendJSON(nil), taken.rows[i].AppendJSON(nil))
+			}
+		}
+		t.Fatalf("%d rows kept, %d taken", len(kept.rows), len(taken.rows))
 	}
 }

@@ -187,13 +187,35 @@ func (l *lockedRows) WriteRows(rows []record.Flow) error {
 	return l.rw.WriteRows(rows)
 }
 
+// lockedKeeper is lockedRows for an output that keeps rows (Parquet).
+type lockedKeeper struct {
+	lockedRows
+	rk format.RowKeeper
+}
+
+func (l *lockedKeeper) KeepsRows() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.rk.KeepsRows()
+}
+
+func (l *lockedKeeper) KeepRows(rows []record.Flow, release func()) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.rk.KeepRows(rows, release)
+}
+
 // lockOutput returns out made safe for whole-record writes of several
-// contexts, taking rows when out does.
+// contexts, taking or keeping rows when out does.
 func lockOutput(out io.Writer) io.Writer {
-	if rw, ok := out.(format.RowWriter); ok && rw.TakesRows() {
-		return &lockedRows{lockedWriter: lockedWriter{w: out}, rw: rw}
+	rw, ok := out.(format.RowWriter)
+	if !ok || !rw.TakesRows() {
+		return &lockedWriter{w: out}
 	}
-	return &lockedWriter{w: out}
+	if rk, ok := out.(format.RowKeeper); ok && rk.KeepsRows() {
+		return &lockedKeeper{lockedRows: lockedRows{lockedWriter: lockedWriter{w: out}, rw: rw}, rk: rk}
+	}
+	return &lockedRows{lockedWriter: lockedWriter{w: out}, rw: rw}
 }
 
 func (c *Context) newWorker(out io.Writer) *worker {

@@ -306,6 +306,24 @@ func (k *sink) WriteRows(rows []record.Flow) error {
 	return nil
 }
 
+// KeepsRows implements format.RowKeeper: a context hands its rows over
+// whenever the sink takes rows.
+func (k *sink) KeepsRows() bool { return k.TakesRows() }
+
+// KeepRows implements format.RowKeeper: the output keeps the rows when it
+// can (Parquet, without rotation by count, whose files a batch may span);
+// otherwise they are written now and released.
+func (k *sink) KeepRows(rows []record.Flow, release func()) error {
+	k.mu.Lock()
+	if rk, ok := k.w.(format.RowKeeper); ok && rk.KeepsRows() && (k.s.count == 0 || k.path == "") {
+		defer k.mu.Unlock()
+		return rk.KeepRows(rows, release)
+	}
+	k.mu.Unlock()
+	defer release()
+	return k.WriteRows(rows)
+}
+
 // write writes whole lines, adding the source member when asked.
 func (k *sink) write(p []byte) (int, error) {
 	if k.source == nil {

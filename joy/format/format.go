@@ -34,6 +34,22 @@ type RowWriter interface {
 	WriteRows(rows []record.Flow) error
 }
 
+// RowKeeper is a RowWriter that can keep the rows it is given, and the
+// memory they refer to, until it has written them, instead of writing or
+// copying them during the call (Parquet, which encodes on a goroutine of
+// its own): a context hands over a full batch and goes on filling
+// another.
+type RowKeeper interface {
+	RowWriter
+	// KeepsRows reports whether KeepRows may be used.
+	KeepsRows() bool
+	// KeepRows writes rows (in order after what was written before) and
+	// calls release, once, when nothing refers to them or their memory
+	// any more: later, maybe on another goroutine, or at once when it
+	// returns an error. An error may be that of rows written before.
+	KeepRows(rows []record.Flow, release func()) error
+}
+
 // Driver describes a format.
 type Driver struct {
 	// Name is the format's name for format=NAME.

@@ -32,8 +32,8 @@ type column struct {
 	// counted (sameDefs levels of sameDef) and defs stays empty: a
 	// column that is null in every row of a page (a protocol the
 	// traffic lacks) costs no memory.
-	sameDefs int
-	sameDef  byte
+	sameDefs   int
+	sameDef    byte
 	pageLevels int // levels (values and nulls) in the page
 	pageNulls  int // levels below maxDef in the page
 	pageRows   int
@@ -53,18 +53,24 @@ type column struct {
 
 func newColumn(f field) *column {
 	maxDef, maxRep := f.kind.levels()
-	c := &column{field: f, maxDef: byte(maxDef), maxRep: byte(maxRep), width: bits.Len(uint(maxDef))}
-	// Made once with room for a page, the buffers never grow by
-	// doubling (copies, and memory touched twice) unless one value is
-	// larger than a page.
-	c.values = make([]byte, 0, pageSize+8)
-	if maxDef > 0 {
-		c.defs = make([]byte, 0, pageSize+1)
+	return &column{field: f, maxDef: byte(maxDef), maxRep: byte(maxRep), width: bits.Len(uint(maxDef))}
+}
+
+// pageSlack is the room a page's buffers have beyond pageSize, for the
+// value that ends the page.
+const pageSlack = 16 << 10
+
+// grow makes room for n more bytes in b. A buffer that needs room for
+// the first time gets a whole page's at once: it never grows by doubling
+// (copies, and memory touched twice), and a column that never holds a
+// value (a protocol the traffic lacks) costs no memory.
+func grow(b []byte, n int) []byte {
+	if cap(b)-len(b) >= n {
+		return b
 	}
-	if maxRep > 0 {
-		c.reps = make([]byte, 0, pageSize+1)
-	}
-	return c
+	nb := make([]byte, len(b), max(len(b)+n, pageSize+pageSlack))
+	copy(nb, b)
+	return nb
 }
 
 // put appends the column's value of row (its levels and values).
@@ -95,7 +101,7 @@ func (c *column) put(row *record.Flow) {
 		}
 	case kOptDouble:
 		if v := *(**float64)(p); c.present(v != nil) {
-			c.values = binary.LittleEndian.AppendUint64(c.values, math.Float64bits(*v))
+			c.values = binary.LittleEndian.AppendUint64(grow(c.values, 8), math.Float64bits(*v))
 		}
 	case kList32:
 		l := *(*[]int32)(p)
@@ -135,12 +141,13 @@ func (c *column) def(level byte) {
 			c.sameDefs++
 			return
 		}
+		c.defs = grow(c.defs, c.sameDefs+1)
 		for range c.sameDefs {
 			c.defs = append(c.defs, c.sameDef)
 		}
 		c.sameDefs = 0
 	}
-	c.defs = append(c.defs, level)
+	c.defs = append(grow(c.defs, 1), level)
 }
 
 // listStart appends the levels of a null or empty list; a list with
@@ -156,18 +163,18 @@ func (c *column) listStart(n int, present bool) {
 	c.pageLevels++
 	c.pageNulls++
 	c.def(def)
-	c.reps = append(c.reps, 0)
+	c.reps = append(grow(c.reps, 1), 0)
 }
 
 // element appends the levels of a list's i-th element.
 func (c *column) element(i int) {
 	c.pageLevels++
 	c.def(c.maxDef)
-	c.reps = append(c.reps, min(byte(i), 1))
+	c.reps = append(grow(c.reps, 1), min(byte(i), 1))
 }
 
 func (c *column) text(s string) {
-	c.values = binary.LittleEndian.AppendUint32(c.values, uint32(len(s)))
+	c.values = binary.LittleEndian.AppendUint32(grow(c.values, 4+len(s)), uint32(len(s)))
 	c.values = append(c.values, s...)
 	if c.kind != kString {
 		return // JSON text: no statistics
@@ -186,12 +193,12 @@ func (c *column) text(s string) {
 }
 
 func (c *column) int32(v int32) {
-	c.values = binary.LittleEndian.AppendUint32(c.values, uint32(v))
+	c.values = binary.LittleEndian.AppendUint32(grow(c.values, 4), uint32(v))
 	c.minMax(int64(v))
 }
 
 func (c *column) int64(v int64) {
-	c.values = binary.LittleEndian.AppendUint64(c.values, uint64(v))
+	c.values = binary.LittleEndian.AppendUint64(grow(c.values, 8), uint64(v))
 	c.minMax(v)
 }
 

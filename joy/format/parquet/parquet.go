@@ -4,29 +4,26 @@
 // key-value metadata under "joy.config". It also reads such files back as
 // Joy JSON records (ForEach), for the analysis tools.
 //
-// The writer is our own, for the one fixed schema: each row's fields go
+// The encoder is our own, for the one fixed schema: each row's fields go
 // straight into their column's page (values PLAIN-encoded, levels in the
 // RLE/bit-packing hybrid), a page is Snappy-compressed when it is full,
-// and a row group's column chunks are written out at its end. It costs a
-// tenth of parquet-go's general row writer per row (a few appends per
-// column, no reflection, no allocation), which made Parquet output slower
-// than JSON. The file format's own structures (page headers, footer) are
+// and a row group's column chunks are written out at its end: a few
+// appends per column, no reflection, no allocation, where parquet-go's
+// general row writer made Parquet output slower than JSON. It runs on a
+// goroutine of its own, which takes a context's rows without a copy when
+// the context can spare them (format.RowKeeper). The file format's own structures (page headers, footer) are
 // parquet-go's (its format and thrift packages), and parquet-go reads the
 // files back: pure Go (no cgo, so libjoy.so keeps one cgo package),
 // maintained, and read by DuckDB, pandas/pyarrow, Polars and Spark.
 package parquet
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"os"
+	"sync/atomic"
 
 	pq "github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/encoding/thrift"
-	pqf "github.com/parquet-go/parquet-go/format"
 
 	"github.com/gojoy/libjoy/joy/format"
 	"github.com/gojoy/libjoy/joy/record"
@@ -54,43 +51,45 @@ var Driver = format.Driver{
 // written, and how many ForEach reads at once.
 const batch = 256
 
-// magic starts and ends a Parquet file.
-const magic = "PAR1"
+// queue is how many handed-over row batches wait for the encoder at
+// most; a caller that finds the queue full waits (back-pressure).
+const queue = 4
 
-// createdBy names the writer in the footer (Parquet's "<application>
-// version <version> (build <hash>)").
-const createdBy = "libjoy version 2 (build )"
-
-// Writer writes flow records as Parquet rows. Rows are encoded as they
-// come; a row group is written out when it is full and at Close, which
-// also writes the footer. Close must be called.
+// Writer writes flow records as Parquet rows. A goroutine of its own,
+// started with the first rows, encodes them (encoder): WriteRows hands
+// rows over and waits until they are in their columns' pages (the rows
+// are the caller's again when it returns); KeepRows hands them over and
+// returns at once, and the goroutine releases them when it is done, so a
+// context that can spare its rows goes on filling others while another
+// core encodes. Close must be called: it waits for the goroutine and
+// writes the last row group and the footer.
 type Writer struct {
-	buf    *bufio.Writer // the output
+	enc    *encoder // the goroutine's, once started; Close's after it ended
 	lines  format.Lines
 	config string
 	rows   []record.Flow // rows of Write's lines, refer to its bytes
 	n      int           // rows used in rows
 	closed bool
-	err    error // the first write error: the answer of every later call
 
-	cols      []*column
-	groupRows int // rows in the open row group
-	offset    int64
-	groups    []pqf.RowGroup
-	numRows   int64
-	scratch   scratch
-	arena     arena
+	todo    chan job      // rows to encode, in order; closed by Close
+	done    chan struct{} // closed when encode has returned
+	written chan struct{} // WriteRows' rows are encoded
+	signal  func()        // sends on written
+	failed  atomic.Pointer[error]
+}
+
+// job is rows to encode and what to call when they are.
+type job struct {
+	rows    []record.Flow
+	release func()
 }
 
 // NewWriter returns a Writer writing one Parquet file to w.
 func NewWriter(w io.Writer) *Writer {
-	p := &Writer{buf: bufio.NewWriterSize(w, 64<<10), rows: make([]record.Flow, batch)}
+	p := &Writer{enc: newEncoder(w), rows: make([]record.Flow, batch), written: make(chan struct{}, 1)}
+	p.signal = func() { p.written <- struct{}{} }
 	p.lines.Config = func(b []byte) error { p.config = string(b); return nil }
 	p.lines.Record = p.record
-	p.cols = make([]*column, len(flowFields))
-	for i, f := range flowFields {
-		p.cols[i] = newColumn(f)
-	}
 	return p
 }
 
@@ -99,12 +98,12 @@ func (p *Writer) Write(b []byte) (int, error) {
 	if p.closed {
 		return 0, os.ErrClosed
 	}
-	if p.err != nil {
-		return 0, p.err
+	if err := p.fail(); err != nil {
+		return 0, err
 	}
 	n, err := p.lines.Write(b)
 	if err == nil {
-		// The rows refer to b (ParseJSONShared): they are written
+		// The rows refer to b (ParseJSONShared): they are encoded
 		// before b changes.
 		err = p.writeParsed()
 	}
@@ -135,141 +134,106 @@ func (p *Writer) writeParsed() error {
 // TakesRows implements format.RowWriter.
 func (p *Writer) TakesRows() bool { return !p.closed }
 
-// WriteRows implements format.RowWriter: the rows' values are copied
-// into the file's pages before it returns. An error may be that of rows
-// written before (a row group is written out when it is full).
+// WriteRows implements format.RowWriter: the rows are encoded (their
+// values copied into the columns' pages) before it returns. An error may
+// be that of rows written before (a row group is written out when it is
+// full).
 func (p *Writer) WriteRows(rows []record.Flow) error {
 	if p.closed {
 		return os.ErrClosed
 	}
-	for i := range rows {
-		if p.err != nil {
-			return p.err
-		}
-		for _, c := range p.cols {
-			c.put(&rows[i])
-			if c.pageBytes() >= pageSize {
-				p.fail(c.endPage(&p.scratch, &p.arena))
-			}
-		}
-		p.groupRows++
-		if p.groupRows == RowGroup || p.chunkBytes() >= groupBytes {
-			p.fail(p.endGroup())
-		}
-	}
-	return p.err
-}
-
-// chunkBytes is the size of the open row group's compressed pages.
-func (p *Writer) chunkBytes() int {
-	n := 0
-	for _, c := range p.cols {
-		n += int(c.compressed)
-	}
-	return n
-}
-
-// fail keeps the first error.
-func (p *Writer) fail(err error) {
-	if p.err == nil {
-		p.err = err
-	}
-}
-
-// write writes b to the file, after its first 4 bytes when nothing was
-// written yet.
-func (p *Writer) write(b []byte) error {
-	if p.offset == 0 {
-		if _, err := p.buf.WriteString(magic); err != nil {
-			return err
-		}
-		p.offset = int64(len(magic))
-	}
-	n, err := p.buf.Write(b)
-	p.offset += int64(n)
-	return err
-}
-
-// endGroup ends each column's page and writes the row group's column
-// chunks out, one after the other.
-func (p *Writer) endGroup() error {
-	if p.groupRows == 0 {
-		return nil
-	}
-	rg := pqf.RowGroup{NumRows: int64(p.groupRows), Columns: make([]pqf.ColumnChunk, len(p.cols))}
-	for _, c := range p.cols {
-		if err := c.endPage(&p.scratch, &p.arena); err != nil {
-			return err
-		}
-	}
-	if err := p.write(nil); err != nil { // the magic, before the first chunk
+	if err := p.fail(); err != nil || len(rows) == 0 {
 		return err
 	}
-	for i, c := range p.cols {
-		at := p.offset
-		for _, b := range c.pages {
-			if err := p.write(b); err != nil {
-				return err
-			}
-		}
-		rg.Columns[i] = pqf.ColumnChunk{FileOffset: at, MetaData: c.metaData(at)}
-		rg.TotalByteSize += c.uncompressed
-		rg.TotalCompressedSize += c.compressed
-		c.reset()
-	}
-	p.arena.reset()
-	rg.FileOffset = rg.Columns[0].FileOffset
-	rg.Ordinal = int16(len(p.groups))
-	p.groups = append(p.groups, rg)
-	p.numRows += int64(p.groupRows)
-	p.groupRows = 0
-	return p.buf.Flush()
+	p.start()
+	p.todo <- job{rows, p.signal}
+	<-p.written
+	return p.fail()
 }
 
-// Close writes the open row group and the footer.
+// KeepsRows implements format.RowKeeper.
+func (p *Writer) KeepsRows() bool { return !p.closed }
+
+// KeepRows implements format.RowKeeper: release is called, on the
+// encoding goroutine, once the rows are encoded, or at once when they
+// are refused (after an error, or Close). An error may be that of rows
+// written before.
+func (p *Writer) KeepRows(rows []record.Flow, release func()) error {
+	err := p.fail()
+	if p.closed {
+		err = os.ErrClosed
+	}
+	if err != nil {
+		release()
+		return err
+	}
+	p.start()
+	p.todo <- job{rows, release}
+	return nil
+}
+
+// start starts the encoding goroutine.
+func (p *Writer) start() {
+	if p.todo == nil {
+		p.todo, p.done = make(chan job, queue), make(chan struct{})
+		go p.encode()
+	}
+}
+
+// encode encodes the rows handed over until Close. After an error it
+// only releases them (they are lost), and the error is the answer of
+// every later call.
+func (p *Writer) encode() {
+	defer close(p.done)
+	for j := range p.todo {
+		if p.fail() == nil {
+			if err := p.encodeRows(j.rows); err != nil {
+				p.failed.Store(&err)
+			}
+		}
+		j.release()
+	}
+}
+
+// encodeRows is the encoder's writeRows with a panic turned into an
+// error: no caller could recover a panic of the encoding goroutine, and
+// in the C library it would end the host's process.
+func (p *Writer) encodeRows(rows []record.Flow) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("parquet: internal error: %v", r)
+		}
+	}()
+	return p.enc.writeRows(rows)
+}
+
+// fail is the first error of the encoder, or nil.
+func (p *Writer) fail() error {
+	if err := p.failed.Load(); err != nil {
+		return *err
+	}
+	return nil
+}
+
+// Close writes the pending rows, waits for them to be encoded and writes
+// the last row group and the footer.
 func (p *Writer) Close() error {
 	if p.closed {
 		return nil
 	}
-	p.fail(p.writeParsed())
+	err := p.writeParsed()
 	p.closed = true
-	if p.err != nil {
-		return p.err
+	if p.todo != nil {
+		close(p.todo)
+		<-p.done
 	}
-	if err := p.endGroup(); err != nil {
+	if err != nil {
 		return err
 	}
-	return p.writeFooter()
-}
-
-// writeFooter writes the file's metadata, its length and the magic.
-func (p *Writer) writeFooter() error {
-	md := pqf.FileMetaData{
-		Version:   1,
-		Schema:    schema(flowFields),
-		NumRows:   p.numRows,
-		RowGroups: p.groups,
-		CreatedBy: createdBy,
-	}
-	if md.RowGroups == nil {
-		md.RowGroups = []pqf.RowGroup{}
-	}
-	for range p.cols {
-		md.ColumnOrders = append(md.ColumnOrders, pqf.ColumnOrder{TypeOrder: &pqf.TypeDefinedOrder{}})
-	}
-	if p.config != "" {
-		md.KeyValueMetadata = []pqf.KeyValue{{Key: ConfigKey, Value: p.config}}
-	}
-	var b bytes.Buffer
-	if err := thrift.NewEncoder(new(thrift.CompactProtocol).NewWriter(&b)).Encode(&md); err != nil {
+	if err := p.fail(); err != nil {
 		return err
 	}
-	b.Write(binary.LittleEndian.AppendUint32(nil, uint32(b.Len())))
-	b.WriteString(magic)
-	if err := p.write(b.Bytes()); err != nil {
-		return err
-	}
-	return p.buf.Flush()
+	return p.enc.finish(p.config)
 }
 
 // ForEach reads the Parquet file at path and calls fn with each flow as a

@@ -9,8 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	pq "github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/encoding/rle"
@@ -442,4 +446,105 @@ func BenchmarkWriteRows(b *testing.B) {
 		}
 		w.Close()
 	})
+}
+
+// Rows handed over with KeepRows make the file WriteRows makes of them;
+// each batch is released once, after it is encoded (the rows are
+// checked unchanged then); rows kept after Close are refused and released.
+func TestKeepRows(t *testing.T) {
+	rows := smallRows(3*RowGroup/2 + 7)
+	var kept, written bytes.Buffer
+	w := NewWriter(&written)
+	k := NewWriter(&kept)
+	if !k.KeepsRows() {
+		t.Fatal("a new Writer does not keep rows")
+	}
+	released := make([]int, 0, 1000)
+	var mu sync.Mutex
+	for i, rest := 0, rows; len(rest) > 0; i++ {
+		n := min(len(rest), 100+i%300)
+		if err := w.WriteRows(rest[:n]); err != nil {
+			t.Fatal(err)
+		}
+		orig, batch := rest[:n], slices.Clone(rest[:n])
+		if err := k.KeepRows(batch, func() {
+			mu.Lock()
+			defer mu.Unlock()
+			released = append(released, i)
+			if !reflect.DeepEqual(batch, orig) {
+				t.Errorf("batch %d changed before its release", i)
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		rest = rest[n:]
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(kept.Bytes(), written.Bytes()) {
+		t.Errorf("kept rows make a file of %d bytes, written rows %d bytes: they differ", kept.Len(), written.Len())
+	}
+	for i, b := range released {
+		if b != i {
+			t.Fatalf("batches released in the order %v", released)
+		}
+	}
+	n := 0
+	if err := k.KeepRows(rows[:1], func() { n++ }); !errors.Is(err, os.ErrClosed) || n != 1 {
+		t.Errorf("KeepRows after Close: %v, released %d times", err, n)
+	}
+	if k.KeepsRows() {
+		t.Error("a closed Writer keeps rows")
+	}
+}
+
+// Close ends the encoding goroutine, whether rows were written, none
+// were, or writing failed.
+func TestNoGoroutineLeft(t *testing.T) {
+	before := runtime.NumGoroutine()
+	for _, c := range []struct {
+		out  io.Writer
+		rows int
+	}{{io.Discard, 0}, {io.Discard, 5000}, {&failWriter{ok: 10}, 5000}, {&failWriter{ok: 10}, RowGroup + 1}} {
+		w := NewWriter(c.out)
+		w.WriteRows(smallRows(c.rows))
+		w.Close()
+	}
+	n := runtime.NumGoroutine()
+	for i := 0; i < 100 && n > before; i++ {
+		time.Sleep(10 * time.Millisecond) // a goroutine that closed done may not have returned yet
+		n = runtime.NumGoroutine()
+	}
+	if n > before {
+		t.Errorf("%d goroutines before, %d after", before, n)
+	}
+	// The check can fail: a Writer not closed keeps its goroutine.
+	w := NewWriter(io.Discard)
+	w.WriteRows(smallRows(1))
+	if n := runtime.NumGoroutine(); n != before+1 {
+		t.Errorf("an open Writer: %d goroutines, want %d", n, before+1)
+	}
+	w.Close()
+}
+
+// panicWriter panics when written to.
+type panicWriter struct{}
+
+func (panicWriter) Write([]byte) (int, error) { panic("the writer broke") }
+
+// A panic while encoding (here of the output writer, when a row group is
+// written out) is an error, not the end of the process.
+func TestPanicIsAnError(t *testing.T) {
+	w := NewWriter(panicWriter{})
+	err := w.WriteRows(smallRows(RowGroup))
+	if err == nil || !strings.Contains(err.Error(), "the writer broke") {
+		t.Errorf("WriteRows: %v", err)
+	}
+	if err := w.Close(); err == nil {
+		t.Error("Close: no error")
+	}
 }
