@@ -105,17 +105,17 @@ func (c *column) put(row *record.Flow) {
 		}
 	case kList32:
 		l := *(*[]int32)(p)
-		c.listStart(len(l), true)
-		for i, v := range l {
-			c.element(i)
-			c.int32(v)
+		c.list(len(l), true)
+		c.values = grow(c.values, 4*len(l))
+		for _, v := range l {
+			c.values = binary.LittleEndian.AppendUint32(c.values, uint32(v))
 		}
 	case kList64, kOptList64:
 		l := *(*[]int64)(p)
-		c.listStart(len(l), l != nil || c.kind == kList64)
-		for i, v := range l {
-			c.element(i)
-			c.int64(v)
+		c.list(len(l), l != nil || c.kind == kList64)
+		c.values = grow(c.values, 8*len(l))
+		for _, v := range l {
+			c.values = binary.LittleEndian.AppendUint64(c.values, uint64(v))
 		}
 	}
 }
@@ -134,43 +134,48 @@ func (c *column) present(ok bool) bool {
 }
 
 // def appends a definition level.
-func (c *column) def(level byte) {
+func (c *column) def(level byte) { c.defsN(level, 1) }
+
+// defsN appends n equal definition levels.
+func (c *column) defsN(level byte, n int) {
 	if len(c.defs) == 0 {
 		if c.sameDefs == 0 || level == c.sameDef {
 			c.sameDef = level
-			c.sameDefs++
+			c.sameDefs += n
 			return
 		}
-		c.defs = grow(c.defs, c.sameDefs+1)
+		c.defs = grow(c.defs, c.sameDefs)
 		for range c.sameDefs {
 			c.defs = append(c.defs, c.sameDef)
 		}
 		c.sameDefs = 0
 	}
-	c.defs = append(grow(c.defs, 1), level)
+	c.defs = grow(c.defs, n)
+	for range n {
+		c.defs = append(c.defs, level)
+	}
 }
 
-// listStart appends the levels of a null or empty list; a list with
-// elements gets its levels from element.
-func (c *column) listStart(n int, present bool) {
-	if n > 0 {
+// list appends the levels of a list of n elements, or of a null one
+// (present false).
+func (c *column) list(n int, present bool) {
+	c.reps = grow(c.reps, max(n, 1))
+	c.reps = append(c.reps, 0)
+	if n == 0 {
+		def := c.maxDef - 1 // empty
+		if !present {
+			def = 0
+		}
+		c.pageLevels++
+		c.pageNulls++
+		c.def(def)
 		return
 	}
-	def := c.maxDef - 1 // empty
-	if !present {
-		def = 0
+	for range n - 1 {
+		c.reps = append(c.reps, 1)
 	}
-	c.pageLevels++
-	c.pageNulls++
-	c.def(def)
-	c.reps = append(grow(c.reps, 1), 0)
-}
-
-// element appends the levels of a list's i-th element.
-func (c *column) element(i int) {
-	c.pageLevels++
-	c.def(c.maxDef)
-	c.reps = append(grow(c.reps, 1), min(byte(i), 1))
+	c.pageLevels += n
+	c.defsN(c.maxDef, n)
 }
 
 func (c *column) text(s string) {
