@@ -23,6 +23,7 @@ const pageSize = 256 << 10
 // already compressed, with what the footer says of them.
 type column struct {
 	field
+	mem            *memory // where its buffers come from
 	maxDef, maxRep byte
 	width          int // bits of a level
 
@@ -51,9 +52,9 @@ type column struct {
 	minText, maxText []byte
 }
 
-func newColumn(f field) *column {
+func newColumn(f field, mem *memory) *column {
 	maxDef, maxRep := f.kind.levels()
-	return &column{field: f, maxDef: byte(maxDef), maxRep: byte(maxRep), width: bits.Len(uint(maxDef))}
+	return &column{field: f, mem: mem, maxDef: byte(maxDef), maxRep: byte(maxRep), width: bits.Len(uint(maxDef))}
 }
 
 // pageSlack is the room a page's buffers have beyond pageSize, for the
@@ -64,11 +65,11 @@ const pageSlack = 16 << 10
 // the first time gets a whole page's at once: it never grows by doubling
 // (copies, and memory touched twice), and a column that never holds a
 // value (a protocol the traffic lacks) costs no memory.
-func grow(b []byte, n int) []byte {
+func (c *column) grow(b []byte, n int) []byte {
 	if cap(b)-len(b) >= n {
 		return b
 	}
-	nb := make([]byte, len(b), max(len(b)+n, pageSize+pageSlack))
+	nb := c.mem.alloc(max(len(b)+n, pageSize+pageSlack))[:len(b)]
 	copy(nb, b)
 	return nb
 }
@@ -101,19 +102,19 @@ func (c *column) put(row *record.Flow) {
 		}
 	case kOptDouble:
 		if v := *(**float64)(p); c.present(v != nil) {
-			c.values = binary.LittleEndian.AppendUint64(grow(c.values, 8), math.Float64bits(*v))
+			c.values = binary.LittleEndian.AppendUint64(c.grow(c.values, 8), math.Float64bits(*v))
 		}
 	case kList32:
 		l := *(*[]int32)(p)
 		c.list(len(l), true)
-		c.values = grow(c.values, 4*len(l))
+		c.values = c.grow(c.values, 4*len(l))
 		for _, v := range l {
 			c.values = binary.LittleEndian.AppendUint32(c.values, uint32(v))
 		}
 	case kList64, kOptList64:
 		l := *(*[]int64)(p)
 		c.list(len(l), l != nil || c.kind == kList64)
-		c.values = grow(c.values, 8*len(l))
+		c.values = c.grow(c.values, 8*len(l))
 		for _, v := range l {
 			c.values = binary.LittleEndian.AppendUint64(c.values, uint64(v))
 		}
@@ -144,13 +145,13 @@ func (c *column) defsN(level byte, n int) {
 			c.sameDefs += n
 			return
 		}
-		c.defs = grow(c.defs, c.sameDefs)
+		c.defs = c.grow(c.defs, c.sameDefs)
 		for range c.sameDefs {
 			c.defs = append(c.defs, c.sameDef)
 		}
 		c.sameDefs = 0
 	}
-	c.defs = grow(c.defs, n)
+	c.defs = c.grow(c.defs, n)
 	for range n {
 		c.defs = append(c.defs, level)
 	}
@@ -159,7 +160,7 @@ func (c *column) defsN(level byte, n int) {
 // list appends the levels of a list of n elements, or of a null one
 // (present false).
 func (c *column) list(n int, present bool) {
-	c.reps = grow(c.reps, max(n, 1))
+	c.reps = c.grow(c.reps, max(n, 1))
 	c.reps = append(c.reps, 0)
 	if n == 0 {
 		def := c.maxDef - 1 // empty
@@ -179,7 +180,7 @@ func (c *column) list(n int, present bool) {
 }
 
 func (c *column) text(s string) {
-	c.values = binary.LittleEndian.AppendUint32(grow(c.values, 4+len(s)), uint32(len(s)))
+	c.values = binary.LittleEndian.AppendUint32(c.grow(c.values, 4+len(s)), uint32(len(s)))
 	c.values = append(c.values, s...)
 	if c.kind != kString {
 		return // JSON text: no statistics
@@ -198,12 +199,12 @@ func (c *column) text(s string) {
 }
 
 func (c *column) int32(v int32) {
-	c.values = binary.LittleEndian.AppendUint32(grow(c.values, 4), uint32(v))
+	c.values = binary.LittleEndian.AppendUint32(c.grow(c.values, 4), uint32(v))
 	c.minMax(int64(v))
 }
 
 func (c *column) int64(v int64) {
-	c.values = binary.LittleEndian.AppendUint64(grow(c.values, 8), uint64(v))
+	c.values = binary.LittleEndian.AppendUint64(c.grow(c.values, 8), uint64(v))
 	c.minMax(v)
 }
 
@@ -328,6 +329,7 @@ func (c *column) reset() {
 // are reused for the next: pages are not copied as they accumulate, and
 // the memory a writer touches is about one row group's compressed size.
 type arena struct {
+	mem    *memory
 	blocks [][]byte // each block's length is what is in use
 	next   int      // the block being filled
 }
@@ -343,7 +345,7 @@ func (a *arena) take(n int) []byte {
 			return b[len(b) : len(b) : len(b)+n]
 		}
 	}
-	a.blocks = append(a.blocks, make([]byte, 0, max(n, blockSize)))
+	a.blocks = append(a.blocks, a.mem.alloc(max(n, blockSize)))
 	return a.blocks[a.next][:0:n]
 }
 

@@ -31,12 +31,14 @@ type encoder struct {
 	numRows   int64
 	scratch   scratch
 	arena     arena
+	mem       memory // the columns' and the arena's buffers
 }
 
 func newEncoder(w io.Writer) *encoder {
 	e := &encoder{buf: bufio.NewWriterSize(w, 64<<10), cols: make([]*column, len(flowFields))}
+	e.arena.mem = &e.mem
 	for i, f := range flowFields {
-		e.cols[i] = newColumn(f)
+		e.cols[i] = newColumn(f, &e.mem)
 	}
 	return e
 }

@@ -227,6 +227,10 @@ func (p *Writer) Close() error {
 		close(p.todo)
 		<-p.done
 	}
+	// The encoder's buffers are unmapped when Close returns: nothing
+	// uses them after (the goroutine has ended, and later calls are
+	// refused).
+	defer p.enc.mem.release()
 	if err != nil {
 		return err
 	}
