@@ -503,10 +503,25 @@ func TestKeepRows(t *testing.T) {
 	}
 }
 
+// settled is the number of goroutines once it stops changing: those of
+// earlier tests may still be returning.
+func settled() int {
+	n := runtime.NumGoroutine()
+	for range 50 {
+		time.Sleep(20 * time.Millisecond)
+		m := runtime.NumGoroutine()
+		if m == n {
+			break
+		}
+		n = m
+	}
+	return n
+}
+
 // Close ends the encoding goroutine, whether rows were written, none
 // were, or writing failed.
 func TestNoGoroutineLeft(t *testing.T) {
-	before := runtime.NumGoroutine()
+	before := settled()
 	for _, c := range []struct {
 		out  io.Writer
 		rows int
@@ -515,19 +530,15 @@ func TestNoGoroutineLeft(t *testing.T) {
 		w.WriteRows(smallRows(c.rows))
 		w.Close()
 	}
-	n := runtime.NumGoroutine()
-	for i := 0; i < 100 && n > before; i++ {
-		time.Sleep(10 * time.Millisecond) // a goroutine that closed done may not have returned yet
-		n = runtime.NumGoroutine()
-	}
-	if n > before {
+	if n := settled(); n > before {
 		t.Errorf("%d goroutines before, %d after", before, n)
 	}
 	// The check can fail: a Writer not closed keeps its goroutine.
+	base := settled()
 	w := NewWriter(io.Discard)
 	w.WriteRows(smallRows(1))
-	if n := runtime.NumGoroutine(); n != before+1 {
-		t.Errorf("an open Writer: %d goroutines, want %d", n, before+1)
+	if n := runtime.NumGoroutine(); n != base+1 {
+		t.Errorf("an open Writer: %d goroutines, want %d", n, base+1)
 	}
 	w.Close()
 }
