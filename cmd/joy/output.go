@@ -228,7 +228,7 @@ func (k *sink) setSource(name string) {
 func (k *sink) Write(p []byte) (int, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if k.s.count == 0 || k.path == "" {
+	if !k.rotatesByCount() {
 		return k.write(p)
 	}
 	done := 0
@@ -278,7 +278,7 @@ func (k *sink) WriteRows(rows []record.Flow) error {
 	var line []byte
 	for len(rows) > 0 {
 		n := len(rows)
-		if k.s.count > 0 && k.path != "" {
+		if k.rotatesByCount() {
 			if k.inFile >= uint64(k.s.count) {
 				if err := k.rotate(); err != nil {
 					return err
@@ -315,7 +315,7 @@ func (k *sink) KeepsRows() bool { return k.TakesRows() }
 // otherwise they are written now and released.
 func (k *sink) KeepRows(rows []record.Flow, release func()) error {
 	k.mu.Lock()
-	if rk, ok := k.w.(format.RowKeeper); ok && rk.KeepsRows() && (k.s.count == 0 || k.path == "") {
+	if rk, ok := k.w.(format.RowKeeper); ok && rk.KeepsRows() && !k.rotatesByCount() {
 		defer k.mu.Unlock()
 		return rk.KeepRows(rows, release)
 	}
@@ -323,6 +323,10 @@ func (k *sink) KeepRows(rows []record.Flow, release func()) error {
 	defer release()
 	return k.WriteRows(rows)
 }
+
+// rotatesByCount reports whether a new file starts after count records
+// (count=N with an output file).
+func (k *sink) rotatesByCount() bool { return k.s.count > 0 && k.path != "" }
 
 // write writes whole lines, adding the source member when asked.
 func (k *sink) write(p []byte) (int, error) {

@@ -47,16 +47,18 @@ func newEncoder(w io.Writer) *encoder {
 // compressed, a full row group written out.
 func (e *encoder) writeRows(rows []record.Flow) error {
 	for i := range rows {
+		pageEnded := false // the compressed size changes only then
 		for _, c := range e.cols {
 			c.put(&rows[i])
 			if c.pageBytes() >= pageSize {
 				if err := c.endPage(&e.scratch, &e.arena); err != nil {
 					return err
 				}
+				pageEnded = true
 			}
 		}
 		e.groupRows++
-		if e.groupRows == RowGroup || e.chunkBytes() >= groupBytes {
+		if e.groupRows == RowGroup || pageEnded && e.chunkBytes() >= groupBytes {
 			if err := e.endGroup(); err != nil {
 				return err
 			}
