@@ -74,64 +74,138 @@ func (c *column) grow(b []byte, n int) []byte {
 	return nb
 }
 
-// put appends the column's value of row (its levels and values).
-func (c *column) put(row *record.Flow) {
-	p := unsafe.Add(unsafe.Pointer(row), c.off)
-	c.pageRows++
+// rowSize is the distance between rows in a batch.
+const rowSize = unsafe.Sizeof(record.Flow{})
+
+// putRows appends the column's values of rows (their levels and values)
+// until its page is full, and returns how many rows it took. Each kind
+// has its loop, so a column is a tight loop over the batch; a null costs
+// a count.
+func (c *column) putRows(rows []record.Flow) int {
+	if len(rows) == 0 {
+		return 0
+	}
+	p, n := unsafe.Add(unsafe.Pointer(&rows[0]), c.off), len(rows)
 	switch c.kind {
 	case kString:
-		c.pageLevels++
-		c.text(*(*string)(p))
+		return c.each(p, n, (*column).putString)
 	case kOptString:
-		if s := *(**string)(p); c.present(s != nil) {
-			c.text(*s)
-		}
+		return eachOpt(c, p, n, (*column).putOptString)
 	case kInt32:
-		c.pageLevels++
-		c.int32(*(*int32)(p))
+		return c.each(p, n, (*column).putInt32)
 	case kOptInt32:
-		if v := *(**int32)(p); c.present(v != nil) {
-			c.int32(*v)
-		}
+		return eachOpt(c, p, n, (*column).int32)
 	case kInt64, kTime:
-		c.pageLevels++
-		c.int64(*(*int64)(p))
+		return c.each(p, n, (*column).putInt64)
 	case kOptInt64:
-		if v := *(**int64)(p); c.present(v != nil) {
-			c.int64(*v)
-		}
+		return eachOpt(c, p, n, (*column).int64)
 	case kOptDouble:
-		if v := *(**float64)(p); c.present(v != nil) {
-			c.values = binary.LittleEndian.AppendUint64(c.grow(c.values, 8), math.Float64bits(*v))
-		}
-	case kList32:
-		l := *(*[]int32)(p)
-		c.list(len(l), true)
-		c.values = c.grow(c.values, 4*len(l))
-		for _, v := range l {
-			c.values = binary.LittleEndian.AppendUint32(c.values, uint32(v))
-		}
+		return eachOpt(c, p, n, (*column).double)
+	case kList32, kOptList32:
+		return c.each(p, n, (*column).putList32)
 	case kList64, kOptList64:
-		l := *(*[]int64)(p)
-		c.list(len(l), l != nil || c.kind == kList64)
-		c.values = c.grow(c.values, 8*len(l))
-		for _, v := range l {
-			c.values = binary.LittleEndian.AppendUint64(c.values, uint64(v))
-		}
+		return c.each(p, n, (*column).putList64)
 	}
+	panic("parquet: column of unknown kind")
 }
 
-// present appends an optional value's definition level and says whether
-// the value is there.
-func (c *column) present(ok bool) bool {
-	c.pageLevels++
-	if ok {
+// each puts the value at p of each of n rows with put, until the page is
+// full.
+func (c *column) each(p unsafe.Pointer, n int, put func(*column, unsafe.Pointer)) int {
+	for i := range n {
+		c.pageRows++
+		put(c, unsafe.Add(p, uintptr(i)*rowSize))
+		if c.pageBytes() >= pageSize {
+			return i + 1
+		}
+	}
+	return n
+}
+
+// eachOpt puts the optional value (*T) at p of each of n rows, a value
+// with put, until the page is full.
+func eachOpt[T any](c *column, p unsafe.Pointer, n int, put func(*column, T)) int {
+	for i := range n {
+		v := *(**T)(unsafe.Add(p, uintptr(i)*rowSize))
+		c.pageRows++
+		c.pageLevels++
+		if v == nil {
+			c.null()
+			continue
+		}
 		c.def(1)
-		return true
+		put(c, *v)
+		if c.pageBytes() >= pageSize {
+			return i + 1
+		}
+	}
+	return n
+}
+
+func (c *column) putString(p unsafe.Pointer) {
+	c.pageLevels++
+	c.text(*(*string)(p))
+}
+
+func (c *column) putOptString(s string) { c.text(s) }
+
+func (c *column) putInt32(p unsafe.Pointer) {
+	c.pageLevels++
+	c.int32(*(*int32)(p))
+}
+
+func (c *column) putInt64(p unsafe.Pointer) {
+	c.pageLevels++
+	c.int64(*(*int64)(p))
+}
+
+func (c *column) double(v float64) {
+	c.values = binary.LittleEndian.AppendUint64(c.grow(c.values, 8), math.Float64bits(v))
+}
+
+func (c *column) putList32(p unsafe.Pointer) {
+	l := *(*[]int32)(p)
+	c.list(len(l), l != nil || c.kind == kList32)
+	c.values = appendPlain(c.grow(c.values, 4*len(l)), l)
+}
+
+func (c *column) putList64(p unsafe.Pointer) {
+	l := *(*[]int64)(p)
+	c.list(len(l), l != nil || c.kind == kList64)
+	c.values = appendPlain(c.grow(c.values, 8*len(l)), l)
+}
+
+// littleEndian says whether integers are stored as PLAIN encodes them,
+// so that a list's values are copied in one go.
+var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
+// appendPlain appends the PLAIN encoding of l (little-endian values).
+func appendPlain[T int32 | int64](b []byte, l []T) []byte {
+	if len(l) == 0 {
+		return b
+	}
+	if littleEndian {
+		return append(b, unsafe.Slice((*byte)(unsafe.Pointer(&l[0])), len(l)*int(unsafe.Sizeof(l[0])))...)
+	}
+	for _, v := range l {
+		if unsafe.Sizeof(v) == 4 {
+			b = binary.LittleEndian.AppendUint32(b, uint32(v))
+		} else {
+			b = binary.LittleEndian.AppendUint64(b, uint64(v))
+		}
+	}
+	return b
+}
+
+// null appends an optional value's null.
+func (c *column) null() {
+	c.pageNulls++
+	if len(c.defs) == 0 && (c.sameDefs == 0 || c.sameDef == 0) {
+		c.sameDef = 0
+		c.sameDefs++
+		return
 	}
 	c.def(0)
-	c.pageNulls++
-	return false
 }
 
 // def appends a definition level.
@@ -145,16 +219,20 @@ func (c *column) defsN(level byte, n int) {
 			c.sameDefs += n
 			return
 		}
-		c.defs = c.grow(c.defs, c.sameDefs)
-		for range c.sameDefs {
-			c.defs = append(c.defs, c.sameDef)
-		}
+		c.defs = appendRepeat(c.grow(c.defs, c.sameDefs), c.sameDef, c.sameDefs)
 		c.sameDefs = 0
 	}
-	c.defs = c.grow(c.defs, n)
-	for range n {
-		c.defs = append(c.defs, level)
+	c.defs = appendRepeat(c.grow(c.defs, n), level, n)
+}
+
+// appendRepeat appends n bytes v to b, which has room for them.
+func appendRepeat(b []byte, v byte, n int) []byte {
+	b = b[:len(b)+n]
+	tail := b[len(b)-n:]
+	for i := range tail {
+		tail[i] = v
 	}
+	return b
 }
 
 // list appends the levels of a list of n elements, or of a null one
@@ -172,9 +250,7 @@ func (c *column) list(n int, present bool) {
 		c.def(def)
 		return
 	}
-	for range n - 1 {
-		c.reps = append(c.reps, 1)
-	}
+	c.reps = appendRepeat(c.reps, 1, n-1)
 	c.pageLevels += n
 	c.defsN(c.maxDef, n)
 }

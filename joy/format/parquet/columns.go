@@ -26,6 +26,7 @@ const (
 	kOptDouble             // *float64
 	kList32                // []int32: required list of required int32
 	kList64                // []int64: required list of required int64
+	kOptList32             // []int32: optional list (nil: null) of required int32
 	kOptList64             // []int64: optional list (nil: null) of required int64
 )
 
@@ -80,6 +81,8 @@ func kindOf(t reflect.Type, opts string) (kind, bool) {
 		}
 	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Int32 && !optional:
 		return kList32, true
+	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Int32:
+		return kOptList32, true
 	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Int64 && !optional:
 		return kList64, true
 	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Int64:
@@ -95,7 +98,7 @@ func (k kind) levels() (maxDef, maxRep int) {
 		return 1, 0
 	case kList32, kList64:
 		return 1, 1
-	case kOptList64:
+	case kOptList32, kOptList64:
 		return 2, 1
 	}
 	return 0, 0
@@ -106,7 +109,7 @@ func (k kind) physical() pqf.Type {
 	switch k {
 	case kString, kOptString:
 		return pqf.ByteArray
-	case kInt32, kOptInt32, kList32:
+	case kInt32, kOptInt32, kList32, kOptList32:
 		return pqf.Int32
 	case kOptDouble:
 		return pqf.Double
@@ -114,7 +117,9 @@ func (k kind) physical() pqf.Type {
 	return pqf.Int64
 }
 
-func (k kind) isList() bool { return k == kList32 || k == kList64 || k == kOptList64 }
+func (k kind) isList() bool {
+	return k == kList32 || k == kList64 || k == kOptList32 || k == kOptList64
+}
 
 // schema is the file's schema: the root, then each column (a list is a
 // group of three elements, the standard three-level LIST layout).
@@ -127,7 +132,7 @@ func schema(fields []field) []pqf.SchemaElement {
 		switch k {
 		case kString, kOptString:
 			e.ConvertedType, e.LogicalType = conv(deprecated.UTF8), &pqf.LogicalType{UTF8: &pqf.StringType{}}
-		case kInt32, kOptInt32, kList32:
+		case kInt32, kOptInt32, kList32, kOptList32:
 			e.ConvertedType, e.LogicalType = conv(deprecated.Int32), &pqf.LogicalType{Integer: &pqf.IntType{BitWidth: 32, IsSigned: true}}
 		case kInt64, kOptInt64, kList64, kOptList64:
 			e.ConvertedType, e.LogicalType = conv(deprecated.Int64), &pqf.LogicalType{Integer: &pqf.IntType{BitWidth: 64, IsSigned: true}}

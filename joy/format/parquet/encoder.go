@@ -45,19 +45,27 @@ func newEncoder(w io.Writer) *encoder {
 
 // writeRows appends rows to their columns' pages; a full page is
 // compressed, a full row group written out.
+//
+// It goes column by column through a stretch of at most stretchRows rows,
+// each column in a loop of its kind: row by row, the branch on the kind
+// changed with every column (the encoder's largest cost).
 func (e *encoder) writeRows(rows []record.Flow) error {
-	for i := range rows {
+	for len(rows) > 0 {
+		part := rows[:min(len(rows), RowGroup-e.groupRows, stretchRows)]
+		rows = rows[len(part):]
 		pageEnded := false // the compressed size changes only then
 		for _, c := range e.cols {
-			c.put(&rows[i])
-			if c.pageBytes() >= pageSize {
-				if err := c.endPage(&e.scratch, &e.arena); err != nil {
-					return err
+			for rest := part; len(rest) > 0; {
+				rest = rest[c.putRows(rest):]
+				if c.pageBytes() >= pageSize {
+					if err := c.endPage(&e.scratch, &e.arena); err != nil {
+						return err
+					}
+					pageEnded = true
 				}
-				pageEnded = true
 			}
 		}
-		e.groupRows++
+		e.groupRows += len(part)
 		if e.groupRows == RowGroup || pageEnded && e.chunkBytes() >= groupBytes {
 			if err := e.endGroup(); err != nil {
 				return err
@@ -66,6 +74,10 @@ func (e *encoder) writeRows(rows []record.Flow) error {
 	}
 	return nil
 }
+
+// stretchRows bounds the rows written column by column before the row
+// group's size is checked (it may pass groupBytes by that many rows).
+const stretchRows = 256
 
 // chunkBytes is the size of the open row group's compressed pages.
 func (e *encoder) chunkBytes() int {
