@@ -92,7 +92,7 @@ func (t *Table) walk(e *record.Enc, r *Record, o *Options) {
 	}
 	emitDebug(e, rec, tw)
 	if x := printedExpType(r, rec); x != 0 {
-		e.String("expire_type", oneChar(x))
+		e.String("expire_type", record.OneChar(x))
 	}
 	e.End()
 }
@@ -106,24 +106,6 @@ func (t *Table) emitLabels(e *record.Enc, o *Options, key string, s label.Set) {
 	if n := len(t.scratch); n > 1 {
 		e.Members(t.scratch[:n-1])
 	}
-}
-
-// oneChar is c as a string, without allocating, for the one-letter values
-// (expire_type, packet directions).
-func oneChar(c byte) string {
-	switch c {
-	case 'a':
-		return "a"
-	case 'i':
-		return "i"
-	case 'm':
-		return "m"
-	case '<':
-		return "<"
-	case '>':
-		return ">"
-	}
-	return string(rune(c))
 }
 
 // printedExpType is the expire_type of the flow whose chronological record
@@ -298,15 +280,11 @@ func ipt(from, to int64) uint64 {
 }
 
 func emitPacket(e *record.Enc, n uint32, dir byte, gap uint64, salt bool) {
-	e.Object("")
 	if n >= 32768 && n < 65536 && !salt { // the original's run-length marker, see QUIRK-23
-		e.Uint("rep", uint64(65536-n))
+		e.Packet(uint64(65536-n), true, dir, gap)
 	} else {
-		e.Uint("b", uint64(n))
+		e.Packet(uint64(n), false, dir, gap)
 	}
-	e.String("dir", oneChar(dir))
-	e.Uint("ipt", gap)
-	e.End()
 }
 
 func emitSPLT(e *record.Enc, rec, tw *Record, salt bool) {
@@ -342,11 +320,7 @@ func emitIPSide(e *record.Enc, name string, r *Record) {
 	e.Object(name)
 	e.Uint("ttl", uint64(r.ttl))
 	if r.numID > 0 {
-		e.List("id")
-		for i := 0; i < r.numID; i++ {
-			e.Uint("", uint64(r.ids[i]))
-		}
-		e.End()
+		e.Uint16s("id", r.ids[:r.numID])
 	}
 	e.End()
 }

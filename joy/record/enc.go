@@ -15,7 +15,8 @@ import (
 type Enc struct {
 	JSON   JSON
 	other  Encoder
-	hexBuf [8]byte // HexUint's bytes
+	lists  ListEncoder // other, when it takes long lists whole
+	hexBuf [8]byte     // HexUint's bytes
 }
 
 // Reset makes e print JSON to b, outside any object.
@@ -32,7 +33,70 @@ func (e *Enc) ResetMembers(b []byte) {
 }
 
 // Use makes e pass the walk to other (nil: back to JSON).
-func (e *Enc) Use(other Encoder) { e.other = other }
+func (e *Enc) Use(other Encoder) {
+	e.other = other
+	e.lists, _ = other.(ListEncoder)
+}
+
+// ListEncoder is an Encoder that takes the record's long lists in fewer
+// calls: an entry of the packet list in one (Packet) instead of as an
+// object of three members, and a list of small numbers (the IP ids) whole
+// (Uint16s). Those lists are most of a record, and a typed row needs no
+// walk of them.
+type ListEncoder interface {
+	Encoder
+	Packet(n uint64, rep bool, dir byte, ipt uint64)
+	Uint16s(name string, v []uint16)
+}
+
+// Uint16s is the list member name of the numbers v.
+func (e *Enc) Uint16s(name string, v []uint16) {
+	if e.lists != nil {
+		e.lists.Uint16s(name, v)
+		return
+	}
+	e.List(name)
+	for _, n := range v {
+		e.Uint("", uint64(n))
+	}
+	e.End()
+}
+
+// Packet is an entry of the packet list: the object {"b":n,"dir":dir,
+// "ipt":ipt}, or {"rep":n,...} when rep (a run-length entry).
+func (e *Enc) Packet(n uint64, rep bool, dir byte, ipt uint64) {
+	if e.lists != nil {
+		e.lists.Packet(n, rep, dir, ipt)
+		return
+	}
+	e.Object("")
+	if rep {
+		e.Uint("rep", n)
+	} else {
+		e.Uint("b", n)
+	}
+	e.String("dir", OneChar(dir))
+	e.Uint("ipt", ipt)
+	e.End()
+}
+
+// OneChar is c as a string, without allocating, for the one-letter values
+// (expire_type, packet directions).
+func OneChar(c byte) string {
+	switch c {
+	case 'a':
+		return "a"
+	case 'i':
+		return "i"
+	case 'm':
+		return "m"
+	case '<':
+		return "<"
+	case '>':
+		return ">"
+	}
+	return string(rune(c))
+}
 
 // Object implements Encoder.
 func (e *Enc) Object(name string) {

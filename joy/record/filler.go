@@ -10,8 +10,8 @@ import (
 // Filler is the Encoder that fills a Flow from the walk of a record, the
 // row ParseJSON would make of the record's JSON text, without the text
 // being printed and scanned: the core members go to their typed columns
-// and each ragged member (ip, tcp, tls, ...) is printed by a JSON encoder
-// into its column's text.
+// (the ip member's included) and each ragged member (tcp, tls, ...) is
+// printed by a JSON encoder into its column's text.
 //
 // The strings and optional values of the rows a Filler fills live in its
 // own storage: they stay valid until Reset, which the owner calls once the
@@ -38,8 +38,15 @@ type Filler struct {
 		d      byte
 	}
 
+	// The ip direction being walked: where its TTL and ids go, and where
+	// its ids start in i32s.
+	ipTTL   **int32
+	ipIDs   *[]int32
+	idStart int
+
 	strs []string
 	i32  []int32
+	i32s []int32 // the elements of int32 lists (IP ids)
 	i64  []int64
 	f64  []float64
 }
@@ -48,6 +55,7 @@ const (
 	modeText = iota + 1
 	modePackets
 	modeInts
+	modeIP
 )
 
 // NewFiller returns a Filler with room for a batch of rows.
@@ -56,6 +64,7 @@ func NewFiller() *Filler {
 		arena: make([]byte, 0, 256<<10),
 		strs:  make([]string, 0, 4096),
 		i32:   make([]int32, 0, 1024),
+		i32s:  make([]int32, 0, 32<<10),
 		i64:   make([]int64, 0, 2048),
 		f64:   make([]float64, 0, 1024),
 	}
@@ -65,6 +74,7 @@ func NewFiller() *Filler {
 // when nothing refers to them any more.
 func (e *Filler) Reset() {
 	e.arena, e.strs, e.i32, e.i64, e.f64 = e.arena[:0], e.strs[:0], e.i32[:0], e.i64[:0], e.f64[:0]
+	e.i32s = e.i32s[:0]
 }
 
 // Start makes the next record walked fill f (its lists' capacity is
@@ -171,9 +181,16 @@ func (e *Filler) num64(name string, v int64) {
 }
 
 // inner handles a number inside a list or object of the core (packets,
-// byte distributions).
+// byte distributions, ip).
 func (e *Filler) innerNum(name string, v int64) {
 	switch e.mode {
+	case modeIP:
+		switch {
+		case e.depth == 4 && e.ipIDs != nil:
+			e.i32s = append(e.i32s, int32(v))
+		case e.depth == 3 && name == "ttl" && e.ipTTL != nil:
+			*e.ipTTL = e.i32p(int32(v))
+		}
 	case modeInts:
 		e.ints = append(e.ints, v)
 	case modePackets:
@@ -186,6 +203,43 @@ func (e *Filler) innerNum(name string, v int64) {
 			e.pkt.ipt = v
 		}
 	}
+}
+
+// Uint16s implements ListEncoder: a direction's IP ids go straight to
+// their column.
+func (e *Filler) Uint16s(name string, v []uint16) {
+	if e.mode != modeIP || e.depth != 3 || name != "id" || e.ipTTL == nil {
+		e.List(name)
+		for _, n := range v {
+			e.Uint("", uint64(n))
+		}
+		e.End()
+		return
+	}
+	start := len(e.i32s)
+	for _, n := range v {
+		e.i32s = append(e.i32s, int32(n))
+	}
+	ids := &e.f.IPOutID
+	if e.ipTTL == &e.f.IPInTTL {
+		ids = &e.f.IPInID
+	}
+	*ids = e.i32s[start:len(e.i32s):len(e.i32s)]
+}
+
+// Packet implements ListEncoder: the entry goes straight to the packet
+// columns.
+func (e *Filler) Packet(n uint64, rep bool, dir byte, ipt uint64) {
+	if e.mode != modePackets || e.depth != 2 {
+		return
+	}
+	b := int32(n)
+	if rep {
+		b = -b
+	}
+	e.pb = append(e.pb, b)
+	e.dir = append(e.dir, dir)
+	e.pipt = append(e.pipt, int64(ipt))
 }
 
 // Object implements Encoder.
@@ -208,6 +262,9 @@ func (e *Filler) begin(name string, c byte) {
 		case c == '[' && name == "packets":
 			e.mode = modePackets
 			return
+		case c == '{' && name == "ip":
+			e.mode = modeIP
+			return
 		case c == '[' && (name == "byte_dist" || name == "compact_byte_dist"):
 			e.mode, e.name = modeInts, name
 			e.ints = e.ints[:0]
@@ -222,6 +279,9 @@ func (e *Filler) begin(name string, c byte) {
 		name = ""
 	case e.mode == modePackets:
 		e.pkt.b, e.pkt.ipt, e.pkt.d = 0, 0, 0
+		return
+	case e.mode == modeIP:
+		e.ipBegin(name)
 		return
 	case e.mode != modeText:
 		return
@@ -248,6 +308,9 @@ func (e *Filler) End() {
 		e.pb = append(e.pb, int32(e.pkt.b))
 		e.dir = append(e.dir, e.pkt.d)
 		e.pipt = append(e.pipt, e.pkt.ipt)
+	case e.mode == modeIP && e.depth == 3 && e.ipIDs != nil:
+		*e.ipIDs = e.i32s[e.idStart:len(e.i32s):len(e.i32s)]
+		e.ipIDs = nil
 	case e.mode == modeInts && e.depth == 1:
 		if e.name == "byte_dist" {
 			e.f.ByteDist = e.ints
@@ -257,6 +320,26 @@ func (e *Filler) End() {
 		e.mode = 0
 	case e.depth == 1:
 		e.mode = 0
+	}
+}
+
+// ipBegin follows the walk into the ip member (emitIP's shape): a
+// direction's object at depth 3, its id list at depth 4.
+func (e *Filler) ipBegin(name string) {
+	switch {
+	case e.depth == 3 && name == "out":
+		e.ipTTL, e.ipIDs = &e.f.IPOutTTL, nil
+	case e.depth == 3 && name == "in":
+		e.ipTTL, e.ipIDs = &e.f.IPInTTL, nil
+	case e.depth == 3:
+		e.ipTTL, e.ipIDs = nil, nil
+	case e.depth == 4 && name == "id" && e.ipTTL != nil:
+		if e.ipTTL == &e.f.IPOutTTL {
+			e.ipIDs = &e.f.IPOutID
+		} else {
+			e.ipIDs = &e.f.IPInID
+		}
+		e.idStart = len(e.i32s)
 	}
 }
 

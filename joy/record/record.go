@@ -5,9 +5,11 @@
 // (sa, da, pr, sp, dp, bytes_out, num_pkts_out, bytes_in, num_pkts_in,
 // time_start, time_end); the packet list (SPLT or SALT) is three list
 // columns; the byte statistics and the classifier's score are numbers and
-// lists; every other member (ip, tcp, tls, http, dns, ...) is its JSON text,
-// because those are ragged (their shape varies from flow to flow). A member
-// no column knows goes into "other", a JSON object, so nothing is lost.
+// lists; the ip member is four columns (each direction's TTL and IP ids);
+// every other member (tcp, tls, http, dns, ...) is its JSON text, because
+// those are ragged (their shape varies from flow to flow). A member no
+// column knows (or an ip member of another shape) goes into "other", a JSON
+// object, so nothing is lost.
 // docs/formats.md documents the schema.
 //
 // A Flow is filled from a Joy JSON line (ParseJSON) and printed back as one
@@ -58,8 +60,16 @@ type Flow struct {
 	TotalEntropy    *float64 `parquet:"total_entropy,optional"`
 	PMalware        *float64 `parquet:"p_malware,optional"`
 
+	// The ip member: each direction's smallest TTL and its IP ids (the
+	// first 50), "out" and, in bidirectional records, "in". A direction
+	// is present when its TTL is; its ids are null when the record has
+	// no "id" list.
+	IPOutTTL *int32  `parquet:"ip_out_ttl,optional"`
+	IPOutID  []int32 `parquet:"ip_out_id,list,optional"`
+	IPInTTL  *int32  `parquet:"ip_in_ttl,optional"`
+	IPInID   []int32 `parquet:"ip_in_id,list,optional"`
+
 	// JSON text of the ragged members, in the record's order.
-	IP         *string `parquet:"ip,optional"`
 	TCP        *string `parquet:"tcp,optional"`
 	OSeq       *string `parquet:"oseq,optional"`
 	OAck       *string `parquet:"oack,optional"`
@@ -94,8 +104,6 @@ func (f *Flow) textMember(name string) **string {
 		return &f.SALabels
 	case "da_labels":
 		return &f.DALabels
-	case "ip":
-		return &f.IP
 	case "tcp":
 		return &f.TCP
 	case "oseq":
@@ -155,6 +163,7 @@ func (f *Flow) ParseJSONShared(line []byte) error { return f.parse(line, true) }
 func (f *Flow) parse(line []byte, shared bool) error {
 	pb, pipt := f.PacketsB[:0], f.PacketsIPT[:0]
 	bd, cbd := f.ByteDist[:0], f.CompactByteDist[:0]
+	ids := [2][]int32{f.IPOutID[:0], f.IPInID[:0]}
 	*f = Flow{}
 	var dir []byte
 	var other []byte
@@ -213,6 +222,11 @@ func (f *Flow) parse(line []byte, shared bool) error {
 			f.IDPIn, err = optStr(v)
 		case "expire_type":
 			f.ExpireType, err = optStr(v)
+		case "ip":
+			if f.parseIP(v, ids) {
+				return nil
+			}
+			other = appendMember(other, key, v)
 		default:
 			if p := f.textMember(key); p != nil {
 				var s string
@@ -224,13 +238,7 @@ func (f *Flow) parse(line []byte, shared bool) error {
 				*p = &s
 				return nil
 			}
-			if len(other) == 0 {
-				other = append(other, '{')
-			} else {
-				other = append(other, ',')
-			}
-			other = jsonw.Key(other, key)
-			other = append(other, v...)
+			other = appendMember(other, key, v)
 		}
 		if err != nil {
 			return fmt.Errorf("member %q: %w", key, err)
@@ -249,6 +257,71 @@ func (f *Flow) parse(line []byte, shared bool) error {
 		f.Other = &s
 	}
 	return nil
+}
+
+// appendMember appends the member key:v to the JSON object other, which
+// is open (no '}' yet) or empty.
+func appendMember(other []byte, key string, v []byte) []byte {
+	if len(other) == 0 {
+		other = append(other, '{')
+	} else {
+		other = append(other, ',')
+	}
+	other = jsonw.Key(other, key)
+	return append(other, v...)
+}
+
+// parseIP fills the ip columns from the member's value v and reports
+// whether v has the shape they hold: {"out":{"ttl":T,"id":[...]},"in":...},
+// each direction optional (but not both absent), "id" optional, nothing
+// else. Otherwise the columns are left empty. The id lists reuse the
+// capacity of reuse (out, in).
+func (f *Flow) parseIP(v []byte, reuse [2][]int32) bool {
+	var sides int
+	err := Members(v, func(key string, side []byte) error {
+		var ttl **int32
+		var ids *[]int32
+		var buf []int32
+		switch key {
+		case "out":
+			ttl, ids, buf = &f.IPOutTTL, &f.IPOutID, reuse[0]
+		case "in":
+			ttl, ids, buf = &f.IPInTTL, &f.IPInID, reuse[1]
+		default:
+			return errors.New("not an ip direction")
+		}
+		if *ttl != nil {
+			return errors.New("direction twice")
+		}
+		sides++
+		err := Members(side, func(key string, val []byte) error {
+			var err error
+			switch key {
+			case "ttl":
+				var n int64
+				n, err = strconv.ParseInt(string(val), 10, 32)
+				x := int32(n)
+				*ttl = &x
+			case "id":
+				*ids, err = appendInt32s(buf, val)
+				if *ids == nil { // an empty list, not an absent one
+					*ids = []int32{}
+				}
+			default:
+				err = errors.New("not an ip direction's member")
+			}
+			return err
+		})
+		if err == nil && *ttl == nil {
+			err = errors.New("direction without ttl")
+		}
+		return err
+	})
+	if err != nil || sides == 0 {
+		f.IPOutTTL, f.IPOutID, f.IPInTTL, f.IPInID = nil, nil, nil, nil
+		return false
+	}
+	return true
 }
 
 // Members calls fn for each member of the JSON object obj, with its key
@@ -458,6 +531,24 @@ func appendInts(dst []int64, v []byte) ([]int64, error) {
 	return dst, nil
 }
 
+func appendInt32s(dst []int32, v []byte) ([]int32, error) {
+	if len(v) < 2 || v[0] != '[' || v[len(v)-1] != ']' {
+		return dst, errors.New("list expected")
+	}
+	for _, f := range bytes.Split(v[1:len(v)-1], []byte{','}) {
+		f = bytes.TrimSpace(f)
+		if len(f) == 0 {
+			continue
+		}
+		n, err := strconv.ParseInt(string(f), 10, 32)
+		if err != nil {
+			return dst, err
+		}
+		dst = append(dst, int32(n))
+	}
+	return dst, nil
+}
+
 func parsePackets(v []byte, pb []int32, dir []byte, pipt []int64) ([]int32, []byte, []int64, error) {
 	if len(v) < 2 || v[0] != '[' {
 		return pb, dir, pipt, errors.New("list expected")
@@ -566,10 +657,11 @@ func (f *Flow) AppendJSON(b []byte) []byte {
 	b = float(b, "entropy", f.Entropy)
 	b = float(b, "total_entropy", f.TotalEntropy)
 	b = float(b, "p_malware", f.PMalware)
+	b = f.appendIP(b)
 	for _, m := range []struct {
 		k string
 		v *string
-	}{{"ip", f.IP}, {"tcp", f.TCP}, {"oseq", f.OSeq}, {"oack", f.OAck}, {"iseq", f.ISeq}, {"iack", f.IAck},
+	}{{"tcp", f.TCP}, {"oseq", f.OSeq}, {"oack", f.OAck}, {"iseq", f.ISeq}, {"iack", f.IAck},
 		{"wht", f.WHT}, {"dns", f.DNS}, {"ssh", f.SSH}, {"tls", f.TLS}, {"dhcp", f.DHCP}, {"http", f.HTTP},
 		{"ike", f.IKE}, {"payload", f.Payload}, {"ppi", f.PPI}, {"exe", f.Exe}, {"hd", f.HD},
 		{"probable_os", f.ProbableOS}} {
@@ -595,6 +687,42 @@ func (f *Flow) AppendJSON(b []byte) []byte {
 		b = jsonw.String(b, *f.ExpireType)
 	}
 	return append(b, '}', '\n')
+}
+
+// appendIP appends the ip member, if a direction is present.
+func (f *Flow) appendIP(b []byte) []byte {
+	if f.IPOutTTL == nil && f.IPInTTL == nil {
+		return b
+	}
+	b = append(b, `,"ip":{`...)
+	if f.IPOutTTL != nil {
+		b = ipSide(b, "out", *f.IPOutTTL, f.IPOutID)
+		if f.IPInTTL != nil {
+			b = append(b, ',')
+		}
+	}
+	if f.IPInTTL != nil {
+		b = ipSide(b, "in", *f.IPInTTL, f.IPInID)
+	}
+	return append(b, '}')
+}
+
+func ipSide(b []byte, k string, ttl int32, ids []int32) []byte {
+	b = append(b, '"')
+	b = append(b, k...)
+	b = append(b, `":{"ttl":`...)
+	b = jsonw.Int(b, int64(ttl))
+	if ids != nil {
+		b = append(b, `,"id":[`...)
+		for i, n := range ids {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = jsonw.Int(b, int64(n))
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}')
 }
 
 func optIntJSON[T int32 | int64](b []byte, k string, v *T, null bool) []byte {

@@ -58,3 +58,48 @@ func FuzzParseJSON(f *testing.F) {
 		}
 	})
 }
+
+// The ip member of Joy's shape fills the four ip columns; any other shape
+// is kept whole in "other", and each prints back as it was read.
+func TestIPColumns(t *testing.T) {
+	const head = `{"sa":"a","da":"b","pr":17,"sp":1,"dp":2,"bytes_out":0,"num_pkts_out":0,"time_start":0.000000,"time_end":0.000000,"packets":[]`
+	for _, c := range []struct {
+		ip    string
+		typed bool
+	}{
+		{`{"out":{"ttl":64,"id":[1,2,65535]},"in":{"ttl":128,"id":[7]}}`, true},
+		{`{"out":{"ttl":64}}`, true},
+		{`{"out":{"ttl":64,"id":[]}}`, true},
+		{`{"in":{"ttl":3}}`, true},
+		{`{}`, false},
+		{`{"out":{"ttl":64},"up":{"ttl":1}}`, false},
+		{`{"out":{"id":[1]}}`, false},
+		{`{"out":{"ttl":64,"id":[1],"x":1}}`, false},
+		{`{"out":{"ttl":"64"}}`, false},
+		{`{"out":{"ttl":64},"out":{"ttl":65}}`, false},
+		{`[1]`, false},
+		{`null`, false},
+	} {
+		in := head + `,"ip":` + c.ip + "}"
+		var f Flow
+		if err := f.ParseJSON([]byte(in)); err != nil {
+			t.Fatalf("%s: %v", c.ip, err)
+		}
+		if typed := f.IPOutTTL != nil || f.IPInTTL != nil; typed != c.typed {
+			t.Errorf("%s: typed %v, want %v", c.ip, typed, c.typed)
+		}
+		if !c.typed && (f.Other == nil || *f.Other != `{"ip":`+c.ip+`}`) {
+			t.Errorf("%s: other %v", c.ip, f.Other)
+		}
+		if out := string(f.AppendJSON(nil)); out != in+"\n" {
+			t.Errorf("printed back as\n%s\nwant\n%s", out, in)
+		}
+	}
+	var f Flow
+	if err := f.ParseJSON([]byte(head + `,"ip":{"out":{"ttl":64,"id":[1,2,65535]},"in":{"ttl":128,"id":[7]}}}`)); err != nil {
+		t.Fatal(err)
+	}
+	if *f.IPOutTTL != 64 || *f.IPInTTL != 128 || !reflect.DeepEqual(f.IPOutID, []int32{1, 2, 65535}) || !reflect.DeepEqual(f.IPInID, []int32{7}) {
+		t.Errorf("ip columns %d %v %d %v", *f.IPOutTTL, f.IPOutID, *f.IPInTTL, f.IPInID)
+	}
+}

@@ -217,9 +217,10 @@ func TestSameRowsAsParquetGo(t *testing.T) {
 	// difference, which a record's nil list counts.
 	nulls, nilLists := 0, 0
 	for i := range flows {
-		nilLists += btoi(flows[i].ByteDist == nil) + btoi(flows[i].CompactByteDist == nil)
+		nilLists += btoi(flows[i].ByteDist == nil) + btoi(flows[i].CompactByteDist == nil) +
+			btoi(flows[i].IPOutID == nil) + btoi(flows[i].IPInID == nil)
 		for j, v := range a[i] {
-			if name := plainSchema.Columns()[v.Column()][0]; (name == "byte_dist" || name == "compact_byte_dist") && v.DefinitionLevel() == 0 {
+			if optionalLists[plainSchema.Columns()[v.Column()][0]] && v.DefinitionLevel() == 0 {
 				a[i][j] = v.Level(v.RepetitionLevel(), 1, v.Column())
 				nulls++
 			}
@@ -260,6 +261,18 @@ func TestSameRowsAsParquetGo(t *testing.T) {
 }
 
 var plainSchema = pq.SchemaOf(record.Flow{})
+
+// empty is l, or an empty list for a nil one.
+func empty[T any](l []T) []T {
+	if l == nil {
+		return []T{}
+	}
+	return l
+}
+
+// optionalLists are the optional list columns: a nil list is null in our
+// file and an empty list in parquet-go's.
+var optionalLists = map[string]bool{"byte_dist": true, "compact_byte_dist": true, "ip_out_id": true, "ip_in_id": true}
 
 func btoi(b bool) int {
 	if b {
@@ -614,12 +627,25 @@ func randomFlow(rng *rand.Rand) record.Flow {
 		}
 		return l
 	}
+	l32 := func() []int32 {
+		switch rng.IntN(3) {
+		case 0:
+			return nil
+		case 1:
+			return []int32{}
+		}
+		l := make([]int32, 1+rng.IntN(60))
+		for i := range l {
+			l[i] = rng.Int32N(1 << 16)
+		}
+		return l
+	}
 	n := rng.IntN(60)
 	f := record.Flow{SA: str(), DA: "10.0.0.1", PR: rng.Int32N(256), SP: i32(), DP: i32(), SALabels: optStr(),
 		BytesOut: rng.Int64(), NumPktsOut: int64(n), BytesIn: i64(), NumPktsIn: i64(), TimeStart: rng.Int64N(1 << 52), TimeEnd: rng.Int64N(1 << 52),
 		PacketsB: make([]int32, n), PacketsDir: strings.Repeat(">", n), PacketsIPT: make([]int64, n),
 		ByteDist: l64(), ByteDistMean: f64(), CompactByteDist: l64(), Entropy: f64(), PMalware: f64(),
-		IP: optStr(), TCP: optStr(), TLS: optStr(), HTTP: optStr(), IDPOut: optStr(), IDPLenOut: i64(), ExpireType: optStr(), Other: optStr()}
+		IPOutTTL: i32(), IPOutID: l32(), IPInTTL: i32(), IPInID: l32(), TCP: optStr(), TLS: optStr(), HTTP: optStr(), IDPOut: optStr(), IDPLenOut: i64(), ExpireType: optStr(), Other: optStr()}
 	for i := range n {
 		f.PacketsB[i], f.PacketsIPT[i] = rng.Int32N(3000)-1500, rng.Int64N(100000)
 	}
@@ -662,18 +688,54 @@ func TestRandomRowsReadBack(t *testing.T) {
 	if n != len(rows) {
 		t.Fatalf("%d rows read back, %d written", n, len(rows))
 	}
-	empty := func(l []int64) []int64 {
-		if l == nil {
-			return []int64{}
-		}
-		return l
-	}
 	for i := range rows {
 		want, g := rows[i], got[i]
 		want.ByteDist, want.CompactByteDist = empty(want.ByteDist), empty(want.CompactByteDist)
 		g.ByteDist, g.CompactByteDist = empty(g.ByteDist), empty(g.CompactByteDist)
+		want.IPOutID, want.IPInID = empty(want.IPOutID), empty(want.IPInID)
+		g.IPOutID, g.IPInID = empty(g.IPOutID), empty(g.IPInID)
 		if !reflect.DeepEqual(want, g) {
 			t.Fatalf("row %d differs:\nwrote %.300s\nread  %.300s", i, want.AppendJSON(nil), g.AppendJSON(nil))
 		}
+	}
+}
+
+// BenchmarkEncoder is the encoder alone on the records of a JSON-lines
+// file (JOY_BENCH_JSON, e.g. the output of build/joy bidir=1 on the
+// benchmark capture), per record: what the encoding goroutine costs.
+func BenchmarkEncoder(b *testing.B) {
+	path := os.Getenv("JOY_BENCH_JSON")
+	if path == "" {
+		b.Skip("JOY_BENCH_JSON names no JSON-lines file")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var rows []record.Flow
+	for _, l := range bytes.Split(data, []byte{'\n'}) {
+		var f record.Flow
+		if len(l) == 0 || record.IsConfig(l) {
+			continue
+		}
+		if err := f.ParseJSON(l); err != nil {
+			b.Fatal(err)
+		}
+		rows = append(rows, f)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; {
+		e := newEncoder(io.Discard)
+		for j := 0; j < len(rows) && i < b.N; j += 256 {
+			part := rows[j:min(j+256, len(rows), j+b.N-i)]
+			if err := e.writeRows(part); err != nil {
+				b.Fatal(err)
+			}
+			i += len(part)
+		}
+		if err := e.finish(""); err != nil {
+			b.Fatal(err)
+		}
+		e.mem.release()
 	}
 }
