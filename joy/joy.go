@@ -121,7 +121,10 @@ type Context struct {
 }
 
 // rowBatch is how many typed rows a context gathers before writing them.
-const rowBatch = 256
+// A batch handed to an encoder on another core wakes it: on a VM that
+// costs tens of µs, so batches are large (1024 rows against 256: 10% less
+// CPU for the Parquet command).
+const rowBatch = 1024
 
 // maxRowSets bounds the batches of rows a context has out with an output
 // that keeps them: when all are out, it waits for one back.

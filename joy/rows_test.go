@@ -179,13 +179,14 @@ func (s *keeperSink) WriteRows(rows []record.Flow) error {
 
 // A context whose output keeps rows hands its batches over without a
 // copy and fills others meanwhile (at most maxRowSets): the rows are
-// those a context writes to an output that only takes them. 3000 flows
+// those a context writes to an output that only takes them. The flows
 // make 12 batches, so every row set is filled again after its release.
 func TestContextKeepsRows(t *testing.T) {
 	cfg := &Config{Bidir: true, Type: 1, Dist: true, IDP: 100}
+	flows := 12*rowBatch - rowBatch/3
 	run := func(out io.Writer) *Context {
 		ctx := NewContext(cfg, out, nil)
-		for i := 0; i < 3000; i++ {
+		for i := 0; i < flows; i++ {
 			src := fmt.Sprintf("10.0.%d.%d", i/250, 1+i%250)
 			ts := int64(1502118721000000 + i*1000)
 			ctx.ProcessPacket(ts, tu.EthUDP4(src, "10.9.9.9", uint16(1024+i), 53, []byte(fmt.Sprintf("query %d", i))))
@@ -204,8 +205,8 @@ func TestContextKeepsRows(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if len(taken.rows) != 3000 {
-		t.Fatalf("%d rows taken, want 3000", len(taken.rows))
+	if len(taken.rows) != flows {
+		t.Fatalf("%d rows taken, want %d", len(taken.rows), flows)
 	}
 	// The keeper holds two batches while the context fills a third.
 	if kept.kept < 12 || ctx.sets != 3 {
