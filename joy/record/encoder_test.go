@@ -2,6 +2,7 @@ package record
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -98,5 +99,74 @@ func TestEncHexUint(t *testing.T) {
 	}
 	if got := string(other.B); got != want {
 		t.Errorf("through another encoder: got %s, want %s", got, want)
+	}
+}
+
+// walkLists walks a record's packet list and ip member through e.
+func walkLists(e *Enc) {
+	e.Object("")
+	e.String("sa", "a")
+	e.List("packets")
+	e.Packet(100, false, '>', 0)
+	e.Packet(3, true, '<', 12)
+	e.End()
+	e.Object("ip")
+	e.Object("out")
+	e.Uint("ttl", 64)
+	e.Uint16s("id", []uint16{1, 2, 65535})
+	e.End()
+	e.Object("in")
+	e.Uint("ttl", 128)
+	e.Uint16s("id", []uint16{})
+	e.End()
+	e.End()
+	e.End()
+}
+
+// valueWalker is an Encoder that is not a ListEncoder: Enc hands it the
+// packet entries and ids value by value.
+type valueWalker struct{ Encoder }
+
+// The packet list and the IP ids print the same JSON whether straight,
+// through an encoder that takes them value by value, or filled whole into
+// a row (ListEncoder), and the two rows are the same.
+func TestListsWholeOrByValue(t *testing.T) {
+	const want = `{"sa":"a","packets":[{"b":100,"dir":">","ipt":0},{"rep":3,"dir":"<","ipt":12}],` +
+		`"ip":{"out":{"ttl":64,"id":[1,2,65535]},"in":{"ttl":128,"id":[]}}}`
+	var direct, through Enc
+	var other JSON
+	direct.Reset(nil)
+	other.Reset(nil)
+	through.Use(&other)
+	walkLists(&direct)
+	walkLists(&through)
+	if got := string(direct.JSON.B); got != want {
+		t.Errorf("JSON: got  %s\nwant %s", got, want)
+	}
+	if got := string(other.B); got != want {
+		t.Errorf("through another encoder: got  %s\nwant %s", got, want)
+	}
+
+	if _, ok := Encoder(valueWalker{}).(ListEncoder); ok {
+		t.Fatal("valueWalker takes lists whole")
+	}
+	var whole, byValue Flow
+	for i, row := range []*Flow{&whole, &byValue} {
+		f := NewFiller()
+		f.Start(row)
+		var e Enc
+		if i == 0 {
+			e.Use(f)
+		} else {
+			e.Use(valueWalker{f})
+		}
+		walkLists(&e)
+	}
+	if got := string(whole.AppendJSON(nil)); !strings.Contains(got, `"packets":[{"b":100,"dir":">","ipt":0},{"rep":3,"dir":"<","ipt":12}]`) ||
+		!strings.Contains(got, `"ip":{"out":{"ttl":64,"id":[1,2,65535]},"in":{"ttl":128,"id":[]}}`) {
+		t.Errorf("row filled whole prints %s", got)
+	}
+	if !reflect.DeepEqual(whole, byValue) {
+		t.Errorf("rows differ:\nwhole    %s\nby value %s", whole.AppendJSON(nil), byValue.AppendJSON(nil))
 	}
 }
