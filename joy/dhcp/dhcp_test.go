@@ -42,7 +42,7 @@ func print1(t *testing.T, payloads ...[]byte) string {
 	for _, p := range payloads {
 		s.Observe(p, 0)
 	}
-	out := string(s.AppendJSON(nil, nil))
+	out := string(feature.AppendJSON(nil, s, nil))
 	checkValid(t, out)
 	return out
 }
@@ -174,7 +174,7 @@ func TestMessagesKeptAndPrinted(t *testing.T) {
 		out.Observe(bootp(1, "", "", 255), 0)
 	}
 	in.Observe(bootp(2, "", "", 255), 0)
-	got := string(out.AppendJSON(nil, in))
+	got := string(feature.AppendJSON(nil, out, in))
 	checkValid(t, got)
 	if n := strings.Count(got, `"op":"1"`); n != MaxMessages || strings.Contains(got, `"op":"2"`) {
 		t.Errorf("printed %d own messages (want %d) and the twin's: %v", n, MaxMessages, strings.Contains(got, `"op":"2"`))
@@ -184,7 +184,7 @@ func TestMessagesKeptAndPrinted(t *testing.T) {
 	s := new(State)
 	s.Observe(buf, 0)
 	buf[0] = 9
-	if got := string(s.AppendJSON(nil, nil)); !strings.Contains(got, `"op":"1"`) {
+	if got := string(feature.AppendJSON(nil, s, nil)); !strings.Contains(got, `"op":"1"`) {
 		t.Errorf("payload not copied: %s", got)
 	}
 }
@@ -196,7 +196,7 @@ func TestAddrHook(t *testing.T) {
 	}
 	s.addr = func(b []byte, a [4]byte) []byte { return append(b, 'x', '0'+a[3]%10) }
 	s.Observe(bootp(1, "", "", 255), 0)
-	got := string(s.AppendJSON(nil, nil))
+	got := string(feature.AppendJSON(nil, s, nil))
 	if !strings.Contains(got, `"ciaddr":"x5","yiaddr":"x6","siaddr":"x4","giaddr":"x1"`) {
 		t.Errorf("hook not used: %s", got)
 	}

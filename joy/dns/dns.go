@@ -185,12 +185,6 @@ func (s *State) Emit(e *record.Enc, twin feature.Module) {
 	e.End()
 }
 
-// AppendJSON appends what Emit emits as JSON text, leading comma included
-// (for tests and tools).
-func (s *State) AppendJSON(b []byte, twin feature.Module) []byte {
-	return feature.AppendJSON(b, s, twin)
-}
-
 // Error numbers printed in DEBUG members, as the original numbers them.
 const (
 	errLabelTooLong  = 2 // a label longer than the remaining length

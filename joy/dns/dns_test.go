@@ -54,7 +54,7 @@ func one(t *testing.T, p []byte) string {
 	t.Helper()
 	s := new(State)
 	s.Observe(p, 0)
-	out := string(s.AppendJSON(nil, nil))
+	out := string(feature.AppendJSON(nil, s, nil))
 	checkValid(t, out)
 	const pre = `,"dns":[`
 	if !strings.HasPrefix(out, pre) || !strings.HasSuffix(out, "]") {
@@ -314,20 +314,20 @@ func TestKeepAndPrint(t *testing.T) {
 	in.Observe(r, 4)
 	in.Observe(r, 5)
 	// Unidirectional: the side's own packets, at most MaxPackets.
-	uni := string(out.AppendJSON(nil, nil))
+	uni := string(feature.AppendJSON(nil, out, nil))
 	checkValid(t, uni)
 	if n := strings.Count(uni, `"qn":"q"`); n != MaxPackets {
 		t.Errorf("kept %d packets, want %d", n, MaxPackets)
 	}
 	// Bidirectional: only the twin's.
-	bi := string(out.AppendJSON(nil, in))
+	bi := string(feature.AppendJSON(nil, out, in))
 	if want := `,"dns":[{"rn":"r","rc":0,"rr":[]},{"rn":"r","rc":0,"rr":[]}]`; bi != want {
 		t.Errorf("got  %s\nwant %s", bi, want)
 	}
 	// A twin without kept packets prints an empty list.
 	empty := new(State)
 	empty.Observe([]byte{1, 2, 3}, 6)
-	if got, want := string(out.AppendJSON(nil, empty)), `,"dns":[]`; got != want {
+	if got, want := string(feature.AppendJSON(nil, out, empty)), `,"dns":[]`; got != want {
 		t.Errorf("got %s want %s", got, want)
 	}
 	// The payload is copied.
@@ -335,7 +335,7 @@ func TestKeepAndPrint(t *testing.T) {
 	s := new(State)
 	s.Observe(buf, 0)
 	buf[13] = 'z'
-	if got := string(s.AppendJSON(nil, nil)); !strings.Contains(got, `"rn":"r"`) {
+	if got := string(feature.AppendJSON(nil, s, nil)); !strings.Contains(got, `"rn":"r"`) {
 		t.Errorf("payload not copied: %s", got)
 	}
 }
@@ -348,7 +348,7 @@ func TestAddrHook(t *testing.T) {
 	}
 	s.addr = func(b []byte, a [4]byte) []byte { return append(b, "anon"...) }
 	s.Observe(p, 0)
-	if got := string(s.AppendJSON(nil, nil)); !strings.Contains(got, `{"a":"anon","ttl":1}`) {
+	if got := string(feature.AppendJSON(nil, s, nil)); !strings.Contains(got, `{"a":"anon","ttl":1}`) {
 		t.Errorf("hook not used: %s", got)
 	}
 }

@@ -3,6 +3,8 @@ package dns
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/gojoy/libjoy/joy/feature"
 )
 
 // FuzzDNS feeds two arbitrary payloads, one per direction, and checks that
@@ -33,9 +35,9 @@ func FuzzDNS(f *testing.F) {
 		out.Observe(b, 2)
 		in.Observe(b, 3)
 		for _, m := range []string{
-			string(out.AppendJSON(nil, nil)),
-			string(out.AppendJSON(nil, in)),
-			string(in.AppendJSON(nil, out)),
+			string(feature.AppendJSON(nil, out, nil)),
+			string(feature.AppendJSON(nil, out, in)),
+			string(feature.AppendJSON(nil, in, out)),
 		} {
 			if doc := `{"x":1` + m + `}`; !json.Valid([]byte(doc)) {
 				t.Fatalf("not valid JSON: %s", doc)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gojoy/libjoy/joy/config"
+	"github.com/gojoy/libjoy/joy/feature"
 	"github.com/gojoy/libjoy/joy/record"
 	"github.com/gojoy/libjoy/joy/tls"
 	"github.com/gojoy/libjoy/joy/twoway"
@@ -23,7 +24,7 @@ func pair(sc *scratch) [2]*direction {
 // print returns what the pair prints: the flow's member (bidir) and the
 // second direction's alone.
 func printPair(p [2]*direction) string {
-	return string(p[0].AppendJSON(nil, p[1])) + "\n" + string(p[1].AppendJSON(nil, nil))
+	return string(feature.AppendJSON(nil, p[0], p[1])) + "\n" + string(feature.AppendJSON(nil, p[1], nil))
 }
 
 // The member printed from the table's cache of hello texts is the one

@@ -87,9 +87,9 @@ func FuzzModule(f *testing.F) {
 				d.Reset()
 			}
 			replay(dirs, chunks, udp)
-			outs[round] = dirs[0].AppendJSON(nil, dirs[1])
+			outs[round] = feature.AppendJSON(nil, dirs[0], dirs[1])
 			testutil.ValidMember(t, outs[round])
-			testutil.ValidMember(t, dirs[1].AppendJSON(nil, nil))
+			testutil.ValidMember(t, feature.AppendJSON(nil, dirs[1], nil))
 		}
 		if !bytes.Equal(outs[0], outs[1]) {
 			t.Fatalf("a reset state prints otherwise:\n%s\n%s", outs[0], outs[1])
@@ -99,7 +99,7 @@ func FuzzModule(f *testing.F) {
 			d.Reset()
 		}
 		replay(fresh, chunks, udp)
-		if want := fresh[0].AppendJSON(nil, fresh[1]); !bytes.Equal(outs[1], want) {
+		if want := feature.AppendJSON(nil, fresh[0], fresh[1]); !bytes.Equal(outs[1], want) {
 			t.Fatalf("cached:\n%s\nuncached:\n%s", outs[1], want)
 		}
 	})
@@ -140,7 +140,7 @@ func TestModuleSeeds(t *testing.T) {
 	dirs := [2]*direction{newDirection(cfg, sc), newDirection(cfg, sc)}
 	chunks := testutil.FuzzChunks(in)
 	replay(dirs, chunks, false)
-	out := dirs[0].AppendJSON(nil, dirs[1])
+	out := feature.AppendJSON(nil, dirs[0], dirs[1])
 	testutil.ValidMember(t, out)
 	for _, want := range []string{`"ja3":"1949310ab64717817ba98300d889efb3"`, `"ja3s":"f6e234011390444c303f74d09d87322d"`} {
 		if !bytes.Contains(out, []byte(want)) {
@@ -158,7 +158,7 @@ func TestModuleSeeds(t *testing.T) {
 		d.Reset()
 	}
 	replay(dirs, chunks, false)
-	if again := dirs[0].AppendJSON(nil, dirs[1]); !bytes.Equal(again, out) {
+	if again := feature.AppendJSON(nil, dirs[0], dirs[1]); !bytes.Equal(again, out) {
 		t.Errorf("segments in reverse order print\n%s\nnot\n%s", again, out)
 	}
 }

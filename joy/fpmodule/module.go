@@ -387,12 +387,6 @@ func (d *direction) Emit(e *record.Enc, twin feature.Module) {
 	e.End()
 }
 
-// AppendJSON appends what Emit emits as JSON text, leading comma included
-// (for tests and tools).
-func (d *direction) AppendJSON(b []byte, twin feature.Module) []byte {
-	return feature.AppendJSON(b, d, twin)
-}
-
 // helloText returns the two parts of the member a hello gives in its
 // role (c or s, whatever its type says): for the ClientHello its fingerprints (JA3, JA4, JA4_r, mercury's, which depend
 // on proto, and for QUIC on the version) and its TLS 1.3 fields

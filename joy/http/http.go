@@ -199,12 +199,6 @@ func (s *State) Emit(e *record.Enc, twin feature.Module) {
 	e.End()
 }
 
-// AppendJSON appends what Emit emits as JSON text, leading comma included
-// (for tests and tools).
-func (s *State) AppendJSON(b []byte, twin feature.Module) []byte {
-	return feature.AppendJSON(b, s, twin)
-}
-
 // kinds of lexed lines
 const (
 	lineDone = iota

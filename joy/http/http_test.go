@@ -29,7 +29,7 @@ func member(t *testing.T, out, in *State) string {
 	if in != nil {
 		twin = in
 	}
-	b := out.AppendJSON(nil, twin)
+	b := feature.AppendJSON(nil, out, twin)
 	if rec := append(append([]byte(`{"x":1`), b...), '}'); !json.Valid(rec) {
 		t.Errorf("invalid JSON: %s", rec)
 	}
@@ -191,7 +191,7 @@ func TestTokensStayInHeader(t *testing.T) {
 			msg := append([]byte(prefix), buf[:n]...)
 			var s State
 			s.Observe(msg, 0)
-			b := append([]byte(`{"x":1`), s.AppendJSON(nil, nil)...)
+			b := append([]byte(`{"x":1`), feature.AppendJSON(nil, &s, nil)...)
 			if !json.Valid(append(b, '}')) {
 				t.Fatalf("%q: invalid JSON %s}", msg, b)
 			}

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/gojoy/libjoy/joy/feature"
 )
 
 // fuzzPackets splits fuzz input into datagrams: each is one direction byte
@@ -63,9 +65,9 @@ func FuzzIKE(f *testing.F) {
 		}{{a, b}, {b, nil}} {
 			var out []byte
 			if c.twin != nil {
-				out = c.s.AppendJSON(nil, c.twin)
+				out = feature.AppendJSON(nil, c.s, c.twin)
 			} else {
-				out = c.s.AppendJSON(nil, nil)
+				out = feature.AppendJSON(nil, c.s, nil)
 			}
 			if w := `{"x":1` + string(out) + `}`; !json.Valid([]byte(w)) {
 				t.Fatalf("invalid JSON: %s", w)

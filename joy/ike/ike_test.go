@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gojoy/libjoy/joy/feature"
 	"github.com/gojoy/libjoy/joy/record"
 	"github.com/gojoy/libjoy/tests/go/testutil/emitallocs"
 )
@@ -92,9 +93,9 @@ func out(t *testing.T, ini, rsp [][]byte) string {
 	}
 	var b []byte
 	if twin != nil {
-		b = a.AppendJSON(nil, twin)
+		b = feature.AppendJSON(nil, a, twin)
 	} else {
-		b = a.AppendJSON(nil, nil)
+		b = feature.AppendJSON(nil, a, nil)
 	}
 	wrapped := `{"x":1` + string(b) + `}`
 	if !json.Valid([]byte(wrapped)) {
@@ -302,7 +303,7 @@ func TestEmptyAndNoTwin(t *testing.T) {
 	expect(t, out(t, [][]byte{{}}, [][]byte{}), `,"ike":{"init":{},"resp":{}}`)
 	// A typed nil twin prints no "resp".
 	var nilState *State
-	if got := string(new(State).AppendJSON(nil, nilState)); got != `,"ike":{"init":{}}` {
+	if got := string(feature.AppendJSON(nil, new(State), nilState)); got != `,"ike":{"init":{}}` {
 		t.Errorf("typed nil twin: %s", got)
 	}
 }
@@ -429,7 +430,7 @@ func TestMessageLimit(t *testing.T) {
 	if s.n != maxMessages || s.buf != nil {
 		t.Fatalf("n=%d buf=%d", s.n, len(s.buf))
 	}
-	got := string(s.AppendJSON(nil, nil))
+	got := string(feature.AppendJSON(nil, s, nil))
 	if n := strings.Count(got, `"header"`); n != maxMessages {
 		t.Errorf("want %d messages, got %d", maxMessages, n)
 	}
@@ -471,7 +472,7 @@ func TestPayloadNotRetained(t *testing.T) {
 	for i := range p {
 		p[i] = 0xee
 	}
-	if got := string(s.AppendJSON(nil, nil)); !strings.Contains(got, `"nonce":"0102"`) {
+	if got := string(feature.AppendJSON(nil, s, nil)); !strings.Contains(got, `"nonce":"0102"`) {
 		t.Errorf("got %s", got)
 	}
 }

@@ -48,7 +48,7 @@ func TestAppendJSON(t *testing.T) {
 			if tc.in != nil {
 				twin = tc.in
 			}
-			got := string(tc.out.AppendJSON(nil, twin))
+			got := string(feature.AppendJSON(nil, tc.out, twin))
 			if got != tc.want {
 				t.Errorf("got %s, want %s", got, tc.want)
 			}
@@ -61,7 +61,7 @@ func TestCopies(t *testing.T) {
 	p := []byte{1, 2, 3}
 	s := observe(p)
 	p[0] = 0xee
-	if got, want := string(s.AppendJSON(nil, nil)), `,"payload":{"out":"010203"}`; got != want {
+	if got, want := string(feature.AppendJSON(nil, s, nil)), `,"payload":{"out":"010203"}`; got != want {
 		t.Errorf("got %s, want %s", got, want)
 	}
 }
@@ -102,7 +102,7 @@ func FuzzAppendJSON(f *testing.F) {
 			}
 		}
 		for _, tw := range []feature.Module{nil, in} {
-			b := out.AppendJSON([]byte(`{"x":1`), tw)
+			b := feature.AppendJSON([]byte(`{"x":1`), out, tw)
 			b = append(b, '}')
 			var v struct {
 				X       int

@@ -152,12 +152,6 @@ func (s *State) Emit(e *record.Enc, twin feature.Module) {
 	e.End()
 }
 
-// AppendJSON appends what Emit emits as JSON text, leading comma included
-// (for tests and tools).
-func (s *State) AppendJSON(b []byte, twin feature.Module) []byte {
-	return feature.AppendJSON(b, s, twin)
-}
-
 const (
 	flagSYN = 0x02
 	flagACK = 0x10

@@ -90,7 +90,7 @@ var handshakeJSON = `,"ppi":[` +
 	`{"seq":1101,"ack":5051,"rseq":100,"rack":50,"b":0,"olen":0,"dir":">","t":4,"flags":"A","opts":[]}]`
 
 func TestHandshake(t *testing.T) {
-	got := string(observe(client...).AppendJSON(nil, observe(server...)))
+	got := string(feature.AppendJSON(nil, observe(client...), observe(server...)))
 	if got != handshakeJSON {
 		t.Errorf("got  %s\nwant %s", got, handshakeJSON)
 	}
@@ -100,7 +100,7 @@ func TestHandshake(t *testing.T) {
 // "out": printed from the server's record the same segments come out the
 // same, except that on equal times the client's (now the twin's) go first.
 func TestServerOut(t *testing.T) {
-	got := string(observe(server...).AppendJSON(nil, observe(client...)))
+	got := string(feature.AppendJSON(nil, observe(server...), observe(client...)))
 	want := `,"ppi":[` +
 		`{"seq":1000,"ack":0,"rseq":0,"rack":0,"b":0,"olen":20,"dir":">","t":0,"flags":"S","opts":[{"mss":1460},{"sackp":null},{"ts":{"val":7,"ecr":0}},{"noop":null},{"ws":7}]},` +
 		`{"seq":5000,"ack":1001,"rseq":0,"rack":1,"b":0,"olen":8,"dir":"<","t":0,"flags":"SA","opts":[{"mss":1400},{"noop":null},{"noop":null}]},` +
@@ -118,7 +118,7 @@ func TestServerOut(t *testing.T) {
 	// the server's: a SYN/ACK seen before the SYN.
 	early := server[0]
 	early.ts = 999000
-	got = string(observe(client[:2]...).AppendJSON(nil, observe(early)))
+	got = string(feature.AppendJSON(nil, observe(client[:2]...), observe(early)))
 	want = `,"ppi":[` +
 		`{"seq":5000,"ack":1001,"rseq":0,"rack":0,"b":0,"olen":8,"dir":">","t":0,"flags":"SA","opts":[{"mss":1400},{"noop":null},{"noop":null}]},` +
 		`{"seq":1000,"ack":0,"rseq":0,"rack":0,"b":0,"olen":20,"dir":"<","t":1,"flags":"S","opts":[{"mss":1460},{"sackp":null},{"ts":{"val":7,"ecr":0}},{"noop":null},{"ws":7}]},` +
@@ -170,7 +170,7 @@ func TestUnidirectional(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := string(observe(tc.ps...).AppendJSON(nil, nil))
+			got := string(feature.AppendJSON(nil, observe(tc.ps...), nil))
 			if got != tc.want {
 				t.Errorf("got  %s\nwant %s", got, tc.want)
 			}
@@ -180,14 +180,14 @@ func TestUnidirectional(t *testing.T) {
 
 // With a twin, nothing is printed unless both sides have segments.
 func TestOneSideEmpty(t *testing.T) {
-	if got := string(observe(client...).AppendJSON(nil, newState())); got != "" {
+	if got := string(feature.AppendJSON(nil, observe(client...), newState())); got != "" {
 		t.Errorf("empty twin: got %s", got)
 	}
-	if got := string(newState().AppendJSON(nil, observe(server...))); got != "" {
+	if got := string(feature.AppendJSON(nil, newState(), observe(server...))); got != "" {
 		t.Errorf("empty out side: got %s", got)
 	}
 	var nilState *State
-	if got := string(observe(client[:1]...).AppendJSON(nil, nilState)); !strings.HasPrefix(got, `,"ppi":[{"seq":1000,`) {
+	if got := string(feature.AppendJSON(nil, observe(client[:1]...), nilState)); !strings.HasPrefix(got, `,"ppi":[{"seq":1000,`) {
 		t.Errorf("typed nil twin: got %s", got)
 	}
 }
@@ -199,7 +199,7 @@ func TestLimit(t *testing.T) {
 		c = append(c, pkt{ts: int64(2 * i), seq: uint32(i), flags: fACK})
 		s = append(s, pkt{ts: int64(2*i + 1), seq: uint32(1000 + i), flags: fACK})
 	}
-	got := observe(c...).AppendJSON(nil, observe(s...))
+	got := feature.AppendJSON(nil, observe(c...), observe(s...))
 	var v struct{ PPI []struct{ Seq uint32 } }
 	if err := json.Unmarshal(append(append([]byte(`{"x":1`), got...), '}'), &v); err != nil {
 		t.Fatal(err)
@@ -207,7 +207,7 @@ func TestLimit(t *testing.T) {
 	if len(v.PPI) != 100 || v.PPI[98].Seq != 49 || v.PPI[99].Seq != 1049 {
 		t.Errorf("got %d entries, last %v", len(v.PPI), v.PPI[len(v.PPI)-2:])
 	}
-	got = observe(c...).AppendJSON(nil, nil)
+	got = feature.AppendJSON(nil, observe(c...), nil)
 	if n := bytes.Count(got, []byte(`{"seq":`)); n != 50 {
 		t.Errorf("unidirectional: %d entries", n)
 	}
@@ -217,7 +217,7 @@ func TestLimit(t *testing.T) {
 func TestLongOptions(t *testing.T) {
 	opts := bytes.Repeat([]byte{1}, 40)
 	copy(opts[20:], []byte{8, 10, 0, 0, 0, 1, 0, 0, 0, 2}) // a timestamp cut at byte 24
-	got := string(observe(pkt{seq: 1, flags: fACK, opts: opts}).AppendJSON(nil, nil))
+	got := string(feature.AppendJSON(nil, observe(pkt{seq: 1, flags: fACK, opts: opts}), nil))
 	want := `,"ppi":[{"seq":1,"ack":0,"rseq":0,"rack":0,"b":0,"olen":40,"dir":">","t":0,"flags":"A","opts":[` +
 		strings.Repeat(`{"noop":null},`, 20) + `{"malformed":{"kind":8,"len":10}}]}]`
 	if got != want {
@@ -269,7 +269,7 @@ func TestCopies(t *testing.T) {
 		g.Header[i] = 0xee
 	}
 	want := `,"ppi":[{"seq":1000,"ack":0,"rseq":0,"rack":0,"b":0,"olen":20,"dir":">","t":0,"flags":"S","opts":[{"mss":1460},{"sackp":null},{"ts":{"val":7,"ecr":0}},{"noop":null},{"ws":7}]}]`
-	if got := string(s.AppendJSON(nil, nil)); got != want {
+	if got := string(feature.AppendJSON(nil, s, nil)); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
@@ -335,7 +335,7 @@ func FuzzAppendJSON(f *testing.F) {
 			}
 		}
 		for _, tw := range []feature.Module{nil, in} {
-			b := out.AppendJSON([]byte(`{"x":1`), tw)
+			b := feature.AppendJSON([]byte(`{"x":1`), out, tw)
 			b = append(b, '}')
 			var v struct {
 				X   int

@@ -132,9 +132,3 @@ func (d *direction) Emit(e *record.Enc, twin feature.Module) {
 	}
 	c.Emit(e)
 }
-
-// AppendJSON appends what Emit emits as JSON text, leading comma included
-// (for tests and tools).
-func (d *direction) AppendJSON(b []byte, twin feature.Module) []byte {
-	return feature.AppendJSON(b, d, twin)
-}

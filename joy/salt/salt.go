@@ -110,12 +110,6 @@ func (s *State) Emit(e *record.Enc, twin feature.Module) {
 	}
 }
 
-// AppendJSON appends what Emit emits as JSON text, leading comma included
-// (for tests and tools).
-func (s *State) AppendJSON(b []byte, twin feature.Module) []byte {
-	return feature.AppendJSON(b, s, twin)
-}
-
 // emitList emits the list name: v[0] and the unsigned 32-bit differences
 // between consecutive values.
 func emitList(e *record.Enc, name string, v []uint32) {

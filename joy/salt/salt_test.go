@@ -62,7 +62,7 @@ func TestAppendJSON(t *testing.T) {
 			if tc.in != nil {
 				twin = tc.in
 			}
-			got := string(tc.out.AppendJSON(nil, twin))
+			got := string(feature.AppendJSON(nil, tc.out, twin))
 			if got != tc.want {
 				t.Errorf("got %s, want %s", got, tc.want)
 			}
@@ -76,7 +76,7 @@ func TestLimit(t *testing.T) {
 	for i := range 250 {
 		s.ObserveTCP(seg(uint32(1000+i), uint32(i)))
 	}
-	got := string(s.AppendJSON(nil, nil))
+	got := string(feature.AppendJSON(nil, s, nil))
 	want := `,"oseq":[1000` + strings.Repeat(",1", 199) + `],"oack":[0` + strings.Repeat(",1", 199) + `]`
 	if got != want {
 		t.Errorf("got %s\nwant %s", got, want)
@@ -90,7 +90,7 @@ func TestCopies(t *testing.T) {
 	s.ObserveTCP(g)
 	binary.BigEndian.PutUint32(g.Header[4:], 99)
 	s.ObserveTCP(g)
-	if got, want := string(s.AppendJSON(nil, nil)), `,"oseq":[1,98],"oack":[2,0]`; got != want {
+	if got, want := string(feature.AppendJSON(nil, s, nil)), `,"oseq":[1,98],"oack":[2,0]`; got != want {
 		t.Errorf("got %s, want %s", got, want)
 	}
 }
@@ -130,7 +130,7 @@ func FuzzAppendJSON(f *testing.F) {
 			}
 		}
 		for _, tw := range []feature.Module{nil, in} {
-			b := out.AppendJSON([]byte(`{"x":1`), tw)
+			b := feature.AppendJSON([]byte(`{"x":1`), out, tw)
 			b = append(b, '}')
 			var v struct {
 				X                      int

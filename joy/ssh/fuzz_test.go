@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"testing"
 
+	"github.com/gojoy/libjoy/joy/feature"
 	tu "github.com/gojoy/libjoy/tests/go/testutil"
 )
 
@@ -37,11 +38,11 @@ func FuzzSSH(f *testing.F) {
 		for i, p := range dirs[1] {
 			b.Observe(p, int64(i))
 		}
-		out := a.AppendJSON(nil, &b)
+		out := feature.AppendJSON(nil, &a, &b)
 		tu.ValidMember(t, out)
-		tu.ValidMember(t, b.AppendJSON(nil, &a))
-		tu.ValidMember(t, a.AppendJSON(nil, nil))
-		if again := a.AppendJSON(nil, &b); !bytes.Equal(out, again) {
+		tu.ValidMember(t, feature.AppendJSON(nil, &b, &a))
+		tu.ValidMember(t, feature.AppendJSON(nil, &a, nil))
+		if again := feature.AppendJSON(nil, &a, &b); !bytes.Equal(out, again) {
 			t.Fatalf("second print differs:\n%s\n%s", out, again)
 		}
 		for _, s := range []*State{&a, &b} {

@@ -74,7 +74,7 @@ func member(t *testing.T, cli, srv *State) string {
 	if srv != nil {
 		twin = srv
 	}
-	b := cli.AppendJSON(nil, twin)
+	b := feature.AppendJSON(nil, cli, twin)
 	if rec := append(append([]byte(`{"x":1`), b...), '}'); !json.Valid(rec) {
 		t.Errorf("invalid JSON: %s", rec)
 	}

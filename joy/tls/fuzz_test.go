@@ -3,6 +3,8 @@ package tls
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/gojoy/libjoy/joy/feature"
 )
 
 // encodePackets encodes payloads for FuzzTLS: per packet a control byte
@@ -64,10 +66,10 @@ func FuzzTLS(f *testing.F) {
 				t.Fatalf("invalid JSON: %s", out)
 			}
 		}
-		check(st[0].AppendJSON(nil, st[1]))
-		check(st[1].AppendJSON(nil, st[0]))
-		check(st[0].AppendJSON(nil, nil))
-		check(st[1].AppendJSON(nil, nil))
+		check(feature.AppendJSON(nil, st[0], st[1]))
+		check(feature.AppendJSON(nil, st[1], st[0]))
+		check(feature.AppendJSON(nil, st[0], nil))
+		check(feature.AppendJSON(nil, st[1], nil))
 	})
 }
 

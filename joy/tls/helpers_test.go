@@ -10,6 +10,8 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/gojoy/libjoy/joy/feature"
 )
 
 // Builders for hand-made TLS bytes.
@@ -97,9 +99,9 @@ func tlsJSON(tb testing.TB, s *State, t *State) string {
 	}
 	var out []byte
 	if twin != nil {
-		out = s.AppendJSON(nil, t)
+		out = feature.AppendJSON(nil, s, t)
 	} else {
-		out = s.AppendJSON(nil, nil)
+		out = feature.AppendJSON(nil, s, nil)
 	}
 	if !json.Valid(append(append([]byte(`{"x":1`), out...), '}')) {
 		tb.Fatalf("invalid JSON: %s", out)

@@ -156,12 +156,6 @@ func (s *State) Emit(e *joyrecord.Enc, twin feature.Module) {
 	e.End()
 }
 
-// AppendJSON appends what Emit emits as JSON text, leading comma included
-// (for tests and tools).
-func (s *State) AppendJSON(b []byte, twin feature.Module) []byte {
-	return feature.AppendJSON(b, s, twin)
-}
-
 // keyExchange returns the side whose client key exchange is printed.
 func (s *State) keyExchange(t *State) *State {
 	if s.ckeBits != 0 {

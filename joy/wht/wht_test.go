@@ -57,7 +57,7 @@ func TestAppendJSON(t *testing.T) {
 			if tc.in != nil {
 				twin = tc.in
 			}
-			got := string(tc.out.AppendJSON(nil, twin))
+			got := string(feature.AppendJSON(nil, tc.out, twin))
 			if got != tc.want {
 				t.Errorf("got %s, want %s", got, tc.want)
 			}
@@ -68,7 +68,7 @@ func TestAppendJSON(t *testing.T) {
 // A typed nil twin is treated as no twin.
 func TestNilTwin(t *testing.T) {
 	var nilState *State
-	got := string(observe([]byte{255}).AppendJSON(nil, nilState))
+	got := string(feature.AppendJSON(nil, observe([]byte{255}), nilState))
 	if want := `,"wht":[255,255,255,255]`; got != want {
 		t.Errorf("got %s, want %s", got, want)
 	}
@@ -83,7 +83,7 @@ func TestWrap(t *testing.T) {
 	for range 9 {
 		s.Observe(mb, 0)
 	}
-	got := string(s.AppendJSON(nil, nil))
+	got := string(feature.AppendJSON(nil, s, nil))
 	if want := `,"wht":[-200.11,0,0,0]`; got != want {
 		t.Errorf("got %s, want %s", got, want)
 	}
@@ -125,7 +125,7 @@ func FuzzAppendJSON(f *testing.F) {
 			}
 		}
 		for _, tw := range []feature.Module{nil, in} {
-			b := out.AppendJSON([]byte(`{"x":1`), tw)
+			b := feature.AppendJSON([]byte(`{"x":1`), out, tw)
 			b = append(b, '}')
 			if !json.Valid(b) {
 				t.Fatalf("invalid JSON: %s", b)
