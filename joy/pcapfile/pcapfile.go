@@ -116,7 +116,7 @@ func (r *Reader) Next() (Packet, error) {
 	}
 	if _, err := io.ReadFull(r.br, r.hdr[:]); err != nil {
 		if err == io.ErrUnexpectedEOF {
-			return Packet{}, errors.New("truncated record header at end of file")
+			return Packet{}, errTruncatedHeader
 		}
 		return Packet{}, err
 	}
@@ -132,7 +132,7 @@ func (r *Reader) Next() (Packet, error) {
 	}
 	data := r.buf[:caplen:caplen] // see ngReader.data
 	if _, err := io.ReadFull(r.br, data); err != nil {
-		return Packet{}, errors.New("truncated packet at end of file")
+		return Packet{}, errTruncatedPacket
 	}
 	if r.nanos {
 		frac /= 1000
@@ -237,10 +237,17 @@ func (r *Reader) refill() error {
 	case have == 0:
 		return io.EOF
 	case have < 16:
-		return errors.New("truncated record header at end of file")
+		return errTruncatedHeader
 	}
-	return errors.New("truncated packet at end of file")
+	return errTruncatedPacket
 }
+
+// The errors of a classic pcap file that ends inside a record, read
+// record by record or in blocks.
+var (
+	errTruncatedHeader = errors.New("truncated record header at end of file")
+	errTruncatedPacket = errors.New("truncated packet at end of file")
+)
 
 // Close closes the file opened by Open.
 func (r *Reader) Close() error {
