@@ -303,7 +303,7 @@ func (f *Flow) parseIP(v []byte, reuse [2][]int32) bool {
 				x := int32(n)
 				*ttl = &x
 			case "id":
-				*ids, err = appendInt32s(buf, val)
+				*ids, err = appendInts(buf, val)
 				if *ids == nil { // an empty list, not an absent one
 					*ids = []int32{}
 				}
@@ -513,38 +513,22 @@ func parseTime(v []byte) (int64, error) {
 	return n*1e6 + us, nil
 }
 
-func appendInts(dst []int64, v []byte) ([]int64, error) {
-	if len(v) < 2 || v[0] != '[' {
-		return dst, errors.New("list expected")
-	}
-	for _, f := range bytes.Split(v[1:len(v)-1], []byte{','}) {
-		f = bytes.TrimSpace(f)
-		if len(f) == 0 {
-			continue
-		}
-		n, err := strconv.ParseInt(string(f), 10, 64)
-		if err != nil {
-			return dst, err
-		}
-		dst = append(dst, n)
-	}
-	return dst, nil
-}
-
-func appendInt32s(dst []int32, v []byte) ([]int32, error) {
+// appendInts appends the numbers of the JSON list v, each of T's size.
+func appendInts[T int32 | int64](dst []T, v []byte) ([]T, error) {
 	if len(v) < 2 || v[0] != '[' || v[len(v)-1] != ']' {
 		return dst, errors.New("list expected")
 	}
+	bitSize := int(unsafe.Sizeof(T(0))) * 8
 	for _, f := range bytes.Split(v[1:len(v)-1], []byte{','}) {
 		f = bytes.TrimSpace(f)
 		if len(f) == 0 {
 			continue
 		}
-		n, err := strconv.ParseInt(string(f), 10, 32)
+		n, err := strconv.ParseInt(string(f), 10, bitSize)
 		if err != nil {
 			return dst, err
 		}
-		dst = append(dst, int32(n))
+		dst = append(dst, T(n))
 	}
 	return dst, nil
 }

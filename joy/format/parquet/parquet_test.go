@@ -614,32 +614,8 @@ func randomFlow(rng *rand.Rand) record.Flow {
 		v := rng.NormFloat64()
 		return &v
 	}
-	l64 := func() []int64 {
-		switch rng.IntN(3) {
-		case 0:
-			return nil
-		case 1:
-			return []int64{}
-		}
-		l := make([]int64, 1+rng.IntN(300))
-		for i := range l {
-			l[i] = rng.Int64N(1000) - 10
-		}
-		return l
-	}
-	l32 := func() []int32 {
-		switch rng.IntN(3) {
-		case 0:
-			return nil
-		case 1:
-			return []int32{}
-		}
-		l := make([]int32, 1+rng.IntN(60))
-		for i := range l {
-			l[i] = rng.Int32N(1 << 16)
-		}
-		return l
-	}
+	l64 := func() []int64 { return randomList(rng, 300, func() int64 { return rng.Int64N(1000) - 10 }) }
+	l32 := func() []int32 { return randomList(rng, 60, func() int32 { return rng.Int32N(1 << 16) }) }
 	n := rng.IntN(60)
 	f := record.Flow{SA: str(), DA: "10.0.0.1", PR: rng.Int32N(256), SP: i32(), DP: i32(), SALabels: optStr(),
 		BytesOut: rng.Int64(), NumPktsOut: int64(n), BytesIn: i64(), NumPktsIn: i64(), TimeStart: rng.Int64N(1 << 52), TimeEnd: rng.Int64N(1 << 52),
@@ -650,6 +626,21 @@ func randomFlow(rng *rand.Rand) record.Flow {
 		f.PacketsB[i], f.PacketsIPT[i] = rng.Int32N(3000)-1500, rng.Int64N(100000)
 	}
 	return f
+}
+
+// randomList is nil, empty, or up to most values of next.
+func randomList[T any](rng *rand.Rand, most int, next func() T) []T {
+	switch rng.IntN(3) {
+	case 0:
+		return nil
+	case 1:
+		return []T{}
+	}
+	l := make([]T, 1+rng.IntN(most))
+	for i := range l {
+		l[i] = next()
+	}
+	return l
 }
 
 // Random rows (every kind of value present and absent, values longer
