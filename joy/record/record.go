@@ -259,6 +259,20 @@ func (f *Flow) parse(line []byte, shared bool) error {
 	return nil
 }
 
+// SetIP sets the ip member from its JSON text v: the ip columns when v has
+// their shape, else "other" (a reader of files whose ip column was text).
+func (f *Flow) SetIP(v []byte) {
+	if f.parseIP(v, [2][]int32{f.IPOutID[:0], f.IPInID[:0]}) {
+		return
+	}
+	var other []byte // the object open, or nothing
+	if f.Other != nil && len(*f.Other) > 2 {
+		other = []byte((*f.Other)[:len(*f.Other)-1])
+	}
+	s := string(append(appendMember(other, "ip", v), '}'))
+	f.Other = &s
+}
+
 // appendMember appends the member key:v to the JSON object other, which
 // is open (no '}' yet) or empty.
 func appendMember(other []byte, key string, v []byte) []byte {

@@ -2,6 +2,7 @@ package record
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"testing"
 )
@@ -101,5 +102,36 @@ func TestIPColumns(t *testing.T) {
 	}
 	if *f.IPOutTTL != 64 || *f.IPInTTL != 128 || !reflect.DeepEqual(f.IPOutID, []int32{1, 2, 65535}) || !reflect.DeepEqual(f.IPInID, []int32{7}) {
 		t.Errorf("ip columns %d %v %d %v", *f.IPOutTTL, f.IPOutID, *f.IPInTTL, f.IPInID)
+	}
+}
+
+// SetIP fills the ip columns, or adds the member to "other" (empty or
+// not) when it has another shape.
+func TestSetIP(t *testing.T) {
+	empty, one := `{}`, `{"zzz":1}`
+	for _, c := range []struct {
+		other *string
+		ip    string
+		want  string
+	}{
+		{nil, `{"out":{"ttl":9,"id":[4]}}`, `<nil> 9 [4]`},
+		{nil, `{"x":1}`, `{"ip":{"x":1}} <nil> []`},
+		{&empty, `{"x":1}`, `{"ip":{"x":1}} <nil> []`},
+		{&one, `[]`, `{"zzz":1,"ip":[]} <nil> []`},
+	} {
+		f := Flow{Other: c.other}
+		f.SetIP([]byte(c.ip))
+		got := "<nil>"
+		if f.Other != nil {
+			got = *f.Other
+		}
+		if f.IPOutTTL != nil {
+			got += fmt.Sprintf(" %d %v", *f.IPOutTTL, f.IPOutID)
+		} else {
+			got += fmt.Sprintf(" <nil> %v", f.IPOutID)
+		}
+		if got != c.want {
+			t.Errorf("SetIP(%s) with other %v: %s, want %s", c.ip, c.other, got, c.want)
+		}
 	}
 }

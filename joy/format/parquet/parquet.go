@@ -258,20 +258,35 @@ func ForEach(path string, fn func(line []byte) error) error {
 	}
 	r := pq.NewGenericReader[record.Flow](pf)
 	defer r.Close()
+	// Files written before the ip member had typed columns hold it as
+	// one JSON text column, read beside the rows.
+	var legacy *pq.GenericReader[legacyIP]
+	if _, ok := pf.Schema().Lookup("ip"); ok {
+		legacy = pq.NewGenericReader[legacyIP](pf)
+		defer legacy.Close()
+	}
 	rows := make([]record.Flow, batch)
+	ips := make([]legacyIP, batch)
 	var line []byte
 	for {
 		n, err := r.Read(rows)
+		if legacy != nil {
+			if k, lerr := legacy.Read(ips[:n]); k != n && lerr != nil {
+				return fmt.Errorf("%s: column ip: %w", path, lerr)
+			}
+		}
 		for i := 0; i < n; i++ {
-			// parquet-go reads a null list as an empty one; Joy never
-			// prints an empty byte distribution, so empty is absent.
-			if len(rows[i].ByteDist) == 0 {
-				rows[i].ByteDist = nil
+			row := &rows[i]
+			// parquet-go reads a null list as an empty one. Joy never
+			// prints an empty byte distribution or IP id list, so empty
+			// is absent.
+			row.ByteDist = nilIfEmpty(row.ByteDist)
+			row.CompactByteDist = nilIfEmpty(row.CompactByteDist)
+			row.IPOutID, row.IPInID = nilIfEmpty(row.IPOutID), nilIfEmpty(row.IPInID)
+			if legacy != nil && ips[i].IP != nil {
+				row.SetIP([]byte(*ips[i].IP))
 			}
-			if len(rows[i].CompactByteDist) == 0 {
-				rows[i].CompactByteDist = nil
-			}
-			line = rows[i].AppendJSON(line[:0])
+			line = row.AppendJSON(line[:0])
 			if ferr := fn(line); ferr != nil {
 				return ferr
 			}
@@ -283,6 +298,18 @@ func ForEach(path string, fn func(line []byte) error) error {
 			return fmt.Errorf("%s: %w", path, err)
 		}
 	}
+}
+
+// legacyIP is the ip column of files written before it was typed.
+type legacyIP struct {
+	IP *string `parquet:"ip,optional"`
+}
+
+func nilIfEmpty[T any](l []T) []T {
+	if len(l) == 0 {
+		return nil
+	}
+	return l
 }
 
 // Config returns the configuration record stored in the file at path, or

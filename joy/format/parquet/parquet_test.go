@@ -730,3 +730,89 @@ func BenchmarkEncoder(b *testing.B) {
 		e.mem.release()
 	}
 }
+
+// readBack writes rows and returns the JSON records ForEach gives back.
+func readBack(t *testing.T, write func(w io.Writer) error) []string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "f.parquet")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := write(f); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	if err := ForEach(path, func(line []byte) error {
+		lines = append(lines, strings.TrimSuffix(string(line), "\n"))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return lines
+}
+
+// An ip member without "id" lists (Joy prints none when a direction has
+// no ids) reads back without them, not with empty lists: parquet-go reads
+// a null list as an empty one.
+func TestIPWithoutIDsReadsBack(t *testing.T) {
+	ttl, ttl2 := int32(64), int32(128)
+	rows := smallRows(2)
+	rows[0].IPOutTTL, rows[0].IPInTTL = &ttl, &ttl2
+	rows[1].IPOutTTL, rows[1].IPOutID = &ttl, []int32{7, 8}
+	lines := readBack(t, func(w io.Writer) error {
+		pw := NewWriter(w)
+		if err := pw.WriteRows(rows); err != nil {
+			return err
+		}
+		return pw.Close()
+	})
+	for i, want := range []string{`"ip":{"out":{"ttl":64},"in":{"ttl":128}}`, `"ip":{"out":{"ttl":64,"id":[7,8]}}`} {
+		if i >= len(lines) || !strings.Contains(lines[i], want) {
+			t.Errorf("record %d: want %s in %v", i, want, lines)
+		}
+	}
+}
+
+// oldFlow is a row of a file written before the ip member had typed
+// columns: its JSON text in a column "ip".
+type oldFlow struct {
+	SA         string  `parquet:"sa"`
+	DA         string  `parquet:"da"`
+	PR         int32   `parquet:"pr"`
+	PacketsB   []int32 `parquet:"packets_b,list"`
+	PacketsDir string  `parquet:"packets_dir"`
+	PacketsIPT []int64 `parquet:"packets_ipt,list"`
+	IP         *string `parquet:"ip,optional"`
+	TCP        *string `parquet:"tcp,optional"`
+}
+
+// Files whose ip column is JSON text read back with their ip members: of
+// Joy's shape through the ip columns, of another shape whole.
+func TestLegacyIPColumnReadsBack(t *testing.T) {
+	ip, odd, tcp := `{"out":{"ttl":64,"id":[1,2]},"in":{"ttl":3}}`, `{"x":1}`, `{"first_seq":5}`
+	rows := []oldFlow{
+		{SA: "a", DA: "b", PR: 6, PacketsB: []int32{10}, PacketsDir: ">", PacketsIPT: []int64{0}, IP: &ip, TCP: &tcp},
+		{SA: "c", DA: "d", PR: 17, IP: &odd},
+		{SA: "e", DA: "f", PR: 17},
+	}
+	lines := readBack(t, func(w io.Writer) error {
+		gw := pq.NewGenericWriter[oldFlow](w)
+		if _, err := gw.Write(rows); err != nil {
+			return err
+		}
+		return gw.Close()
+	})
+	want := []string{`"ip":` + ip + `,"tcp":` + tcp, `"ip":` + odd, `"packets":[]}`}
+	for i, w := range want {
+		if i >= len(lines) || !strings.Contains(lines[i], w) {
+			t.Errorf("record %d: want %s in %v", i, w, lines)
+		}
+	}
+	if len(lines) == 3 && strings.Contains(lines[2], `"ip"`) {
+		t.Errorf("a record without ip got one: %s", lines[2])
+	}
+}
