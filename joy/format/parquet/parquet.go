@@ -271,7 +271,7 @@ func ForEach(path string, fn func(line []byte) error) error {
 	for {
 		n, err := r.Read(rows)
 		if legacy != nil {
-			if k, lerr := legacy.Read(ips[:n]); k != n && lerr != nil {
+			if lerr := readAll(legacy, ips[:n]); lerr != nil {
 				return fmt.Errorf("%s: column ip: %w", path, lerr)
 			}
 		}
@@ -303,6 +303,23 @@ func ForEach(path string, fn func(line []byte) error) error {
 // legacyIP is the ip column of files written before it was typed.
 type legacyIP struct {
 	IP *string `parquet:"ip,optional"`
+}
+
+// readAll fills rows from r, or fails.
+func readAll[T any](r *pq.GenericReader[T], rows []T) error {
+	clear(rows)
+	for k := 0; k < len(rows); {
+		m, err := r.Read(rows[k:])
+		k += m
+		switch {
+		case k == len(rows):
+		case err != nil:
+			return err
+		case m == 0:
+			return io.ErrNoProgress
+		}
+	}
+	return nil
 }
 
 func nilIfEmpty[T any](l []T) []T {

@@ -799,6 +799,11 @@ func TestLegacyIPColumnReadsBack(t *testing.T) {
 		{SA: "c", DA: "d", PR: 17, IP: &odd},
 		{SA: "e", DA: "f", PR: 17},
 	}
+	// More rows than ForEach reads at once, each with its own ttl.
+	for i := range 2*batch + 3 {
+		s := fmt.Sprintf(`{"out":{"ttl":%d}}`, i)
+		rows = append(rows, oldFlow{SA: "g", DA: "h", IP: &s})
+	}
 	lines := readBack(t, func(w io.Writer) error {
 		gw := pq.NewGenericWriter[oldFlow](w)
 		if _, err := gw.Write(rows); err != nil {
@@ -812,7 +817,15 @@ func TestLegacyIPColumnReadsBack(t *testing.T) {
 			t.Errorf("record %d: want %s in %v", i, w, lines)
 		}
 	}
-	if len(lines) == 3 && strings.Contains(lines[2], `"ip"`) {
+	if len(lines) != len(rows) {
+		t.Fatalf("%d records read back, %d written", len(lines), len(rows))
+	}
+	if strings.Contains(lines[2], `"ip"`) {
 		t.Errorf("a record without ip got one: %s", lines[2])
+	}
+	for i, l := range lines[3:] {
+		if want := fmt.Sprintf(`"ip":{"out":{"ttl":%d}}`, i); !strings.Contains(l, want) {
+			t.Fatalf("record %d: want %s in %s", 3+i, want, l)
+		}
 	}
 }
