@@ -42,17 +42,17 @@ func (e *Enc) Use(other Encoder) {
 // calls: an entry of the packet list in one (Packet) instead of as an
 // object of three members, and a list of small numbers (the IP ids) whole
 // (Uint16s). Those lists are most of a record, and a typed row needs no
-// walk of them.
+// walk of them. Each returns false when it does not take the value where
+// the walk is: the value is then walked as objects, lists and numbers.
 type ListEncoder interface {
 	Encoder
-	Packet(n uint64, rep bool, dir byte, ipt uint64)
-	Uint16s(name string, v []uint16)
+	Packet(n uint64, rep bool, dir byte, ipt uint64) bool
+	Uint16s(name string, v []uint16) bool
 }
 
 // Uint16s is the list member name of the numbers v.
 func (e *Enc) Uint16s(name string, v []uint16) {
-	if e.lists != nil {
-		e.lists.Uint16s(name, v)
+	if e.lists != nil && e.lists.Uint16s(name, v) {
 		return
 	}
 	e.List(name)
@@ -65,8 +65,7 @@ func (e *Enc) Uint16s(name string, v []uint16) {
 // Packet is an entry of the packet list: the object {"b":n,"dir":dir,
 // "ipt":ipt}, or {"rep":n,...} when rep (a run-length entry).
 func (e *Enc) Packet(n uint64, rep bool, dir byte, ipt uint64) {
-	if e.lists != nil {
-		e.lists.Packet(n, rep, dir, ipt)
+	if e.lists != nil && e.lists.Packet(n, rep, dir, ipt) {
 		return
 	}
 	e.Object("")

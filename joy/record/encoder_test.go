@@ -170,3 +170,25 @@ func TestListsWholeOrByValue(t *testing.T) {
 		t.Errorf("rows differ:\nwhole    %s\nby value %s", whole.AppendJSON(nil), byValue.AppendJSON(nil))
 	}
 }
+
+// Packet entries and id lists where a row has no column for them (inside
+// another member) are walked value by value into that member's text, not
+// dropped.
+func TestListsElsewhereKept(t *testing.T) {
+	var row Flow
+	f := NewFiller()
+	f.Start(&row)
+	var e Enc
+	e.Use(f)
+	e.Object("")
+	e.List("x")
+	e.Packet(1, false, '>', 0)
+	e.End()
+	e.Object("y")
+	e.Uint16s("id", []uint16{5})
+	e.End()
+	e.End()
+	if want := `{"x":[{"b":1,"dir":">","ipt":0}],"y":{"id":[5]}}`; row.Other == nil || *row.Other != want {
+		t.Errorf("other %v, want %s", row.Other, want)
+	}
+}

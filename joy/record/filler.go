@@ -207,14 +207,9 @@ func (e *Filler) innerNum(name string, v int64) {
 
 // Uint16s implements ListEncoder: a direction's IP ids go straight to
 // their column.
-func (e *Filler) Uint16s(name string, v []uint16) {
+func (e *Filler) Uint16s(name string, v []uint16) bool {
 	if e.mode != modeIP || e.depth != 3 || name != "id" || e.ipTTL == nil {
-		e.List(name)
-		for _, n := range v {
-			e.Uint("", uint64(n))
-		}
-		e.End()
-		return
+		return false
 	}
 	start := len(e.i32s)
 	for _, n := range v {
@@ -225,13 +220,14 @@ func (e *Filler) Uint16s(name string, v []uint16) {
 		ids = &e.f.IPInID
 	}
 	*ids = e.i32s[start:len(e.i32s):len(e.i32s)]
+	return true
 }
 
 // Packet implements ListEncoder: the entry goes straight to the packet
 // columns.
-func (e *Filler) Packet(n uint64, rep bool, dir byte, ipt uint64) {
+func (e *Filler) Packet(n uint64, rep bool, dir byte, ipt uint64) bool {
 	if e.mode != modePackets || e.depth != 2 {
-		return
+		return false
 	}
 	b := int32(n)
 	if rep {
@@ -240,6 +236,7 @@ func (e *Filler) Packet(n uint64, rep bool, dir byte, ipt uint64) {
 	e.pb = append(e.pb, b)
 	e.dir = append(e.dir, dir)
 	e.pipt = append(e.pipt, int64(ipt))
+	return true
 }
 
 // Object implements Encoder.
