@@ -287,8 +287,8 @@ func appendMember(other []byte, key string, v []byte) []byte {
 
 // parseIP fills the ip columns from the member's value v and reports
 // whether v has the shape they hold: {"out":{"ttl":T,"id":[...]},"in":...},
-// each direction optional (but not both absent), "id" optional, nothing
-// else. Otherwise the columns are left empty. The id lists reuse the
+// each direction optional (but not both absent), in this order, "id"
+// optional, nothing else. Otherwise the columns are left empty. The id lists reuse the
 // capacity of reuse (out, in).
 func (f *Flow) parseIP(v []byte, reuse [2][]int32) bool {
 	var sides int
@@ -298,6 +298,9 @@ func (f *Flow) parseIP(v []byte, reuse [2][]int32) bool {
 		var buf []int32
 		switch key {
 		case "out":
+			if f.IPInTTL != nil {
+				return errors.New(`"out" after "in"`) // printed back in Joy's order, it would move
+			}
 			ttl, ids, buf = &f.IPOutTTL, &f.IPOutID, reuse[0]
 		case "in":
 			ttl, ids, buf = &f.IPInTTL, &f.IPInID, reuse[1]

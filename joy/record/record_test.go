@@ -78,6 +78,7 @@ func TestIPColumns(t *testing.T) {
 		{`{"out":{"ttl":64,"id":[1],"x":1}}`, false},
 		{`{"out":{"ttl":"64"}}`, false},
 		{`{"out":{"ttl":64},"out":{"ttl":65}}`, false},
+		{`{"in":{"ttl":3},"out":{"ttl":64}}`, false},
 		{`[1]`, false},
 		{`null`, false},
 	} {
