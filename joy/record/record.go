@@ -287,8 +287,8 @@ func appendMember(other []byte, key string, v []byte) []byte {
 
 // parseIP fills the ip columns from the member's value v and reports
 // whether v has the shape they hold: {"out":{"ttl":T,"id":[...]},"in":...},
-// each direction optional (but not both absent), in this order, "id"
-// optional, nothing else. Otherwise the columns are left empty. The id lists reuse the
+// each direction optional (but not both absent), members in this order,
+// "id" optional, nothing else. Otherwise the columns are left empty. The id lists reuse the
 // capacity of reuse (out, in).
 func (f *Flow) parseIP(v []byte, reuse [2][]int32) bool {
 	var sides int
@@ -320,6 +320,9 @@ func (f *Flow) parseIP(v []byte, reuse [2][]int32) bool {
 				x := int32(n)
 				*ttl = &x
 			case "id":
+				if *ttl == nil {
+					return errors.New(`"id" before "ttl"`) // would move too
+				}
 				*ids, err = appendInts(buf, val)
 				if *ids == nil { // an empty list, not an absent one
 					*ids = []int32{}

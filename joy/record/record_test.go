@@ -79,6 +79,7 @@ func TestIPColumns(t *testing.T) {
 		{`{"out":{"ttl":"64"}}`, false},
 		{`{"out":{"ttl":64},"out":{"ttl":65}}`, false},
 		{`{"in":{"ttl":3},"out":{"ttl":64}}`, false},
+		{`{"out":{"id":[1],"ttl":64}}`, false},
 		{`[1]`, false},
 		{`null`, false},
 	} {
