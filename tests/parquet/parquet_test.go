@@ -3,7 +3,8 @@
 // into tests/parquet/node_modules: `cd tests/parquet && npm install`).
 // For every corpus capture, DuckDB counts as many rows as the JSON output
 // has flow records, and the 5-tuple, byte and packet counts, SPLT lengths,
-// TLS SNI and HTTP host it selects equal the JSON record's values.
+// ip columns, TLS SNI and HTTP host it selects equal the JSON record's
+// values.
 //
 // Every capture in JOY_SHARED/pcaps is checked (about 250, 20 s); with
 // JOY_PARQUET_JOY=1 only the 14 of the original's tests (joy-*.pcap).
@@ -39,6 +40,10 @@ type row struct {
 	BytesIn    *int64 `json:"bytes_in"`
 	NumPktsIn  *int64 `json:"num_pkts_in"`
 	PacketsB   []int  `json:"packets_b"`
+	IPOutTTL   *int   `json:"ip_out_ttl"`
+	IPOutID    []int  `json:"ip_out_id"`
+	IPInTTL    *int   `json:"ip_in_ttl"`
+	IPInID     []int  `json:"ip_in_id"`
 	SNI        *string
 	HTTPHost   *string `json:"http_host"`
 }
@@ -84,7 +89,7 @@ func TestDuckDBReadsCorpus(t *testing.T) {
 		writeParquet(t, pcap, files[len(files)-1])
 	}
 	results := query(t, node, files) // one DuckDB for all: node's start is most of a query's time
-	flows, withSNI, withHost := 0, 0, 0
+	flows, withSNI, withHost, withIDs := 0, 0, 0, 0
 	for k, pcap := range caps {
 		name := filepath.Base(pcap)
 		want := jsonRecords(t, pcap)
@@ -105,11 +110,15 @@ func TestDuckDBReadsCorpus(t *testing.T) {
 			if w.HTTPHost != nil {
 				withHost++
 			}
+			if len(w.IPOutID) > 0 {
+				withIDs++
+			}
 		}
 		flows += len(want)
 	}
-	t.Logf("%d captures, %d flows (%d with TLS SNI, %d with an HTTP Host): DuckDB's values equal the JSON records'", len(caps), flows, withSNI, withHost)
-	if flows == 0 || withSNI == 0 || withHost == 0 {
+	t.Logf("%d captures, %d flows (%d with TLS SNI, %d with an HTTP Host, %d with IP ids): DuckDB's values equal the JSON records'",
+		len(caps), flows, withSNI, withHost, withIDs)
+	if flows == 0 || withSNI == 0 || withHost == 0 || withIDs == 0 {
 		t.Errorf("the comparison saw no flows, SNI or Host: it would not notice a loss")
 	}
 }
@@ -175,7 +184,13 @@ func jsonRecords(t *testing.T, pcap string) []row {
 			BytesIn    *int64 `json:"bytes_in"`
 			NumPktsIn  *int64 `json:"num_pkts_in"`
 			Packets    []struct{ B, Rep *int }
-			TLS        *struct {
+			IP         struct {
+				Out, In *struct {
+					TTL *int
+					ID  []int
+				}
+			}
+			TLS *struct {
 				CExtensions []map[string]any `json:"c_extensions"`
 			}
 			HTTP []struct{ Out []map[string]any }
@@ -185,6 +200,12 @@ func jsonRecords(t *testing.T, pcap string) []row {
 		}
 		w := row{SA: r.SA, DA: r.DA, PR: r.PR, SP: r.SP, DP: r.DP, BytesOut: r.BytesOut, NumPktsOut: r.NumPktsOut,
 			BytesIn: r.BytesIn, NumPktsIn: r.NumPktsIn, PacketsB: []int{}}
+		if o := r.IP.Out; o != nil {
+			w.IPOutTTL, w.IPOutID = o.TTL, o.ID
+		}
+		if in := r.IP.In; in != nil {
+			w.IPInTTL, w.IPInID = in.TTL, in.ID
+		}
 		for _, p := range r.Packets {
 			switch {
 			case p.B != nil:
