@@ -507,12 +507,15 @@ func optFloat(v []byte) (*float64, error) {
 	return &x, err
 }
 
-// parseTime reads the record's "seconds.micros" time as µs.
+// parseTime reads the record's "seconds.micros" time as µs. The record
+// prints a timeval: whole seconds (negative before 1970), then always
+// positive micros, so "-2.500000" is 1.5 s before the epoch (what
+// jsonw.Time prints for it).
 func parseTime(v []byte) (int64, error) {
 	s := string(v)
 	sec, frac, _ := bytes.Cut(v, []byte{'.'})
 	n, err := strconv.ParseInt(string(sec), 10, 64)
-	if err != nil || len(frac) > 6 || len(sec) > 0 && sec[0] == '-' {
+	if err != nil || len(frac) > 6 || len(frac) > 0 && (frac[0] == '-' || frac[0] == '+') {
 		x, ferr := strconv.ParseFloat(s, 64)
 		if ferr != nil {
 			return 0, ferr
