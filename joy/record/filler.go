@@ -38,10 +38,12 @@ type Filler struct {
 		d      byte
 	}
 
-	// The ip direction being walked: where its TTL and ids go, and where
-	// its ids start in i32s.
+	// The ip direction being walked: where its TTL and ids go (nil: not
+	// a direction), and, while its "id" list is walked value by value,
+	// where the ids start in i32s.
 	ipTTL   **int32
 	ipIDs   *[]int32
+	inIDs   bool
 	idStart int
 
 	strs []string
@@ -186,7 +188,7 @@ func (e *Filler) innerNum(name string, v int64) {
 	switch e.mode {
 	case modeIP:
 		switch {
-		case e.depth == 4 && e.ipIDs != nil:
+		case e.depth == 4 && e.inIDs:
 			e.i32s = append(e.i32s, int32(v))
 		case e.depth == 3 && name == "ttl" && e.ipTTL != nil:
 			*e.ipTTL = e.i32p(int32(v))
@@ -215,11 +217,7 @@ func (e *Filler) Uint16s(name string, v []uint16) bool {
 	for _, n := range v {
 		e.i32s = append(e.i32s, int32(n))
 	}
-	ids := &e.f.IPOutID
-	if e.ipTTL == &e.f.IPInTTL {
-		ids = &e.f.IPInID
-	}
-	*ids = e.i32s[start:len(e.i32s):len(e.i32s)]
+	*e.ipIDs = e.idsFrom(start)
 	return true
 }
 
@@ -305,9 +303,9 @@ func (e *Filler) End() {
 		e.pb = append(e.pb, int32(e.pkt.b))
 		e.dir = append(e.dir, e.pkt.d)
 		e.pipt = append(e.pipt, e.pkt.ipt)
-	case e.mode == modeIP && e.depth == 3 && e.ipIDs != nil:
-		*e.ipIDs = e.i32s[e.idStart:len(e.i32s):len(e.i32s)]
-		e.ipIDs = nil
+	case e.mode == modeIP && e.depth == 3 && e.inIDs:
+		*e.ipIDs = e.idsFrom(e.idStart)
+		e.inIDs = false
 	case e.mode == modeInts && e.depth == 1:
 		if e.name == "byte_dist" {
 			e.f.ByteDist = e.ints
@@ -325,19 +323,20 @@ func (e *Filler) End() {
 func (e *Filler) ipBegin(name string) {
 	switch {
 	case e.depth == 3 && name == "out":
-		e.ipTTL, e.ipIDs = &e.f.IPOutTTL, nil
+		e.ipTTL, e.ipIDs, e.inIDs = &e.f.IPOutTTL, &e.f.IPOutID, false
 	case e.depth == 3 && name == "in":
-		e.ipTTL, e.ipIDs = &e.f.IPInTTL, nil
+		e.ipTTL, e.ipIDs, e.inIDs = &e.f.IPInTTL, &e.f.IPInID, false
 	case e.depth == 3:
-		e.ipTTL, e.ipIDs = nil, nil
+		e.ipTTL, e.ipIDs, e.inIDs = nil, nil, false
 	case e.depth == 4 && name == "id" && e.ipTTL != nil:
-		if e.ipTTL == &e.f.IPOutTTL {
-			e.ipIDs = &e.f.IPOutID
-		} else {
-			e.ipIDs = &e.f.IPInID
-		}
-		e.idStart = len(e.i32s)
+		e.inIDs, e.idStart = true, len(e.i32s)
 	}
+}
+
+// idsFrom is the id list appended to i32s since start, capped so that
+// later appends do not write into it.
+func (e *Filler) idsFrom(start int) []int32 {
+	return e.i32s[start:len(e.i32s):len(e.i32s)]
 }
 
 // finish completes the row when the walk leaves the record: a
