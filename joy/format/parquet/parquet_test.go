@@ -122,10 +122,7 @@ func TestSchemaAndValues(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	f, err := pq.OpenFile(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := openFile(t, buf.Bytes())
 	if f.NumRows() != 1 || len(f.RowGroups()) != 1 {
 		t.Fatalf("%d rows, %d row groups", f.NumRows(), len(f.RowGroups()))
 	}
@@ -250,10 +247,7 @@ func TestSameRowsAsParquetGo(t *testing.T) {
 			t.Errorf("row %d: %d values, parquet-go's row writer %d", i, len(a[i]), len(b[i]))
 		}
 	}
-	f, err := pq.OpenFile(bytes.NewReader(mine.Bytes()), int64(mine.Len()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := openFile(t, mine.Bytes())
 	if n := len(f.RowGroups()); n != 2 {
 		t.Errorf("%d row groups, want 2", n)
 	}
@@ -281,12 +275,19 @@ func btoi(b bool) int {
 	return 0
 }
 
-func readRows(t *testing.T, data []byte) []pq.Row {
+// openFile opens the Parquet file data with parquet-go.
+func openFile(t *testing.T, data []byte) *pq.File {
 	t.Helper()
 	f, err := pq.OpenFile(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return f
+}
+
+func readRows(t *testing.T, data []byte) []pq.Row {
+	t.Helper()
+	f := openFile(t, data)
 	if got, want := f.Schema().String(), plainSchema.String(); got != want {
 		t.Fatalf("schema:\n%s\nwant\n%s", got, want)
 	}
@@ -314,10 +315,7 @@ func TestSchemaIsParquetGos(t *testing.T) {
 	if err := gw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	f, err := pq.OpenFile(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := openFile(t, buf.Bytes())
 	want, got := f.Metadata().Schema, schema(flowFields)
 	if len(got) != len(want) {
 		t.Fatalf("%d schema elements, parquet-go %d", len(got), len(want))
@@ -662,10 +660,7 @@ func TestRandomRowsReadBack(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	f, err := pq.OpenFile(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := openFile(t, buf.Bytes())
 	r := pq.NewGenericReader[record.Flow](f)
 	got := make([]record.Flow, len(rows)+1)
 	n := 0
